@@ -1,0 +1,278 @@
+"""The device configuration: one typed, validated object loaded from a TOML file.
+
+Errors name the file, the key (as a dotted path) and what was expected, because the person
+reading them is a technician at a kiosk, not the developer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SAMPLE_CONFIG = Path(__file__).with_name("sample_centre.toml")
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; str() is the message to show."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(_Strict):
+    """An opening window of a service, e.g. the morning session."""
+    start: str
+    end: str
+    quota: int | None = Field(default=None, ge=1)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not _HHMM.match(value):
+            raise ValueError(f"expected a time as HH:MM (24 h), got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Window":
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+    @property
+    def start_time(self) -> dt.time:
+        return dt.time.fromisoformat(self.start)
+
+    @property
+    def end_time(self) -> dt.time:
+        return dt.time.fromisoformat(self.end)
+
+
+class Service(_Strict):
+    """A service area (lĩnh vực) citizens take a number for."""
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+    prefix: Annotated[str, Field(pattern=r"^[A-Z0-9]{0,2}$")] = ""
+    digits: int = Field(default=3, ge=2, le=5)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    average_service_minutes: float = Field(default=10, gt=0, le=600)
+    daily_quota: int | None = Field(default=None, ge=1)
+    windows: list[Window] = Field(default_factory=lambda: [Window(start="07:30", end="11:30"),
+                                                           Window(start="13:30", end="17:00")])
+    weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5],
+                                description="ISO weekdays the service is open, 1 = Monday")
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(d < 1 or d > 7 for d in value):
+            raise ValueError("expected ISO weekdays 1 (Monday) to 7 (Sunday), at least one")
+        return value
+
+    @model_validator(mode="after")
+    def _windows_disjoint(self) -> "Service":
+        spans = sorted((w.start, w.end) for w in self.windows)
+        for (_, end), (start, _) in zip(spans, spans[1:]):
+            if start < end:
+                raise ValueError("windows overlap")
+        return self
+
+    @property
+    def max_number(self) -> int:
+        return 10 ** self.digits - 1
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class PriorityGroup(_Strict):
+    """A legal priority group (người cao tuổi, người khuyết tật, ...)."""
+    code: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")]
+    name: str = Field(min_length=1)
+    name_en: str = ""
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class Officer(_Strict):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    title: str = ""
+    photo: str = ""
+
+
+class Counter(_Strict):
+    number: int = Field(ge=1, le=999)
+    services: list[str] = Field(min_length=1)
+    officer: str | None = None  # Officer.code
+
+
+class Centre(_Strict):
+    code: str = Field(min_length=1, description="agency code, e.g. 000.00.12.H62")
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class QueueRules(_Strict):
+    """Priority tickets go first in each cycle of `priority` + `normal` calls."""
+    priority: int = Field(default=1, ge=1, le=20)
+    normal: int = Field(default=2, ge=1, le=20)
+
+
+class RateLimit(_Strict):
+    tickets: int = Field(default=12, ge=1)
+    per_seconds: int = Field(default=60, ge=1)
+
+
+class LobbySettings(_Strict):
+    idle_timeout_s: float = Field(default=45, ge=5, le=600)
+    ticket_screen_s: float = Field(default=15, ge=3, le=120)
+    double_tap_guard_s: float = Field(default=2.0, ge=0, le=30)
+    services_per_page: int = Field(default=6, ge=2, le=12)
+    rate_limit: RateLimit = RateLimit()
+
+
+class PrinterSettings(_Strict):
+    kind: Literal["serial", "usb", "network", "file", "preview", "dummy", "none"] = "preview"
+    device: str | None = None
+    baudrate: int = 115200
+    host: str | None = None
+    port: int = Field(default=9100, ge=1, le=65535)
+    usb_vendor: int | None = None
+    usb_product: int | None = None
+    path: str | None = None
+    profile: str = "TM-T88V"
+    native_qr: bool = True
+
+    @model_validator(mode="after")
+    def _needs(self) -> "PrinterSettings":
+        need = {"serial": "device", "network": "host", "file": "path", "usb": "usb_vendor"}
+        key = need.get(self.kind)
+        if key and getattr(self, key) in (None, ""):
+            raise ValueError(f"printer kind {self.kind!r} needs `{key}`")
+        return self
+
+
+class SpeechSettings(_Strict):
+    mode: Literal["auto", "play", "file", "null"] = "auto"
+    voice_vi: str = "vi-vn-x-south"
+    voice_en: str = "en"
+    rate: int = Field(default=145, ge=60, le=400)
+
+
+class CentralSettings(_Strict):
+    url: str | None = None  # None: standalone (no central)
+    token: str | None = None
+    ca_file: str | None = None
+    timeout_s: float = Field(default=5, gt=0, le=120)
+
+
+class DeviceSettings(_Strict):
+    id: str = Field(default="kiosk-01", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    role: Literal["lobby", "counter", "display"] = "lobby"
+    language: Literal["vi", "en"] = "vi"
+    data_dir: str = "data"
+    kiosk_mode: bool = True  # fullscreen, no cursor, no exit on Escape
+
+
+class Config(_Strict):
+    device: DeviceSettings = DeviceSettings()
+    centre: Centre
+    services: list[Service] = Field(min_length=1)
+    priority_groups: list[PriorityGroup] = Field(default_factory=list)
+    counters: list[Counter] = Field(default_factory=list)
+    officers: list[Officer] = Field(default_factory=list)
+    queue: QueueRules = QueueRules()
+    lobby: LobbySettings = LobbySettings()
+    printer: PrinterSettings = PrinterSettings()
+    speech: SpeechSettings = SpeechSettings()
+    central: CentralSettings = CentralSettings()
+
+    @model_validator(mode="after")
+    def _references(self) -> "Config":
+        codes = [s.code for s in self.services]
+        if len(set(codes)) != len(codes):
+            raise ValueError("service codes must be unique")
+        prefixes = [(s.prefix, s.digits) for s in self.services if s.prefix]
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError("service prefixes must be unique, or two services would print the same number")
+        officers = {o.code for o in self.officers}
+        for c in self.counters:
+            for code in c.services:
+                if code not in codes:
+                    raise ValueError(f"counter {c.number} serves unknown service {code!r}")
+            if c.officer and c.officer not in officers:
+                raise ValueError(f"counter {c.number} names unknown officer {c.officer!r}")
+        return self
+
+    def service(self, code: str) -> Service:
+        for s in self.services:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+    def priority_group(self, code: str) -> PriorityGroup:
+        for g in self.priority_groups:
+            if g.code == code:
+                return g
+        raise KeyError(code)
+
+    def counters_for(self, service_code: str) -> list[Counter]:
+        return [c for c in self.counters if service_code in c.services]
+
+    def data_path(self, base: Path | None = None) -> Path:
+        p = Path(self.device.data_dir)
+        return p if p.is_absolute() or base is None else base / p
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _explain(err: dict) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see the config reference in the README)"
+    if kind == "missing":
+        return "required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind != "value_error" and "input" in err and not isinstance(err["input"], (dict, list)):
+        msg += f" (got {err['input']!r})"
+    return msg
+
+
+def parse_config(data: dict, source: str = "<config>") -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: key `{_dotted(e['loc'])}`: {_explain(e)}" for e in exc.errors()]
+        raise ConfigError("Invalid configuration\n" + "\n".join(lines)) from None
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,61 @@
+"""Whether a service takes tickets now: opening windows, working days and quotas."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from kiosk.config import Service, Window
+
+
+class Availability(str, enum.Enum):
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"   # before the first window today
+    BREAK = "break"                 # between two windows (lunch)
+    CLOSED_TODAY = "closed_today"   # after the last window, or not a working day
+    QUOTA_DAY = "quota_day"         # "Hết số": the daily quota is used up
+    QUOTA_WINDOW = "quota_window"   # this window's quota is used up
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    availability: Availability
+    window: Window | None = None        # the window open now
+    next_window: Window | None = None   # the next window today, when closed for now
+
+    @property
+    def is_open(self) -> bool:
+        return self.availability is Availability.OPEN
+
+
+def current_window(service: Service, local_now: dt.datetime) -> Window | None:
+    t = local_now.time()
+    for w in service.windows:
+        if w.start_time <= t < w.end_time:
+            return w
+    return None
+
+
+def service_state(service: Service, local_now: dt.datetime, issued_today: int, issued_in_window: int) -> ServiceState:
+    if local_now.isoweekday() not in service.weekdays:
+        return ServiceState(Availability.CLOSED_TODAY)
+    window = current_window(service, local_now)
+    if window is None:
+        t = local_now.time()
+        later = sorted((w for w in service.windows if w.start_time > t), key=lambda w: w.start)
+        if not later:
+            return ServiceState(Availability.CLOSED_TODAY)
+        earlier = any(w.end_time <= t for w in service.windows)
+        return ServiceState(Availability.BREAK if earlier else Availability.NOT_YET_OPEN, next_window=later[0])
+    if service.daily_quota is not None and issued_today >= service.daily_quota:
+        return ServiceState(Availability.QUOTA_DAY, window)
+    if window.quota is not None and issued_in_window >= window.quota:
+        return ServiceState(Availability.QUOTA_WINDOW, window)
+    return ServiceState(Availability.OPEN, window)
+
+
+def window_bounds(window: Window, local_now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The window's start and end on local_now's day, as aware datetimes."""
+    day = local_now.date()
+    tz = local_now.tzinfo
+    return (dt.datetime.combine(day, window.start_time, tz), dt.datetime.combine(day, window.end_time, tz))

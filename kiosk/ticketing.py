@@ -1,0 +1,225 @@
+"""Issuing queue tickets: the lobby kiosk's service layer.
+
+A ticket is committed durably (with its outbox event) before anything is printed or spoken;
+the number comes from a lease so numbers never repeat within a day, even across kiosks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.config import Config, Service
+from kiosk.domain.clock import Clock, local_day, system_clock
+from kiosk.domain.queue import call_order, estimated_wait_minutes
+from kiosk.domain.schedule import Availability, ServiceState, service_state, window_bounds
+from kiosk.events import Event, iso
+from kiosk.outbox import add_event
+from kiosk.ports import PrintResult
+from kiosk.storage import Database
+from kiosk.storage.leases import NumberLease
+from kiosk.storage.tickets import Ticket
+
+
+class TicketRefused(Exception):
+    """The kiosk will not issue this ticket; `reason` is a stable code the screen translates."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason  # closed | quota_day | quota_window | rate_limited | numbers_exhausted | unknown_service | unknown_group
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    service: Service
+    state: ServiceState
+    waiting: int
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket_id: str
+    service_code: str
+    day: str
+    number: int
+    display_number: str
+    priority_group: str | None
+    issued_at: dt.datetime
+    people_ahead: int
+    estimated_wait_minutes: int
+    qr_payload: str
+    repeated: bool = False  # a double tap: the ticket issued a moment ago, not a new one
+
+
+class LeaseSource(Protocol):
+    """Finds a block of numbers when the kiosk has none left for a service today."""
+
+    def new_lease(self, session: Session, service: Service, day: str, now: dt.datetime) -> NumberLease | None: ...
+
+
+class StandaloneLeases:
+    """A kiosk with no central owns the whole number space of each service."""
+
+    def new_lease(self, session: Session, service: Service, day: str, now: dt.datetime) -> NumberLease | None:
+        used = session.scalar(select(func.count()).select_from(NumberLease)
+                              .where(NumberLease.service_code == service.code, NumberLease.day == day))
+        if used:
+            return None  # the whole space was already handed out today
+        return NumberLease(service_code=service.code, day=day, first=1, last=service.max_number,
+                           next_number=1, source="local", created_at=now)
+
+
+def display_number(service: Service, number: int) -> str:
+    return f"{service.prefix}{number:0{service.digits}d}"
+
+
+def ticket_qr_payload(centre_code: str, day: str, display: str, ticket_id: str) -> str:
+    """The product's own ticket QR: `KMC1:T:<centre>:<yyyymmdd>:<number>:<ticket id hex>`."""
+    return f"KMC1:T:{centre_code}:{day.replace('-', '')}:{display}:{uuid.UUID(ticket_id).hex}"
+
+
+class TicketDesk:
+    def __init__(self, db: Database, config: Config, *, clock: Clock = system_clock,
+                 leases: LeaseSource | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.leases = leases or StandaloneLeases()
+        self.tz = ZoneInfo(config.centre.timezone)
+
+    def reconfigure(self, config: Config) -> None:
+        self.config = config
+        self.tz = ZoneInfo(config.centre.timezone)
+
+    # -- reading -------------------------------------------------------------------------
+    def overview(self) -> list[ServiceView]:
+        now = self.clock()
+        local_now = now.astimezone(self.tz)
+        day = local_day(now, self.tz)
+        with self.db.transaction() as s:
+            rows = s.execute(
+                select(Ticket.service_code, func.count(),
+                       func.sum(case((Ticket.status == "waiting", 1), else_=0)))
+                .where(Ticket.day == day).group_by(Ticket.service_code)).all()
+            counts = {code: (total, waiting or 0) for code, total, waiting in rows}
+            views = []
+            for service in self.config.services:
+                total, waiting = counts.get(service.code, (0, 0))
+                views.append(ServiceView(service, self._state(s, service, local_now, day, total), waiting))
+        return views
+
+    def _state(self, s: Session, service: Service, local_now: dt.datetime, day: str, issued_today: int) -> ServiceState:
+        state = service_state(service, local_now, issued_today, 0)
+        if state.window is not None and state.window.quota is not None and state.is_open:
+            start, end = window_bounds(state.window, local_now)
+            in_window = s.scalar(select(func.count()).select_from(Ticket).where(
+                Ticket.service_code == service.code, Ticket.day == day,
+                Ticket.issued_at >= start, Ticket.issued_at < end)) or 0
+            state = service_state(service, local_now, issued_today, in_window)
+        return state
+
+    # -- issuing -------------------------------------------------------------------------
+    def issue(self, service_code: str, priority_group: str | None, request_key: str) -> IssuedTicket:
+        try:
+            service = self.config.service(service_code)
+        except KeyError:
+            raise TicketRefused("unknown_service", service_code) from None
+        if priority_group is not None:
+            try:
+                self.config.priority_group(priority_group)
+            except KeyError:
+                raise TicketRefused("unknown_group", priority_group) from None
+        now = self.clock()
+        local_now = now.astimezone(self.tz)
+        day = local_day(now, self.tz)
+        with self.db.transaction() as s:
+            repeat = self._repeated(s, service, priority_group, request_key, now)
+            if repeat is not None:
+                return self._view(s, repeat, service, repeated=True)
+            self._check_rate(s, now)
+            issued_today = s.scalar(select(func.count()).select_from(Ticket).where(
+                Ticket.service_code == service.code, Ticket.day == day)) or 0
+            state = self._state(s, service, local_now, day, issued_today)
+            if not state.is_open:
+                reason = state.availability.value
+                raise TicketRefused("closed" if reason in ("not_yet_open", "break", "closed_today") else reason)
+            lease = self._lease(s, service, day, now)
+            number = lease.next_number
+            lease.next_number += 1
+            ticket = Ticket(id=str(uuid.uuid4()), service_code=service.code, day=day, number=number,
+                            display_number=display_number(service, number), priority_group=priority_group,
+                            issued_at=now, status="waiting", print_state="pending",
+                            request_key=request_key, lease_id=lease.id)
+            s.add(ticket)
+            add_event(s, Event("ticket.issued", {
+                "ticket_id": ticket.id, "service_code": service.code, "day": day, "number": number,
+                "display_number": ticket.display_number, "priority_group": priority_group,
+                "issued_at": iso(now), "lease_source": lease.source, "central_lease_id": lease.central_lease_id,
+                "device_id": self.config.device.id}, occurred_at=now, id=ticket.id))
+            s.flush()
+            return self._view(s, ticket, service)
+
+    def _repeated(self, s: Session, service: Service, group: str | None, request_key: str,
+                  now: dt.datetime) -> Ticket | None:
+        same_key = s.scalar(select(Ticket).where(Ticket.request_key == request_key))
+        if same_key is not None:
+            return same_key
+        guard = self.config.lobby.double_tap_guard_s
+        if guard <= 0:
+            return None
+        last = s.scalar(select(Ticket).order_by(Ticket.issued_at.desc()).limit(1))
+        if (last is not None and last.service_code == service.code and last.priority_group == group
+                and now - last.issued_at < dt.timedelta(seconds=guard)):
+            return last
+        return None
+
+    def _check_rate(self, s: Session, now: dt.datetime) -> None:
+        limit = self.config.lobby.rate_limit
+        since = now - dt.timedelta(seconds=limit.per_seconds)
+        recent = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.issued_at > since)) or 0
+        if recent >= limit.tickets:
+            raise TicketRefused("rate_limited", f"{recent} tickets in {limit.per_seconds} s")
+
+    def _lease(self, s: Session, service: Service, day: str, now: dt.datetime) -> NumberLease:
+        source_order = case((NumberLease.source == "central", 0), (NumberLease.source == "local", 1), else_=2)
+        lease = s.scalar(select(NumberLease).where(
+            NumberLease.service_code == service.code, NumberLease.day == day,
+            NumberLease.next_number <= NumberLease.last).order_by(source_order, NumberLease.first).limit(1))
+        if lease is None:
+            lease = self.leases.new_lease(s, service, day, now)
+            if lease is None:
+                raise TicketRefused("numbers_exhausted", f"{service.code} {day}")
+            s.add(lease)
+            s.flush()
+        return lease
+
+    def _view(self, s: Session, ticket: Ticket, service: Service, repeated: bool = False) -> IssuedTicket:
+        waiting = s.execute(select(Ticket.id, Ticket.priority_group).where(
+            Ticket.service_code == ticket.service_code, Ticket.day == ticket.day,
+            Ticket.status == "waiting").order_by(Ticket.issued_at, Ticket.number)).all()
+        prio = [tid for tid, g in waiting if g is not None]
+        normal = [tid for tid, g in waiting if g is None]
+        order = call_order(prio, normal, self.config.queue)
+        ahead = order.index(ticket.id) if ticket.id in order else 0
+        counters = len(self.config.counters_for(service.code))
+        return IssuedTicket(
+            ticket_id=ticket.id, service_code=ticket.service_code, day=ticket.day, number=ticket.number,
+            display_number=ticket.display_number, priority_group=ticket.priority_group,
+            issued_at=ticket.issued_at, people_ahead=ahead,
+            estimated_wait_minutes=estimated_wait_minutes(ahead, service.average_service_minutes, counters),
+            qr_payload=ticket_qr_payload(self.config.centre.code, ticket.day, ticket.display_number, ticket.id),
+            repeated=repeated)
+
+    def record_print(self, ticket_id: str, result: PrintResult) -> None:
+        with self.db.transaction() as s:
+            ticket = s.get(Ticket, ticket_id)
+            if ticket is None:
+                return
+            ticket.print_state = "printed" if result.ok else "failed"
+            add_event(s, Event("ticket.printed", {"ticket_id": ticket_id, "ok": result.ok,
+                                                   "status": result.status.value, "message": result.message[:200]}))
