@@ -1,0 +1,53 @@
+"""Background work for the UI: one thread runs jobs in order and hands results back through
+`dispatch` (the UI passes Kivy's Clock there), so the UI thread never waits on I/O."""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+Dispatch = Callable[[Callable[[], None]], None]
+
+
+def call_now(fn: Callable[[], None]) -> None:
+    fn()
+
+
+class BackgroundWorker:
+    def __init__(self, name: str, dispatch: Dispatch = call_now, max_jobs: int = 100) -> None:
+        self.dispatch = dispatch
+        self._jobs: queue.Queue = queue.Queue(max_jobs)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[BaseException], None] | None = None) -> None:
+        self._jobs.put((job, on_done, on_error))
+
+    def _run(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is None:
+                return
+            job, on_done, on_error = item
+            try:
+                result = job()
+            except BaseException as exc:  # a failed job must never kill the worker
+                log.exception("background job failed")
+                if on_error is not None:
+                    self.dispatch(lambda exc=exc: on_error(exc))
+                continue
+            if on_done is not None:
+                self.dispatch(lambda result=result: on_done(result))
+
+    def drain(self, timeout: float = 10) -> None:
+        """Wait until every job submitted so far has run (tests, shutdown)."""
+        done = threading.Event()
+        self.submit(done.set)
+        done.wait(timeout)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=5)

@@ -1,0 +1,44 @@
+"""Composition root: the `kiosk` command. Each package registers its own subcommands; the core
+(kiosk/) never imports the UI or the device drivers, this file is where they meet."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+# Packages that add subcommands, in the order they appear in --help. A package that fails to
+# import (e.g. Kivy missing on a central server) only loses its own commands.
+COMMAND_MODULES = ("screens.cli", "kiosk.cli", "central.cli", "devices.cli", "provisioning.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Kiosk Một Cửa: lobby kiosks, counter terminals and the central system")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
+                continue  # that package has no commands yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # our CLI owns argv, not Kivy
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
