@@ -37,5 +37,5 @@ def build_speaker(config: Config, data_dir: Path, on_health: HealthSink) -> Spea
     from devices.speech.engine import EspeakEngine
     from devices.speech.worker import SpeechWorker
     s = config.speech
-    engine = EspeakEngine(voice=s.voice_vi, rate=s.rate)
+    engine = EspeakEngine(voice=s.voice_vi, rate=s.rate, english_voice=s.voice_en)
     return SpeechWorker(engine, mode=s.mode, wav_dir=data_dir / "speech", on_health=on_health)

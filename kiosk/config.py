@@ -168,14 +168,27 @@ class SpeechSettings(_Strict):
     mode: Literal["auto", "play", "file", "null"] = "auto"
     voice_vi: str = "vi-vn-x-south"
     voice_en: str = "en"
-    rate: int = Field(default=145, ge=60, le=400)
+    rate: int = Field(default=145, ge=80, le=400)  # espeak-ng takes 80-450 words per minute
 
 
 class CentralSettings(_Strict):
     url: str | None = None  # None: standalone (no central)
     token: str | None = None
     ca_file: str | None = None
+    device_index: int | None = Field(default=None, ge=1, le=99)  # given at enrolment; picks the fallback block
     timeout_s: float = Field(default=5, gt=0, le=120)
+    heartbeat_s: float = Field(default=30, ge=1)
+    config_poll_s: float = Field(default=60, ge=1)
+    batch_size: int = Field(default=500, ge=1, le=1000)
+    backoff_cap_s: float = Field(default=180, ge=1, le=3600)
+
+
+class Numbering(_Strict):
+    """How numbers are shared between kiosks (see docs/central.md, "Leases")."""
+    lease_size: int = Field(default=20, ge=1, le=500)      # numbers asked for at a time
+    lease_low_water: int = Field(default=5, ge=0, le=500)  # renew when fewer remain
+    fallback_block_size: int = Field(default=20, ge=1)     # numbers each kiosk owns for offline use
+    max_devices: int = Field(default=10, ge=1, le=99)
 
 
 class DeviceSettings(_Strict):
@@ -194,6 +207,7 @@ class Config(_Strict):
     counters: list[Counter] = Field(default_factory=list)
     officers: list[Officer] = Field(default_factory=list)
     queue: QueueRules = QueueRules()
+    numbering: Numbering = Numbering()
     lobby: LobbySettings = LobbySettings()
     printer: PrinterSettings = PrinterSettings()
     speech: SpeechSettings = SpeechSettings()
@@ -207,6 +221,10 @@ class Config(_Strict):
         prefixes = [(s.prefix, s.digits) for s in self.services if s.prefix]
         if len(set(prefixes)) != len(prefixes):
             raise ValueError("service prefixes must be unique, or two services would print the same number")
+        for s in self.services:
+            if self.numbering.fallback_block_size * self.numbering.max_devices >= s.max_number:
+                raise ValueError(f"service {s.code}: {s.digits} digits leave no room for the offline fallback "
+                                 "blocks (numbering.fallback_block_size x numbering.max_devices)")
         officers = {o.code for o in self.officers}
         for c in self.counters:
             for code in c.services:
@@ -234,6 +252,17 @@ class Config(_Strict):
     def data_path(self, base: Path | None = None) -> Path:
         p = Path(self.device.data_dir)
         return p if p.is_absolute() or base is None else base / p
+
+
+# Sections the central distributes; the rest (device, printer, speech, central) stay local.
+CENTRE_SECTIONS = ("centre", "services", "priority_groups", "counters", "officers", "queue", "numbering", "lobby")
+
+
+def merge_centre_document(local: Config, document: dict, source: str = "central config") -> Config:
+    """The local device sections with the centre sections the central sent (validated)."""
+    data = local.model_dump(mode="json")
+    data.update({k: v for k, v in document.items() if k in CENTRE_SECTIONS})
+    return parse_config(data, source)
 
 
 def _dotted(loc: tuple) -> str:
