@@ -10,7 +10,7 @@ import sys
 
 # Packages that add subcommands, in the order they appear in --help. A package that fails to
 # import (e.g. Kivy missing on a central server) only loses its own commands.
-COMMAND_MODULES = ("screens.cli", "kiosk.cli", "central.cli", "devices.cli", "provisioning.cli")
+COMMAND_MODULES = ("screens.cli", "kiosk.cli", "central.cli", "devices.cli", "provisioning.cli", "benchmarks.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,100 @@
+"""HTTP client for the central system's contract (docs/central.md, central/openapi.json)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from kiosk.events import iso
+
+
+class CentralUnavailable(Exception):
+    """Worth retrying later: no network, a timeout, a 5xx, 408, 409 or 429."""
+
+
+class CentralRejected(Exception):
+    """The central refused the request for good (another 4xx): retrying the same cannot help."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"HTTP {status}: {reason}")
+        self.status = status
+        self.reason = reason
+
+
+RETRYABLE = {408, 409, 429}
+
+
+@dataclass(frozen=True)
+class ConfigAnswer:
+    changed: bool
+    etag: str | None
+    document: dict | None
+
+
+class CentralClient:
+    def __init__(self, url: str, token: str | None = None, *, ca_file: str | None = None,
+                 timeout: float = 5.0) -> None:
+        self.url = url.rstrip("/")
+        self.session = requests.Session()
+        self.session.verify = ca_file or True
+        self.timeout = timeout
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def _request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        try:
+            resp = self.session.request(method, self.url + path, timeout=kw.pop("timeout", self.timeout), **kw)
+        except requests.exceptions.SSLError as exc:
+            raise CentralRejected(0, f"TLS certificate not trusted: {exc}") from None
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise CentralUnavailable(f"cannot reach the central: {type(exc).__name__}") from None
+        if resp.status_code >= 500 or resp.status_code in RETRYABLE:
+            raise CentralUnavailable(f"central answered HTTP {resp.status_code}")
+        if resp.status_code >= 400 and resp.status_code != 304:
+            raise CentralRejected(resp.status_code, _reason(resp))
+        return resp
+
+    def _json(self, resp: requests.Response) -> Any:
+        try:
+            return resp.json()
+        except ValueError:
+            raise CentralUnavailable("central sent a response that is not JSON (cut or proxied?)") from None
+
+    def post_events(self, device_id: str, events: list[dict], sent_at: dt.datetime) -> dict:
+        resp = self._request("POST", "/api/v1/events",
+                             json={"device_id": device_id, "sent_at": iso(sent_at), "events": events})
+        body = self._json(resp)
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            raise CentralUnavailable("central answered without per-event results")
+        return body
+
+    def get_config(self, etag: str | None) -> ConfigAnswer:
+        headers = {"If-None-Match": etag} if etag else {}
+        resp = self._request("GET", "/api/v1/config", headers=headers)
+        if resp.status_code == 304:
+            return ConfigAnswer(False, etag, None)
+        return ConfigAnswer(True, resp.headers.get("ETag"), self._json(resp))
+
+    def request_lease(self, service_code: str, day: str, count: int) -> dict:
+        resp = self._request("POST", "/api/v1/leases", json={"service_code": service_code, "day": day, "count": count})
+        return self._json(resp)
+
+    def queue_summary(self) -> dict:
+        return self._json(self._request("GET", "/api/v1/queue/summary"))
+
+    def enrol(self, code: str, device_name: str | None = None) -> dict:
+        body = {"code": code}
+        if device_name:
+            body["device_name"] = device_name
+        return self._json(self._request("POST", "/api/v1/enrol", json=body))
+
+
+def _reason(resp: requests.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200] or resp.reason
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    return str(detail)[:300]

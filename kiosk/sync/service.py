@@ -1,0 +1,211 @@
+"""The sync thread: flushes the outbox, keeps leases topped up, sends heartbeats and pulls
+the centre config. Everything here is best effort; the kiosk works the same without it."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from kiosk import __version__
+from kiosk.bootstrap import Core
+from kiosk.config import Config, ConfigError, merge_centre_document
+from kiosk.domain.clock import local_day
+from kiosk.events import iso
+from kiosk.outbox import dead_letter_count, pending_count
+from kiosk.ports import HealthReport, HealthState
+from kiosk.storage.engine import StorageError
+from kiosk.storage.leases import NumberLease
+from kiosk.sync import state
+from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
+from kiosk.sync.leases import FallbackLeases, remaining_central
+from kiosk.sync.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+CENTRE_DOCUMENT = "centre.json"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool
+    backlog: int
+    last_contact: str | None
+    last_error: str | None
+
+
+def load_cached_centre(config: Config, data_dir: Path) -> Config:
+    """At start, the centre config last received from the central (works offline)."""
+    path = data_dir / CENTRE_DOCUMENT
+    if not path.exists():
+        return config
+    try:
+        return merge_centre_document(config, json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (ValueError, ConfigError) as exc:
+        log.error("ignoring the cached centre config: %s", exc)
+        return config
+
+
+class SyncService:
+    def __init__(self, core: Core, client: CentralClient, *, on_config: Callable[[Config], None] | None = None,
+                 on_status: Callable[[SyncStatus], None] | None = None, tick_s: float = 1.0) -> None:
+        self.core = core
+        self.client = client
+        self.on_config = on_config
+        self.on_status = on_status
+        self.tick_s = tick_s
+        c = core.config.central
+        self.sender = OutboxSender(core.db, client, core.config.device.id, core.health,
+                                   batch_size=c.batch_size, backoff_cap_s=c.backoff_cap_s, clock=core.desk.clock)
+        core.desk.leases = FallbackLeases(core.config)
+        self.started = time.monotonic()
+        self.online = False
+        self._next = {"heartbeat": 0.0, "config": 0.0, "leases": 0.0, "purge": 0.0}
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def nudge(self) -> None:
+        """Something was written to the outbox: send it soon rather than at the next tick."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except StorageError as exc:
+                self.core.health.report(HealthReport("storage", HealthState.FAILED, str(exc)))
+            except Exception:  # the sync thread must outlive any bug in one pass
+                log.exception("sync pass failed")
+            self._wake.wait(self.tick_s)
+            self._wake.clear()
+
+    # -- one pass ------------------------------------------------------------------------
+    def run_once(self) -> None:
+        now = time.monotonic()
+        c = self.core.config.central
+        if now >= self._next["config"]:
+            self._next["config"] = now + c.config_poll_s
+            self.pull_config()
+        if now >= self._next["leases"]:
+            self._next["leases"] = now + 10
+            self.top_up_leases()
+        result = self.sender.flush()
+        if result.delivered or result.dead_lettered:
+            self._set_online(True)
+        elif result.error:
+            self._set_online(False)
+        if now >= self._next["heartbeat"]:
+            self._next["heartbeat"] = now + c.heartbeat_s
+            self.heartbeat()
+        if now >= self._next["purge"]:
+            self._next["purge"] = now + 3600
+            self.sender.purge_sent()
+        self._publish()
+
+    def _set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            self.core.health.report(HealthReport("central", HealthState.OK if online else HealthState.DEGRADED,
+                                                 "" if online else "central unreachable: working offline"))
+
+    def status(self) -> SyncStatus:
+        with self.core.db.transaction() as s:
+            return SyncStatus(self.online, pending_count(s), state.get(s, "central.last_contact"),
+                              state.get(s, "outbox.last_error") or None)
+
+    def _publish(self) -> None:
+        if self.on_status is not None:
+            self.on_status(self.status())
+
+    def heartbeat(self) -> bool:
+        with self.core.db.transaction() as s:
+            backlog, dead = pending_count(s), dead_letter_count(s)
+        health = {name: {"state": r.state.value, "detail": r.detail} for name, r in self.core.health.snapshot().items()}
+        event = {"id": str(uuid.uuid4()), "type": "device.heartbeat", "occurred_at": iso(self.core.desk.clock()),
+                 "payload": {"version": __version__, "uptime_s": round(time.monotonic() - self.started),
+                             "disk_free_bytes": shutil.disk_usage(self.core.data_dir).free,
+                             "outbox_backlog": backlog, "dead_letters": dead, "health": health,
+                             "role": self.core.config.device.role}}
+        try:
+            # Heartbeats are not queued: an old one is worthless, and offline they would pile up.
+            self.client.post_events(self.core.config.device.id, [event], self.core.desk.clock())
+        except (CentralUnavailable, CentralRejected):
+            self._set_online(False)
+            return False
+        self._set_online(True)
+        with self.core.db.transaction() as s:
+            state.put(s, "central.last_contact", iso(self.core.desk.clock()))
+        return True
+
+    def pull_config(self) -> bool:
+        with self.core.db.transaction() as s:
+            etag = state.get(s, "config.etag")
+        try:
+            answer = self.client.get_config(etag)
+        except (CentralUnavailable, CentralRejected) as exc:
+            log.info("config pull failed: %s", exc)
+            return False
+        if not answer.changed or answer.document is None:
+            return False
+        try:
+            new = merge_centre_document(self.core.config, answer.document)
+        except ConfigError as exc:
+            self.core.health.report(HealthReport("config", HealthState.DEGRADED, f"central config refused: {exc}"[:300]))
+            return False
+        (self.core.data_dir / CENTRE_DOCUMENT).write_text(json.dumps(answer.document, ensure_ascii=False), encoding="utf-8")
+        with self.core.db.transaction() as s:
+            state.put(s, "config.etag", answer.etag or "")
+        self.apply_config(new)
+        return True
+
+    def apply_config(self, config: Config) -> None:
+        self.core.config = config
+        self.core.desk.reconfigure(config)
+        self.core.desk.leases = FallbackLeases(config)
+        if self.on_config is not None:
+            self.on_config(config)
+
+    def top_up_leases(self) -> int:
+        """Lease more numbers for each service open today whose central leases run low."""
+        config = self.core.config
+        now = self.core.desk.clock()
+        day = local_day(now, self.core.desk.tz)
+        weekday = now.astimezone(self.core.desk.tz).isoweekday()
+        leased = 0
+        for service in config.services:
+            if weekday not in service.weekdays:
+                continue
+            with self.core.db.transaction() as s:
+                left = remaining_central(s, service.code, day)
+            if left > config.numbering.lease_low_water:
+                continue
+            try:
+                lease = self.client.request_lease(service.code, day, config.numbering.lease_size)
+            except CentralUnavailable:
+                return leased
+            except CentralRejected as exc:
+                log.warning("lease for %s refused: %s", service.code, exc)
+                continue
+            with self.core.db.transaction() as s:
+                s.add(NumberLease(service_code=service.code, day=day, first=int(lease["first"]),
+                                  last=int(lease["last"]), next_number=int(lease["first"]), source="central",
+                                  central_lease_id=str(lease.get("lease_id")), created_at=now))
+            leased += 1
+        return leased
