@@ -1,0 +1,76 @@
+"""Device commands for the kiosk CLI: `simulate panel ...` (the lead adds `simulate printer`).
+
+main.py calls `register(subparsers)`; each leaf sets `func(args) -> int`.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Add `simulate` with its nested subparsers; returns them so `simulate printer` can be
+    added as one more `add_parser` call."""
+    simulate = subparsers.add_parser("simulate", help="simulate hardware on a serial port / pty")
+    nested = simulate.add_subparsers(dest="device", required=True, metavar="DEVICE")
+    add_panel_parser(nested)
+    return nested
+
+
+def add_panel_parser(nested: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = nested.add_parser("panel", help="a rating panel / caller keypad sending key presses")
+    p.add_argument("--protocol", choices=("ascii", "ft12", "modbus"), required=True)
+    p.add_argument("--port", required=True, help="device-side port, e.g. one end of a socat pty pair")
+    p.add_argument("--address", type=lambda s: int(s, 0), default=None,
+                   help="ft12 bus address (default 0x81, an evaluator) or Modbus unit id (default 1)")
+    p.add_argument("--keys", type=_keys, default=[1, 2, 3], help="comma-separated keys, e.g. 1,2,3")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between presses")
+    p.add_argument("--garbage", action="store_true", help="send random line noise before each frame")
+    p.add_argument("--baudrate", type=int, default=9600)
+    p.set_defaults(func=simulate_panel)
+    return p
+
+
+def _keys(text: str) -> list[int]:
+    try:
+        return [int(k, 0) for k in text.split(",") if k.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"keys must be comma-separated numbers: {text!r}") from None
+
+
+def simulate_panel(args: argparse.Namespace) -> int:
+    from devices.serial.simulator import ModbusPanelSimulator, PanelSimulator
+
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():  # signal() only works there
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        if args.protocol == "modbus":
+            unit = args.address if args.address is not None else 1
+            inputs = max(8, max(args.keys) + 1)
+            with ModbusPanelSimulator(args.port, {unit: inputs}, baudrate=args.baudrate) as sim:
+                for key in args.keys:
+                    if stop.is_set():
+                        break
+                    sim.press(unit, key, hold=min(0.3, args.interval / 2))
+                    print(f"pressed unit {unit} input {key}", flush=True)
+                    stop.wait(args.interval)
+            return 0
+        address = args.address if args.address is not None else 0x81
+        with PanelSimulator(args.port, args.protocol, addresses=(address,), baudrate=args.baudrate) as sim:
+            for key in args.keys:
+                if stop.is_set():
+                    break
+                data = sim.press(key, garbage=args.garbage)
+                print(f"sent {data.hex(' ')}", flush=True)
+                stop.wait(args.interval)
+            for frame in list(sim.received):
+                print(f"host frame: addr=0x{frame.address:02x} func=0x{frame.func:02x} data={frame.data.hex()}")
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"simulate panel: {exc}", file=sys.stderr)
+        return 1
