@@ -65,7 +65,7 @@ class SyncService:
         core.desk.leases = FallbackLeases(core.config)
         self.started = time.monotonic()
         self.online = False
-        self._next = {"heartbeat": 0.0, "config": 0.0, "leases": 0.0, "purge": 0.0}
+        self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0}
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,9 +103,8 @@ class SyncService:
         if now >= self._next["config"]:
             self._next["config"] = now + c.config_poll_s
             self.pull_config()
-        if now >= self._next["leases"]:
-            self._next["leases"] = now + 10
-            self.top_up_leases()
+        if self.sender.due():  # in backoff the central is known unreachable: do not wait on it again
+            self.top_up_leases()  # a local check each pass; the network only when a lease runs low
         result = self.sender.flush()
         if result.delivered or result.dead_lettered:
             self._set_online(True)

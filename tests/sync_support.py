@@ -1,0 +1,48 @@
+"""A real central on loopback with the sample centre, and enrolled kiosk configs for it."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import requests
+
+from kiosk.config import SAMPLE_CONFIG, Config, parse_config
+
+
+def sample_document() -> dict:
+    data = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    for local in ("device", "printer", "speech", "central"):
+        data.pop(local, None)
+    return data
+
+
+def start_central(tmp_path: Path):
+    from central.embedded import start_embedded
+
+    central = start_embedded(f"sqlite:///{tmp_path / 'central.db'}")
+    admin = {"Authorization": f"Bearer {central.admin_token}"}
+    r = requests.put(f"{central.url}/api/v1/admin/centres", json=sample_document(), headers=admin, timeout=10)
+    r.raise_for_status()
+    central.admin_headers = admin
+    return central
+
+
+def enrolment_code(central, role: str = "lobby", ttl_hours: float = 24) -> str:
+    r = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": role, "ttl_hours": ttl_hours},
+                      headers=central.admin_headers, timeout=10)
+    r.raise_for_status()
+    return r.json()["code"]
+
+
+def enrolled_config(central, url: str | None = None, **central_overrides) -> Config:
+    """Enrols a new device and returns its config (central reached at `url`, e.g. a proxy)."""
+    r = requests.post(f"{central.url}/api/v1/enrol", json={"code": enrolment_code(central)}, timeout=10)
+    r.raise_for_status()
+    answer = r.json()
+    data = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    data["device"]["id"] = answer["device_id"]
+    data["central"] = {"url": url or central.url, "token": answer["token"], "device_index": answer["device_index"],
+                       "timeout_s": 2, **central_overrides}
+    data["lobby"]["rate_limit"] = {"tickets": 100000, "per_seconds": 1}
+    data["lobby"]["double_tap_guard_s"] = 0
+    return parse_config(data)
