@@ -1,0 +1,30 @@
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_status_reports_backlog_leases_and_health(tmp_path, config, monday_9am):
+    from kiosk.bootstrap import build_core
+    from kiosk.ports import HealthReport, HealthState
+    core = build_core(config, tmp_path, clock=monday_9am)
+    core.desk.issue("TPHT", None, "k1")
+    core.health.report(HealthReport("printer", HealthState.FAILED, "paper out"))
+    core.close()
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "status", "--data", str(tmp_path), "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["outbox_backlog"] == 2  # the ticket and the health event
+    assert "printer=failed paper out" in report["health"]
+    assert report["last_contact"] == "never"
+
+
+def test_status_with_a_broken_config_names_the_key(tmp_path):
+    bad = tmp_path / "k.toml"
+    bad.write_text('[centre]\ncode = "x"\nname = "y"\n[[services]]\ncode = "A"\nname = "A"\ndigits = 9\n')
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "status", "--config", str(bad)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "key `services[0].digits`" in out.stdout
