@@ -1,0 +1,90 @@
+"""Dossier look-up routes (device) and the dossier import (admin, HTTP and CLI).
+
+Wiring (done by the lead, see docs/dossier.md):
+    central/app.py:    from central.dossier_api import router as dossier_router
+                       app.include_router(dossier_router)          # in create_app()
+    central/cli.py:    from central.dossier_api import register_cli; register_cli(sub, common)  # in register()
+    central/models.py: add `dossiers` to the imported table modules
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import JSONResponse
+
+from central.auth import Caller, admin, device, get_db
+from central.db import Database
+from central.dossiers import SAMPLE, ImportError_, ImportIn, find_dossier, import_dossiers, load_file, public_json
+
+router = APIRouter(prefix="/api/v1")
+
+_NOT_FOUND = {"reason": "dossier_not_found", "message": "no dossier with this code or id at this centre"}
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the dossier, applicant masked (kiosk.dossier.privacy)"},
+    404: {"description": "no such dossier at the caller's centre: detail.reason = dossier_not_found"}}
+_HEADERS = {"Cache-Control": "no-store"}  # personal data, even masked: no proxy keeps it
+
+
+def _answer(db: Database, caller: Caller, **key: str) -> JSONResponse:
+    with db.transaction() as s:
+        row = find_dossier(s, caller.centre_id, **key)
+        if row is None:
+            raise HTTPException(404, _NOT_FOUND)
+        return JSONResponse(public_json(row), headers=_HEADERS)
+
+
+@router.get("/dossiers/by-id/{dossier_id}", tags=["dossiers"], responses=_ANSWERS,
+            summary="A dossier by the id of the province system (from a receipt link)")
+def get_dossier_by_id(dossier_id: str, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+    if not 1 <= len(dossier_id) <= 64:
+        raise HTTPException(404, _NOT_FOUND)
+    return _answer(db, caller, external_id=dossier_id)
+
+
+@router.get("/dossiers/{code}", tags=["dossiers"], responses=_ANSWERS, summary="A dossier by its code")
+def get_dossier(code: str, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+    return _answer(db, caller, code=code)
+
+
+@router.post("/admin/dossiers/import", tags=["admin"], dependencies=[Depends(admin)],
+             responses={404: {"description": "unknown centre"}, 422: {"description": "invalid dossiers: nothing stored"}})
+def post_import(body: ImportIn, db: Database = Depends(get_db)) -> Any:
+    """Creates or replaces dossiers (by centre + code) with their history. Demo/bridge use."""
+    try:
+        with db.transaction() as s:
+            counts = import_dossiers(s, body)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return {"created": counts["created"], "updated": counts["updated"]}
+
+
+# -- CLI: `kiosk central import-dossiers FILE` -------------------------------------------------
+
+
+def cmd_import_dossiers(args: argparse.Namespace) -> int:
+    from central.cli import _db
+
+    try:
+        body = load_file(args.file or SAMPLE)
+    except ImportError_ as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        with _db(args).transaction() as s:
+            counts = import_dossiers(s, body, args.centre)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"dossiers: {counts['created']} created, {counts['updated']} updated")
+    return 0
+
+
+def register_cli(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("import-dossiers", parents=[common],
+                       help="import dossiers for the kiosk look-up (JSON or CSV; default: the demo sample)")
+    p.add_argument("file", nargs="?", default=None, help=f"a .json or .csv file (default {SAMPLE.name})")
+    p.add_argument("--centre", default=None, help="centre code (default: the file's, or the only centre)")
+    p.set_defaults(func=cmd_import_dossiers)
