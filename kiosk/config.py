@@ -199,6 +199,53 @@ class DeviceSettings(_Strict):
     kiosk_mode: bool = True  # fullscreen, no cursor, no exit on Escape
 
 
+RatingLevelName = Literal["very_satisfied", "satisfied", "unsatisfied"]
+
+
+class PanelSettings(_Strict):
+    """One serial panel port of a counter device (docs/counter.md, "Panels").
+
+    ft12/modbus: `evaluators` / `callers` map bus address (decimal) -> counter number; both
+    empty = the public convention for the device's counters: caller address = counter number,
+    evaluator address = counter number + 0x80. ascii: one keypad per counter (`counter`, `kind`).
+    """
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    port: str = Field(min_length=1)
+    protocol: Literal["ft12", "ascii", "modbus"] = "ft12"
+    baudrate: int = Field(default=9600, ge=1200, le=921600)
+    kind: Literal["evaluator", "caller"] = "evaluator"
+    counter: int | None = Field(default=None, ge=1, le=999)
+    evaluators: dict[int, int] = Field(default_factory=dict)
+    callers: dict[int, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ascii_needs_counter(self) -> "PanelSettings":
+        if self.protocol == "ascii" and self.counter is None:
+            raise ValueError(f"ascii panel {self.name!r} needs `counter` (one keypad per counter)")
+        return self
+
+
+class RatingSettings(_Strict):
+    """Rating rules (kiosk/counter/rating.py). `keys` overrides the default map for `buttons`."""
+    buttons: int = Field(default=3, ge=2, le=5)
+    first_key: int = Field(default=1, ge=0, le=250)  # key code of the left-most button (modbus: 0)
+    keys: dict[int, RatingLevelName] | None = None
+    window_s: float = Field(default=60, ge=5, le=900)
+    debounce_s: float = Field(default=1.5, ge=0, le=30)
+    reason_timeout_s: float = Field(default=20, ge=3, le=300)
+    reason_codes: list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]] = Field(
+        default_factory=lambda: ["long_wait", "unclear_guidance", "attitude", "slow_processing"])
+    max_rejected_per_minute: int = Field(default=60, ge=1, le=10000)
+
+
+class CounterSettings(_Strict):
+    """The counter role: which counters this device runs, its panels and the rating rules."""
+    counters: list[int] = Field(default_factory=list)  # empty: every configured counter
+    panels: list[PanelSettings] = Field(default_factory=list)
+    rating: RatingSettings = RatingSettings()
+    queue_refresh_s: float = Field(default=30, ge=5, le=3600)  # cached queue for offline typed calls
+
+
 class Config(_Strict):
     device: DeviceSettings = DeviceSettings()
     centre: Centre
@@ -212,6 +259,7 @@ class Config(_Strict):
     printer: PrinterSettings = PrinterSettings()
     speech: SpeechSettings = SpeechSettings()
     central: CentralSettings = CentralSettings()
+    counter: CounterSettings = CounterSettings()
 
     @model_validator(mode="after")
     def _references(self) -> "Config":

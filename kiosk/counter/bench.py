@@ -1,0 +1,89 @@
+"""Benchmark: evaluator press (bytes written on a pty) -> rating committed on SQLite.
+
+Run: .venv/bin/python -m kiosk.counter.bench [samples]
+
+Composes the real parts like a counter device does: an ft12 frame is written on the device
+side of a pty pair, PanelSupervisor decodes it on its port thread, CounterRuntime hands it to
+the ratings worker, CounterService decides and commits the rating + its outbox event in one
+SQLite transaction (WAL, synchronous=FULL). Timed from just before os.write to just after the
+commit returns. Each sample is a fresh served ticket (call_typed + complete) so every press is
+a real rating. (A benchmark is a composition root: it may import devices/.)
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+TARGET_P95_MS = 30.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from devices.serial import ft12, open_panel
+    from devices.serial.ptys import open_pty_pair
+    from devices.serial.supervisor import Backoff
+    from kiosk.config import SAMPLE_CONFIG, parse_config
+    from kiosk.counter.runtime import CounterRuntime
+    from kiosk.counter.service import CounterService
+    from kiosk.storage import open_database
+
+    args = argv if argv is not None else sys.argv[1:]
+    samples = int(args[0]) if args else 300
+    master, slave, path = open_pty_pair()
+    data = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    data["counter"] = {"counters": [1], "rating": {"debounce_s": 0},
+                       "panels": [{"name": "bus", "port": path, "protocol": "ft12"}]}
+    config = parse_config(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(Path(tmp) / "kiosk.db")
+        svc = CounterService(db, config)
+        committed = threading.Event()
+        stamp: list[float] = []
+
+        def on_event(kind: str, _data: dict) -> None:
+            if kind == "rated":  # emitted right after the rating's transaction commits
+                stamp.append(time.perf_counter())
+                committed.set()
+
+        svc.listeners.append(on_event)
+        runtime = CounterRuntime(svc, tick_s=1.0, refresh_queue=False)
+        sup = open_panel("bus", path, "ft12", runtime.on_press, backoff=Backoff(0.02, 0.2))
+        sup.wait_up(5)
+        delays: list[float] = []
+        try:
+            for i in range(samples):
+                svc.call_typed(1, str(i % 900 + 1))
+                svc.complete(1)
+                committed.clear()
+                frame = ft12.encode_key(0x81, 1 + i % 2)  # Rất hài lòng / Hài lòng: no reason asked
+                t0 = time.perf_counter()
+                os.write(master, frame)
+                if not committed.wait(2):
+                    print(f"sample {i}: no rating within 2 s", file=sys.stderr)
+                    continue
+                delays.append(stamp[-1] - t0)
+        finally:
+            sup.stop()
+            runtime.close()
+            db.close()
+            os.close(master)
+            os.close(slave)
+    if not delays:
+        print("no samples")
+        return 1
+    delays.sort()
+    p50 = statistics.median(delays) * 1000
+    p95 = delays[max(0, int(len(delays) * 0.95) - 1)] * 1000
+    worst = delays[-1] * 1000
+    print(f"press on a pty -> rating committed (WAL, synchronous=FULL), {len(delays)}/{samples} samples: "
+          f"p50 {p50:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms (target p95 <= {TARGET_P95_MS:.0f} ms)")
+    return 0 if p95 <= TARGET_P95_MS and len(delays) == samples else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""The central's counter endpoints (central/api.py, /api/v1/counters/{number}/...), on top of
+kiosk.sync.client.CentralClient (same session, token, timeouts and error classes)."""
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.sync.client import CentralClient, CentralUnavailable
+
+
+class CounterClient:
+    def __init__(self, central: CentralClient) -> None:
+        self.central = central
+
+    def _post(self, path: str, **kw: Any) -> dict:
+        body = self.central._json(self.central._request("POST", path, **kw))
+        if not isinstance(body, dict):
+            raise CentralUnavailable("central answered a counter action with something that is not an object")
+        return body
+
+    def call_next(self, counter: int) -> dict | None:
+        """The ticket now called to `counter`, or None when nobody waits for its services.
+        409 (CentralRejected): the counter still serves a ticket."""
+        body = self._post(f"/api/v1/counters/{counter}/call-next")
+        ticket = body.get("ticket")
+        return ticket if isinstance(ticket, dict) else None
+
+    def recall(self, counter: int) -> dict:
+        return self._post(f"/api/v1/counters/{counter}/recall")
+
+    def no_show(self, counter: int) -> dict:
+        return self._post(f"/api/v1/counters/{counter}/no-show")
+
+    def complete(self, counter: int) -> dict:
+        return self._post(f"/api/v1/counters/{counter}/complete")
+
+    def transfer(self, counter: int, to_service_code: str) -> dict:
+        return self._post(f"/api/v1/counters/{counter}/transfer", json={"to_service_code": to_service_code})
+
+    def queue(self, service_code: str, day: str | None = None) -> dict:
+        params = {"service": service_code, **({"day": day} if day else {})}
+        body = self.central._json(self.central._request("GET", "/api/v1/queue", params=params))
+        if not isinstance(body, dict) or not isinstance(body.get("waiting"), list):
+            raise CentralUnavailable("central answered GET /queue without a waiting list")
+        return body

@@ -1,0 +1,559 @@
+"""The counter role's service layer: one ticket at a time per counter, actions through the
+central (online) or recorded as outbox events (offline), ratings after each completed service.
+
+Threading: every public method is synchronous and thread-safe. Counter actions (which may wait
+on HTTP) hold `_action_lock`; rating decisions hold `_rating_lock` (never across I/O other than
+one short SQLite transaction). `kiosk.counter.runtime.CounterRuntime` feeds panel presses from
+the port threads to workers so the port threads never wait.
+
+Online vs offline (docs/counter.md, "Offline"):
+* A ticket called through the central (`source="central"`): the central records ticket.called /
+  served / no_show / transferred itself, so nothing goes to the outbox, unless the central is
+  unreachable for a later action: then that action is recorded as its outbox event.
+* A typed call (`call_typed`, for when the central is unreachable): the ticket id comes from
+  the cached queue (refresh_queue); ticket.called and every later action of that ticket go
+  to the outbox and reconcile at the central when the outbox is delivered.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from kiosk.config import Config
+from kiosk.counter.announce import Announcement, call_announcement
+from kiosk.counter.client import CounterClient
+from kiosk.counter.panels import PanelMap, Route
+from kiosk.counter.rating import (Decision, RatingMachine, RatingRules, Rated, ReasonAsked, Rejected,
+                                  ServedTicket)
+from kiosk.domain.clock import Clock, local_day, system_clock
+from kiosk.events import Event, iso
+from kiosk.i18n import Translator
+from kiosk.outbox import add_event
+from kiosk.ports import HealthReport, HealthSink, HealthState, PanelPress
+from kiosk.storage import Database
+from kiosk.storage.counter import CounterState, QueueEntry
+from kiosk.storage.engine import StorageError
+from kiosk.storage.ratings import Rating, RejectedPress
+from kiosk.sync.client import CentralRejected, CentralUnavailable
+from kiosk.ticketing import display_number as format_display_number
+
+log = logging.getLogger(__name__)
+
+# Caller keypad keys (ft12 CallerKey; ascii 'A'..'F' give the same codes). Digits 0x00-0x09.
+KEY_TRANSFER = 0x0A   # start / transfer: digits typed before = 1-based service index
+KEY_COMPLETE = 0x0B   # wait / evaluate: service done, ask for the rating
+KEY_CALL = 0x0C       # call next; with digits typed before: call that number (offline)
+KEY_RECALL = 0x0D
+KEY_CANCEL = 0x0E     # clears typed digits; with none typed: no-show (skip)
+KEY_FUNCTION = 0x0F   # pause / resume
+MAX_TYPED = 6
+
+_TYPED = re.compile(r"^([A-Z]{0,2})(\d{1,5})$")
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class CounterError(Exception):
+    """An action the counter cannot do now; str() is a short English reason for the log/UI,
+    `code` a stable key the UI translates."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CounterOffline(CounterError):
+    """The central is unreachable and the action needs it (call next): type the number."""
+
+
+@dataclass(frozen=True)
+class CurrentTicket:
+    counter: int
+    ticket_id: str
+    display_number: str
+    service_code: str | None
+    officer: str | None
+    source: str  # "central" | "offline"
+    called_at: dt.datetime
+
+
+class CounterService:
+    def __init__(self, db: Database, config: Config, *, client: CounterClient | None = None,
+                 translator: Translator | None = None, clock: Clock = system_clock,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 prompt: Callable[[int], bool] | None = None,
+                 announce: Callable[[Announcement], None] | None = None,
+                 health: HealthSink | None = None, counters: Iterable[int] | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.client = client
+        self.translator = translator or Translator(config.device.language)
+        self.clock = clock
+        self.monotonic = monotonic
+        self.prompt = prompt
+        self.announce = announce
+        self.health = health
+        configured = {c.number: c for c in config.counters}
+        wanted = list(counters if counters is not None else (config.counter.counters or configured))
+        unknown = [n for n in wanted if n not in configured]
+        if unknown:
+            raise CounterError("unknown_counter", f"counters {unknown} are not in the centre's [[counters]]")
+        self.counters = {n: configured[n] for n in wanted}
+        self.panels = PanelMap(config.counter, self.counters)
+        self.rules = RatingRules.from_settings(config.counter.rating)
+        self.machines = {n: RatingMachine(n, self.rules) for n in self.counters}
+        self.listeners: list[Listener] = []
+        self.stats: Counter[str] = Counter()
+        self._tz = ZoneInfo(config.centre.timezone)
+        self._action_lock = threading.RLock()
+        self._rating_lock = threading.Lock()
+        self._typed: dict[int, str] = {n: "" for n in self.counters}
+        self._rejections: dict[int, deque[float]] = {n: deque() for n in self.counters}
+
+    # -- queries ----------------------------------------------------------------------------
+    def current(self, counter: int) -> CurrentTicket | None:
+        self._check(counter)
+        with self.db.transaction() as s:
+            st = s.get(CounterState, counter)
+            if st is None or st.ticket_id is None:
+                return None
+            return CurrentTicket(counter, st.ticket_id, st.display_number or "", st.service_code, st.officer,
+                                 st.source or "central", st.called_at or self.clock())
+
+    def is_paused(self, counter: int) -> bool:
+        self._check(counter)
+        with self.db.transaction() as s:
+            st = s.get(CounterState, counter)
+            return bool(st and st.paused)
+
+    def typed(self, counter: int) -> str:
+        return self._typed[counter]
+
+    # -- counter actions --------------------------------------------------------------------
+    def call_next(self, counter: int) -> CurrentTicket | None:
+        """Ask the central for the counter's next ticket; None when nobody waits."""
+        with self._action_lock:
+            self._ready_to_call(counter)
+            if self.client is None:
+                raise CounterOffline("no_central", "no central configured: type the number to call")
+            try:
+                t = self.client.call_next(counter)
+            except CentralUnavailable as exc:
+                raise CounterOffline("offline", f"central unreachable ({exc}): type the number to call") from None
+            except CentralRejected as exc:
+                raise CounterError("refused", f"the central refused: {exc.reason}") from None
+            if t is None:
+                self._emit("queue_empty", {"counter": counter})
+                return None
+            cur = CurrentTicket(counter, str(t["ticket_id"]), str(t.get("display_number") or "?"),
+                                t.get("service_code"), t.get("officer") or self.counters[counter].officer,
+                                "central", self.clock())
+            with self.db.transaction() as s:
+                self._set_current(s, cur)
+                s.execute(delete(QueueEntry).where(QueueEntry.ticket_id == cur.ticket_id))
+            self._called(cur, "called")
+            return cur
+
+    def call_typed(self, counter: int, typed: str) -> CurrentTicket:
+        """Offline calling: the officer types the number on the citizen's ticket ("A023" or
+        "23"). Recorded as a ticket.called outbox event; reconciled when delivered."""
+        with self._action_lock:
+            self._ready_to_call(counter)
+            now = self.clock()
+            day = local_day(now, self._tz)
+            ticket_id, display, service = self._resolve_typed(counter, typed, day)
+            officer = self.counters[counter].officer
+            cur = CurrentTicket(counter, ticket_id, display, service, officer, "offline", now)
+            with self.db.transaction() as s:
+                self._set_current(s, cur)
+                s.execute(delete(QueueEntry).where(QueueEntry.ticket_id == ticket_id))
+                add_event(s, Event("ticket.called", {
+                    "ticket_id": ticket_id, "counter": counter, "officer": officer, "display_number": display,
+                    "day": day, "service_code": service, "typed": True}, occurred_at=now))
+            self._called(cur, "called")
+            return cur
+
+    def recall(self, counter: int) -> CurrentTicket:
+        with self._action_lock:
+            cur = self._require_current(counter)
+            self._act(cur, "recall", lambda: self.client.recall(counter) if self.client else None,
+                      "ticket.called", {"officer": cur.officer}, clear=False)
+            self._called(cur, "recalled")
+            return cur
+
+    def no_show(self, counter: int) -> CurrentTicket:
+        with self._action_lock:
+            cur = self._require_current(counter)
+            self._act(cur, "no_show", lambda: self.client.no_show(counter) if self.client else None,
+                      "ticket.no_show", {"officer": cur.officer}, clear=True)
+            self._emit("no_show", {"counter": counter, "ticket_id": cur.ticket_id, "display_number": cur.display_number})
+            return cur
+
+    def transfer(self, counter: int, to_service_code: str) -> CurrentTicket:
+        with self._action_lock:
+            cur = self._require_current(counter)
+            codes = [s.code for s in self.config.services]
+            if to_service_code not in codes:
+                raise CounterError("unknown_service", f"unknown service {to_service_code!r}")
+            if to_service_code == cur.service_code:
+                raise CounterError("same_service", f"{cur.display_number} is already in service {to_service_code}")
+            self._act(cur, "transfer",
+                      lambda: self.client.transfer(counter, to_service_code) if self.client else None,
+                      "ticket.transferred", {"to_service_code": to_service_code}, clear=True)
+            self._emit("transferred", {"counter": counter, "ticket_id": cur.ticket_id,
+                                       "display_number": cur.display_number, "to_service_code": to_service_code})
+            return cur
+
+    def complete(self, counter: int, dossier_code: str | None = None) -> CurrentTicket:
+        """The service is done: the ticket is served and the citizen is asked for a rating."""
+        with self._action_lock:
+            cur = self._require_current(counter)
+            now = self.clock()
+            self._act(cur, "complete", lambda: self.client.complete(counter) if self.client else None,
+                      "ticket.served", {"officer": cur.officer, "started_at": iso(cur.called_at),
+                                        "completed_at": iso(now)}, clear=True)
+            self._emit("completed", {"counter": counter, "ticket_id": cur.ticket_id,
+                                     "display_number": cur.display_number})
+            self.request_rating(ServedTicket(cur.ticket_id, counter, cur.officer, dossier_code or None,
+                                             cur.service_code))
+            return cur
+
+    def pause(self, counter: int) -> None:
+        with self._action_lock:
+            if self.current(counter) is not None:
+                raise CounterError("busy", "complete, skip or transfer the current ticket before pausing")
+            self._set_paused(counter, True)
+
+    def resume(self, counter: int) -> None:
+        with self._action_lock:
+            self._set_paused(counter, False)
+
+    def refresh_queue(self) -> int:
+        """Cache the waiting tickets of this device's services (for typed calls offline)."""
+        if self.client is None:
+            return 0
+        now = self.clock()
+        day = local_day(now, self._tz)
+        services = sorted({code for c in self.counters.values() for code in c.services})
+        fetched: dict[str, list[dict]] = {}
+        for code in services:
+            fetched[code] = self.client.queue(code, day)["waiting"]
+        with self.db.transaction() as s:
+            s.execute(delete(QueueEntry).where(QueueEntry.day != day))
+            for code, waiting in fetched.items():
+                s.execute(delete(QueueEntry).where(QueueEntry.service_code == code))
+                for t in waiting:
+                    if t.get("ticket_id") and t.get("display_number"):
+                        s.merge(QueueEntry(ticket_id=str(t["ticket_id"]), day=day, service_code=code,
+                                           display_number=str(t["display_number"]), fetched_at=now))
+        return sum(len(w) for w in fetched.values())
+
+    # -- ratings ----------------------------------------------------------------------------
+    def request_rating(self, ticket: ServedTicket) -> bool:
+        """Open the rating request for a served ticket (complete() does it). False if the
+        ticket already has a stored rating."""
+        with self.db.transaction() as s:
+            if s.scalar(select(Rating.id).where(Rating.ticket_id == ticket.ticket_id)) is not None:
+                return False
+        with self._rating_lock:
+            decisions = self.machines[ticket.counter].request(ticket, self.monotonic())
+            self._store(decisions)
+        sent = bool(self.prompt and self._safe_prompt(ticket.counter))
+        self._emit("rating_requested", {"counter": ticket.counter, "ticket_id": ticket.ticket_id,
+                                        "prompted": sent, "window_s": self.rules.window_s})
+        return True
+
+    def rate_press(self, counter: int, key: int, device: str, now: float | None = None) -> list[Decision]:
+        """An evaluator key (or a touch on a rating screen) for `counter`."""
+        self._check(counter)
+        with self._rating_lock:
+            decisions = self.machines[counter].press(key, device, self.monotonic() if now is None else now)
+            self._store(decisions)
+        return decisions
+
+    def choose_reason(self, counter: int, reason: str) -> list[Decision]:
+        self._check(counter)
+        with self._rating_lock:
+            decisions = self.machines[counter].choose_reason(reason, self.monotonic())
+            self._store(decisions)
+        return decisions
+
+    def tick(self) -> list[Decision]:
+        """Apply rating timeouts (a Không hài lòng with no reason is stored without one)."""
+        now = self.monotonic()
+        out: list[Decision] = []
+        with self._rating_lock:
+            for m in self.machines.values():
+                decisions = m.advance(now)
+                if decisions:
+                    self._store(decisions)
+                    out.extend(decisions)
+        return out
+
+    def flush_ratings(self) -> None:
+        """Shutdown: store any Không hài lòng still waiting for its reason."""
+        with self._rating_lock:
+            for m in self.machines.values():
+                self._store(m.flush())
+
+    # -- panel presses ----------------------------------------------------------------------
+    def route(self, press: PanelPress) -> Route | None:
+        route = self.panels.route(press)
+        if route is None:
+            self.stats["unmapped_presses"] += 1
+        return route
+
+    def handle_press(self, press: PanelPress) -> None:
+        """A press from any configured panel (runs on a worker, never on the port thread)."""
+        route = self.route(press)
+        if route is None:
+            return
+        if route.kind == "evaluator":
+            self.rate_press(route.counter, press.key, route.device)
+        else:
+            self.caller_key(route.counter, press.key)
+
+    def caller_key(self, counter: int, key: int) -> None:
+        """An officer's caller keypad key; errors are reported to listeners, not raised."""
+        try:
+            self._caller_key(counter, key)
+        except (CounterError, CentralRejected, CentralUnavailable, StorageError) as exc:
+            self.stats["caller_key_errors"] += 1
+            log.info("counter %s: key 0x%02X: %s", counter, key, exc)
+            self._emit("error", {"counter": counter, "key": key, "code": getattr(exc, "code", "failed"),
+                                 "message": str(exc)})
+
+    def _caller_key(self, counter: int, key: int) -> None:
+        self._check(counter)
+        if 0 <= key <= 9:
+            if len(self._typed[counter]) < MAX_TYPED:
+                self._typed[counter] += str(key)
+            self._emit("typed", {"counter": counter, "typed": self._typed[counter]})
+            return
+        typed, self._typed[counter] = self._typed[counter], ""
+        if key == KEY_CALL:
+            if typed:
+                self.call_typed(counter, typed)
+            else:
+                self.call_next(counter)
+        elif key == KEY_RECALL:
+            self.recall(counter)
+        elif key == KEY_CANCEL:
+            if not typed:
+                self.no_show(counter)
+            else:
+                self._emit("typed", {"counter": counter, "typed": ""})
+        elif key == KEY_COMPLETE:
+            self.complete(counter)
+        elif key == KEY_TRANSFER:
+            services = self.config.services
+            if not typed or not 1 <= int(typed) <= len(services):
+                raise CounterError("transfer_needs_service", "type the service number (1..N) before transfer")
+            self.transfer(counter, services[int(typed) - 1].code)
+        elif key == KEY_FUNCTION:
+            if self.is_paused(counter):
+                self.resume(counter)
+            else:
+                self.pause(counter)
+
+    # -- internals --------------------------------------------------------------------------
+    def _check(self, counter: int) -> None:
+        if counter not in self.counters:
+            raise CounterError("unknown_counter", f"counter {counter} is not run by this device")
+
+    def _ready_to_call(self, counter: int) -> None:
+        self._check(counter)
+        with self.db.transaction() as s:
+            st = s.get(CounterState, counter)
+        if st is not None and st.paused:
+            raise CounterError("paused", f"counter {counter} is paused")
+        if st is not None and st.ticket_id is not None:
+            raise CounterError("busy", f"counter {counter} is serving {st.display_number}: "
+                                       "complete, skip or transfer it first")
+
+    def _require_current(self, counter: int) -> CurrentTicket:
+        cur = self.current(counter)
+        if cur is None:
+            raise CounterError("idle", f"counter {counter} is not serving any ticket")
+        return cur
+
+    def _resolve_typed(self, counter: int, typed: str, day: str) -> tuple[str, str, str | None]:
+        text = typed.strip().upper().replace(" ", "")
+        m = _TYPED.match(text)
+        if m is None:
+            raise CounterError("bad_number", f"not a ticket number: {typed!r}")
+        services = [self.config.service(code) for code in self.counters[counter].services]
+        if m.group(1):
+            candidates = {text: next((s.code for s in services if s.prefix == m.group(1)), None)}
+        else:
+            n = int(m.group(2))
+            candidates = {format_display_number(s, n): s.code for s in services if n <= s.max_number}
+        with self.db.transaction() as s:
+            rows = s.scalars(select(QueueEntry).where(QueueEntry.day == day,
+                                                      QueueEntry.display_number.in_(list(candidates)))).all()
+        if len(rows) == 1:
+            return rows[0].ticket_id, rows[0].display_number, rows[0].service_code
+        if len(rows) > 1 or len(candidates) != 1:
+            raise CounterError("ambiguous", f"{typed!r} matches {sorted(candidates)}: type the letter too")
+        (display, service), = candidates.items()
+        # Not in the cached queue: an id of our own; the central keeps it as a separate ticket
+        # (docs/counter.md, "Offline": what reconciles and what does not).
+        return f"typed-{uuid.uuid4()}", display, service
+
+    def _set_current(self, s: Session, cur: CurrentTicket | None, counter: int | None = None) -> None:
+        number = cur.counter if cur else counter
+        st = s.get(CounterState, number)
+        if st is None:
+            st = CounterState(counter=number, paused=False, updated_at=self.clock())
+            s.add(st)
+        st.ticket_id = cur.ticket_id if cur else None
+        st.display_number = cur.display_number if cur else None
+        st.service_code = cur.service_code if cur else None
+        st.officer = cur.officer if cur else None
+        st.source = cur.source if cur else None
+        st.called_at = cur.called_at if cur else None
+        st.updated_at = self.clock()
+
+    def _set_paused(self, counter: int, paused: bool) -> None:
+        self._check(counter)
+        with self.db.transaction() as s:
+            st = s.get(CounterState, counter)
+            if st is None:
+                st = CounterState(counter=counter, paused=paused, updated_at=self.clock())
+                s.add(st)
+            elif st.paused == paused:
+                return
+            st.paused, st.updated_at = paused, self.clock()
+            add_event(s, Event("audit", {"action": "counter.paused" if paused else "counter.resumed",
+                                         "counter": counter}))
+        self._emit("paused" if paused else "resumed", {"counter": counter})
+
+    def _act(self, cur: CurrentTicket, name: str, remote: Callable[[], Any], event_type: str,
+             extra: dict[str, Any], *, clear: bool) -> None:
+        """Do an action at the central, or record it as an outbox event (offline tickets,
+        central unreachable). A 409 from the central means it sees no current ticket for this
+        counter: the local state is cleared and the action refused."""
+        offline = cur.source != "central" or self.client is None
+        if not offline:
+            try:
+                remote()
+            except CentralUnavailable as exc:
+                log.info("counter %s: %s recorded offline: %s", cur.counter, name, exc)
+                offline = True
+            except CentralRejected as exc:
+                if exc.status == 409:
+                    with self.db.transaction() as s:
+                        self._set_current(s, None, cur.counter)
+                    self._emit("cleared", {"counter": cur.counter, "ticket_id": cur.ticket_id})
+                    raise CounterError("stale", f"the central sees no ticket at counter {cur.counter}: "
+                                                f"{exc.reason}") from None
+                raise CounterError("refused", f"the central refused {name}: {exc.reason}") from None
+        now = self.clock()
+        with self.db.transaction() as s:
+            if clear:
+                self._set_current(s, None, cur.counter)
+            if offline:
+                add_event(s, Event(event_type, {"ticket_id": cur.ticket_id, "counter": cur.counter, **extra},
+                                   occurred_at=now))
+        if offline:
+            self.stats[f"offline_{name}"] += 1
+
+    def _called(self, cur: CurrentTicket, what: str) -> None:
+        data = {"counter": cur.counter, "ticket_id": cur.ticket_id, "display_number": cur.display_number,
+                "source": cur.source}
+        self._emit(what, data)
+        if self.announce is not None:
+            try:
+                self.announce(call_announcement(self.translator, cur.display_number, cur.counter))
+            except Exception:
+                log.exception("announcement failed for %s", cur.display_number)
+
+    def _safe_prompt(self, counter: int) -> bool:
+        try:
+            ok = bool(self.prompt(counter)) if self.prompt else False
+        except Exception:
+            log.exception("rating prompt failed for counter %s", counter)
+            ok = False
+        self.stats["prompts_sent" if ok else "prompts_failed"] += 1
+        return ok
+
+    def _throttled(self, counter: int, now: float) -> bool:
+        window = self._rejections[counter]
+        while window and now - window[0] >= 60:
+            window.popleft()
+        if len(window) >= self.config.counter.rating.max_rejected_per_minute:
+            return True
+        window.append(now)
+        return False
+
+    def _store(self, decisions: list[Decision]) -> None:
+        """One transaction: the rating/rejected-press rows and their outbox events."""
+        if not decisions:
+            return
+        now = self.clock()
+        mono = self.monotonic()
+        emitted: list[tuple[str, dict[str, Any]]] = []
+        try:
+            with self.db.transaction() as s:
+                for d in decisions:
+                    if isinstance(d, Rated):
+                        emitted.append(self._store_rating(s, d, now))
+                    elif isinstance(d, Rejected):
+                        self.stats[f"rejected_{d.reason.value}"] += 1
+                        if self._throttled(d.counter, mono):
+                            self.stats["rejected_not_stored"] += 1
+                            continue
+                        s.add(RejectedPress(counter=d.counter, reason=d.reason.value, raw_key=d.raw_key,
+                                            device=d.device, pressed_at=now))
+                        add_event(s, Event("rating.rejected_press", {
+                            "counter": d.counter, "reason": d.reason.value, "raw_key": d.raw_key,
+                            "device": d.device}, occurred_at=now))
+                        emitted.append(("rejected_press", {"counter": d.counter, "reason": d.reason.value}))
+                    elif isinstance(d, ReasonAsked):
+                        emitted.append(("reason_asked", {"counter": d.ticket.counter, "ticket_id": d.ticket.ticket_id,
+                                                         "choices": d.choices}))
+        except StorageError as exc:
+            self.stats["storage_errors"] += 1
+            log.error("ratings not stored: %s", exc)
+            if self.health:
+                self.health(HealthReport("ratings", HealthState.FAILED, str(exc)[:200]))
+            raise
+        for kind, data in emitted:
+            self._emit(kind, data)
+
+    def _store_rating(self, s: Session, d: Rated, now: dt.datetime) -> tuple[str, dict[str, Any]]:
+        t = d.ticket
+        if s.scalar(select(Rating.id).where(Rating.ticket_id == t.ticket_id)) is not None:
+            # rated before a restart (the machine forgot): never a second rating
+            self.stats["duplicate_rating_dropped"] += 1
+            return "duplicate_rating", {"counter": t.counter, "ticket_id": t.ticket_id}
+        rating_id = str(uuid.uuid4())
+        s.add(Rating(id=rating_id, ticket_id=t.ticket_id, counter=t.counter, officer=t.officer, level=d.level.value,
+                     reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code, rated_at=now))
+        payload = {"rating_id": rating_id, "ticket_id": t.ticket_id, "counter": t.counter, "officer": t.officer,
+                   "level": d.level.value, "reason": d.reason, "raw_key": d.raw_key, "device": d.device,
+                   "dossier_code": t.dossier_code}
+        if t.service_code:
+            payload["service_code"] = t.service_code
+        add_event(s, Event("rating.recorded", payload, occurred_at=now))
+        self.stats["ratings"] += 1
+        return "rated", {"counter": t.counter, "ticket_id": t.ticket_id, "level": d.level.value,
+                         "reason": d.reason, "rating_id": rating_id}
+
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(kind, data)
+            except Exception:
+                log.exception("counter listener failed on %s", kind)

@@ -1,0 +1,230 @@
+"""Counter service on real SQLite (no central): typed calls, actions as outbox events, ratings
+and rejected presses written with their outbox event in one transaction, caller keypad keys."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.config import ConfigError
+from kiosk.counter import CounterError, CounterOffline, CounterService
+from kiosk.counter.panels import PanelConfigError, PanelMap
+from kiosk.counter.service import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER
+from kiosk.events import EVENT_TYPES
+from kiosk.ports import PanelPress
+from kiosk.storage import open_database
+from kiosk.storage.counter import QueueEntry
+from kiosk.storage.outbox import OutboxEvent
+from kiosk.storage.ratings import Rating, RejectedPress
+from tests.conftest import FakeClock
+from tests.counter_support import Mono, counter_config
+
+UTC = dt.timezone.utc
+
+
+@pytest.fixture
+def db(tmp_path):
+    d = open_database(tmp_path / "kiosk.db")
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(dt.datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+
+
+def make_service(db, clock, mono=None, counter=None, **kw):
+    return CounterService(db, counter_config(counter), clock=clock, monotonic=mono or Mono(), **kw)
+
+
+def events(db, type_):
+    with db.transaction() as s:
+        rows = s.scalars(select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.seq)).all()
+        return [json.loads(r.payload) for r in rows]
+
+
+def count(db, model):
+    with db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_migration_0002_matches_the_models(db):
+    from alembic.migration import MigrationContext
+    from alembic.autogenerate import compare_metadata
+    from kiosk.storage.base import Base
+    import kiosk.storage.counter  # noqa: F401
+    import kiosk.storage.ratings  # noqa: F401
+    import kiosk.storage.models  # noqa: F401
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
+
+
+def test_config_section_validates():
+    cfg = counter_config({"counters": [3], "rating": {"buttons": 4, "window_s": 30},
+                          "panels": [{"name": "bus", "port": "/dev/ttyUSB0", "protocol": "ft12"}]})
+    assert cfg.counter.rating.buttons == 4
+    with pytest.raises(ConfigError, match="counter.rating.buttons"):
+        counter_config({"rating": {"buttons": 7}})
+    with pytest.raises(ConfigError, match="needs `counter`"):
+        counter_config({"panels": [{"name": "k", "port": "/dev/ttyS0", "protocol": "ascii"}]})
+    with pytest.raises(PanelConfigError, match="counter 5"):
+        PanelMap(counter_config({"panels": [{"name": "k", "port": "p", "protocol": "ascii", "counter": 5}]}).counter,
+                 [1, 3])
+
+
+def test_panel_map_follows_the_ft12_convention_by_default():
+    cfg = counter_config({"counters": [1, 3], "panels": [
+        {"name": "bus", "port": "/dev/bus", "protocol": "ft12"},
+        {"name": "kp1", "port": "/dev/kp1", "protocol": "ascii", "kind": "caller", "counter": 1}]})
+    m = PanelMap(cfg.counter, [1, 3])
+    assert m.route(PanelPress("/dev/bus", "ft12", 0x83, 1, "evaluator")).counter == 3
+    assert m.route(PanelPress("/dev/bus", "ft12", 0x83, 1, "evaluator")).device == "bus:0x83"
+    assert m.route(PanelPress("/dev/bus", "ft12", 0x01, 0x0C, "caller")).counter == 1
+    assert m.route(PanelPress("/dev/bus", "ft12", 0x85, 1, "evaluator")) is None  # counter 5 is not ours
+    assert m.route(PanelPress("/dev/kp1", "ascii", None, 0x0C, "caller")).counter == 1
+    assert m.prompt_target(3).address == 0x83
+
+
+def test_typed_call_complete_and_rating_go_to_the_outbox(db, clock):
+    mono = Mono()
+    announced, prompted = [], []
+    svc = make_service(db, clock, mono, announce=announced.append, prompt=lambda c: prompted.append(c) or True)
+    with pytest.raises(CounterOffline):
+        svc.call_next(3)  # no central: the officer must type the number
+    cur = svc.call_typed(3, "B012")
+    assert cur.source == "offline" and cur.service_code == "DD"
+    assert announced[0].text == "Mời công dân có số B012 đến quầy số 3."
+    assert announced[0].spoken == "Mời công dân có số bê mười hai đến quầy số ba."
+    with pytest.raises(CounterError, match="serving B012"):
+        svc.call_typed(3, "B013")  # one ticket at a time
+    clock.advance(minutes=7)
+    svc.complete(3, dossier_code="000.00.12.H12-261123-0001")
+    assert prompted == [3] and svc.current(3) is None
+    mono.advance(4)
+    svc.rate_press(3, 2, "bus:0x83")
+    called, served, rated = events(db, "ticket.called"), events(db, "ticket.served"), events(db, "rating.recorded")
+    assert called[0]["ticket_id"] == served[0]["ticket_id"] == rated[0]["ticket_id"] == cur.ticket_id
+    assert served[0]["started_at"].startswith("2026-11-23T02:00") and served[0]["completed_at"].startswith(
+        "2026-11-23T02:07")
+    r = rated[0]
+    assert set(EVENT_TYPES["rating.recorded"]) <= set(r)
+    assert (r["counter"], r["officer"], r["level"], r["reason"], r["raw_key"], r["device"], r["dossier_code"]) == (
+        3, "nv03", "satisfied", None, 2, "bus:0x83", "000.00.12.H12-261123-0001")
+    with db.transaction() as s:
+        row = s.scalar(select(Rating))
+        assert (row.id, row.level, row.raw_key) == (r["rating_id"], "satisfied", 2)
+
+
+def test_presses_outside_a_request_are_rejected_presses_with_events(db, clock):
+    mono = Mono()
+    svc = make_service(db, clock, mono)
+    svc.rate_press(3, 1, "bus:0x83")                 # no request
+    mono.advance(0.2)
+    svc.rate_press(3, 1, "bus:0x83")                 # debounce
+    mono.advance(5)
+    svc.rate_press(3, 42, "bus:0x83")                # unknown key
+    rejected = events(db, "rating.rejected_press")
+    assert [e["reason"] for e in rejected] == ["no_request", "debounce", "unknown_key"]
+    assert set(EVENT_TYPES["rating.rejected_press"]) | {"raw_key", "device"} <= set(rejected[0])
+    assert count(db, RejectedPress) == 3 and count(db, Rating) == 0
+
+
+def test_rating_row_and_event_are_one_transaction(db, clock, monkeypatch):
+    mono = Mono()
+    svc = make_service(db, clock, mono)
+    svc.call_typed(3, "B001")
+    svc.complete(3)
+    mono.advance(3)
+    import kiosk.counter.service as service_module
+
+    def broken(session, event):
+        raise RuntimeError("disk gone mid-transaction")
+    monkeypatch.setattr(service_module, "add_event", broken)
+    with pytest.raises(RuntimeError):
+        svc.rate_press(3, 1, "d")
+    assert count(db, Rating) == 0 and events(db, "rating.recorded") == []
+    monkeypatch.undo()
+
+
+def test_unsatisfied_reason_and_timeout_are_stored(db, clock):
+    mono = Mono()
+    svc = make_service(db, clock, mono)
+    svc.call_typed(3, "B001")
+    svc.complete(3)
+    mono.advance(2)
+    svc.rate_press(3, 3, "d")
+    assert count(db, Rating) == 0  # waits for the reason
+    svc.choose_reason(3, "long_wait")
+    svc.call_typed(3, "B002")
+    svc.complete(3)
+    mono.advance(2)
+    svc.rate_press(3, 3, "d")
+    mono.advance(21)
+    svc.tick()
+    assert [(e["level"], e["reason"]) for e in events(db, "rating.recorded")] == [
+        ("unsatisfied", "long_wait"), ("unsatisfied", None)]
+
+
+def test_a_restarted_service_never_rates_a_ticket_twice(db, clock):
+    mono = Mono()
+    svc = make_service(db, clock, mono)
+    svc.call_typed(3, "B001")
+    cur = svc.complete(3)
+    mono.advance(2)
+    svc.rate_press(3, 1, "d")
+    again = make_service(db, clock, mono)  # machine state lost, database kept
+    from kiosk.counter.rating import ServedTicket
+    assert again.request_rating(ServedTicket(cur.ticket_id, 3, "nv03")) is False
+    assert count(db, Rating) == 1
+
+
+def test_flood_of_rejected_presses_is_capped(db, clock):
+    mono = Mono()
+    svc = make_service(db, clock, mono, counter={"counters": [3], "rating": {"max_rejected_per_minute": 10}})
+    for _ in range(50):
+        svc.rate_press(3, 1, "d")
+        mono.advance(0.1)
+    assert count(db, RejectedPress) == 10
+    assert svc.stats["rejected_not_stored"] == 40
+
+
+def test_caller_keypad_keys_drive_the_counter(db, clock):
+    mono = Mono()
+    svc = make_service(db, clock, mono)
+    seen = []
+    svc.listeners.append(lambda kind, data: seen.append(kind))
+    with db.transaction() as s:  # the cached queue knows B007's ticket id
+        s.add(QueueEntry(ticket_id="real-b007", day="2026-11-23", display_number="B007", service_code="DD",
+                         fetched_at=clock()))
+    for key in (0, 0, 7, KEY_CALL):  # digits then call: offline typed call of "007"
+        svc.caller_key(3, key)
+    cur = svc.current(3)
+    assert (cur.ticket_id, cur.display_number) == ("real-b007", "B007")
+    svc.caller_key(3, KEY_RECALL)
+    assert len(events(db, "ticket.called")) == 2
+    svc.caller_key(3, KEY_CANCEL)  # nothing typed: no-show
+    assert svc.current(3) is None and events(db, "ticket.no_show")[0]["ticket_id"] == "real-b007"
+    svc.caller_key(3, KEY_FUNCTION)  # pause
+    assert svc.is_paused(3)
+    svc.caller_key(3, 5)
+    svc.caller_key(3, KEY_CALL)
+    assert "error" in seen and svc.current(3) is None  # paused: no call
+    svc.caller_key(3, KEY_FUNCTION)
+    svc.caller_key(3, 9)
+    svc.caller_key(3, KEY_CALL)  # "9" -> B009 (DD) or K009 (TNMT): ambiguous for counter 3
+    assert svc.current(3) is None
+    svc.call_typed(3, "K009")
+    svc.caller_key(3, 2)
+    svc.caller_key(3, KEY_TRANSFER)  # service #2 = DD
+    assert events(db, "ticket.transferred")[0]["to_service_code"] == "DD"
+    svc.call_typed(3, "K010")
+    svc.caller_key(3, KEY_COMPLETE)
+    assert svc.machines[3].open_ticket is not None
+    assert [e["action"] for e in events(db, "audit")] == ["counter.paused", "counter.resumed"]
