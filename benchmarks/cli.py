@@ -10,6 +10,8 @@ BENCHMARKS = {
     "sync": ("benchmarks.sync", "100,000-event backlog flush to the central"),
     "central": ("central.bench", "central ingestion events/s and batch p95 (SQLite, PostgreSQL)"),
     "panels": ("devices.serial.bench", "framer throughput, 32 panels on a 9600-baud bus, press latency"),
+    "rating": ("kiosk.counter.bench", "panel press to rating committed"),
+    "dossier": ("kiosk.dossier.bench", "scan to dossier view via the central and from the cache"),
 }
 
 

@@ -1,0 +1,2 @@
+"""Central system of Kiosk Một Cửa (docs/central.md)."""
+__version__ = "0.1.0"

@@ -113,16 +113,6 @@ def test_admin_import_and_centre_scoping(central, token):
     assert _source(central, token).lookup("000.00.12.H62-201105-0004") is None
 
 
-def test_central_without_the_router_is_unavailable_not_not_found(tmp_path):
-    bare = start_loopback_central(f"sqlite:///{tmp_path}/bare.db", with_router=False)
-    try:
-        src = _source(bare, bare.enrol()[1])
-        with pytest.raises(SourceUnavailable):
-            src.lookup("000.00.12.H12-261110-0001")
-    finally:
-        bare.close()
-
-
 # -- cache and desk ---------------------------------------------------------------------------
 
 def test_desk_end_to_end_then_central_down(tmp_path):

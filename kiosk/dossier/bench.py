@@ -53,7 +53,7 @@ class LoopbackCentral:
         return r.json()["device_id"], r.json()["token"]
 
 
-def start_loopback_central(db_url: str, *, sample: bool = True, with_router: bool = True) -> LoopbackCentral:
+def start_loopback_central(db_url: str, *, sample: bool = True) -> LoopbackCentral:
     """Migrates db_url, imports the sample centre (and dossiers), serves on 127.0.0.1:<free port>."""
     import uvicorn
 
@@ -61,7 +61,6 @@ def start_loopback_central(db_url: str, *, sample: bool = True, with_router: boo
     from central.centres import load_toml, store_doc
     from central.db import Database, migrate
     from central.devices import ensure_admin_token, new_token
-    from central.dossier_api import router
     from central.dossiers import SAMPLE, import_dossiers, load_file
     from kiosk.config import SAMPLE_CONFIG
 
@@ -74,8 +73,6 @@ def start_loopback_central(db_url: str, *, sample: bool = True, with_router: boo
         if sample:
             import_dossiers(s, load_file(SAMPLE))
     app = create_app(db)
-    if with_router:
-        app.include_router(router)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
                                            lifespan="off", timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, name="dossier-central", daemon=True)

@@ -1,0 +1,82 @@
+"""The FastAPI application: routes, error shapes and the request size limit."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from central import __version__
+from central.admin_api import reports_router
+from central.admin_api import router as admin_router
+from central.api import router as device_router
+from central.db import Database
+from central.events import MAX_BODY_BYTES
+from central.dossier_api import router as dossier_router
+
+DESCRIPTION = ("Central system of Kiosk Một Cửa: device enrolment, config distribution, event ingestion, "
+               "number leases, the merged queue and satisfaction reports. Contract: docs/central.md.")
+
+
+class BodyLimit:
+    """413 for bodies over the limit, before they are read into memory (ASGI middleware)."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            body = json.dumps({"detail": f"request body over {self.limit} bytes"}).encode()
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        seen = 0
+
+        async def limited() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:  # chunked upload without Content-Length
+                raise HTTPException(413, f"request body over {self.limit} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _where(loc: tuple | list) -> str:
+    out = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    if any(e["type"] == "json_invalid" for e in errors):
+        return JSONResponse({"detail": "body is not valid JSON; nothing was stored", "errors": errors}, status_code=400)
+    message = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in errors[:10])
+    return JSONResponse({"detail": f"invalid request, nothing was stored: {message}", "errors": errors[:100]},
+                        status_code=422)
+
+
+def create_app(db: Database) -> FastAPI:
+    app = FastAPI(title="Kiosk Một Cửa central", version=__version__, description=DESCRIPTION)
+    app.state.db = db
+    app.add_middleware(BodyLimit)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.include_router(device_router)
+    app.include_router(admin_router)
+    app.include_router(reports_router)
+    app.include_router(dossier_router)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

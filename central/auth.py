@@ -1,0 +1,57 @@
+"""FastAPI dependencies: the database, and who is calling (device or admin)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from central.db import Database
+from central.devices import authenticate_device, is_admin
+
+bearer = HTTPBearer(auto_error=False, description="device token (from enrolment) or admin token")
+
+
+@dataclass(frozen=True)
+class Caller:
+    device_id: str
+    centre_id: int
+    role: str
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def device(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> Caller:
+    if creds is None:
+        raise _unauthorised("missing bearer token")
+    with db.transaction() as s:
+        found = authenticate_device(s, creds.credentials)
+        if found is None:
+            raise _unauthorised("unknown or revoked device token")
+        return Caller(found.id, found.centre_id, found.role)
+
+
+def admin(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> None:
+    if creds is None:
+        raise _unauthorised("missing admin bearer token")
+    with db.transaction() as s:
+        if not is_admin(s, creds.credentials):
+            raise _unauthorised("not an admin token")
+
+
+def optional_admin(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> bool:
+    if creds is None:
+        return False
+    with db.transaction() as s:
+        return is_admin(s, creds.credentials)
+
+
+def require_role(caller: Caller, *roles: str) -> None:
+    if caller.role not in roles:
+        raise HTTPException(403, f"this call is for {' or '.join(roles)} devices, not {caller.role}")

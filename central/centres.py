@@ -1,0 +1,135 @@
+"""Centres and their configuration document (the centre-level sections of the kiosk config).
+
+The document is validated with kiosk.config's own models, so a document the central accepts
+is one every kiosk accepts (kiosks merge kiosk.config.CENTRE_SECTIONS of it). One
+central-only section is added: `reports` (whether the satisfaction page is public).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from central.db import Base, utc_now
+from kiosk.config import CENTRE_SECTIONS, Config, ConfigError, Numbering, parse_config
+
+DEVICE_SECTIONS = ("device", "printer", "speech", "central")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def lease_limit(numbering: Numbering, max_number: int) -> int:
+    """Highest number the central may lease; everything above is offline fallback space."""
+    return max_number - numbering.max_devices * numbering.fallback_block_size
+
+
+def fallback_block(numbering: Numbering, max_number: int, device_index: int) -> tuple[int, int] | None:
+    """The numbers device k owns for offline use: [max - k*B + 1, max - (k-1)*B]."""
+    if not 1 <= device_index <= numbering.max_devices:
+        return None
+    b = numbering.fallback_block_size
+    return max_number - device_index * b + 1, max_number - (device_index - 1) * b
+
+
+class Publication(_Strict):
+    public: bool = False  # True: GET /reports/satisfaction needs no admin token
+
+
+class CentreDoc(_Strict):
+    config: Config  # kiosk model: cross-reference and numbering checks come with it
+    reports: Publication = Publication()
+
+    @property
+    def numbering(self) -> Numbering:
+        return self.config.numbering
+
+    def to_json(self) -> dict[str, Any]:
+        doc = self.config.model_dump(mode="json", include=set(CENTRE_SECTIONS))
+        doc["reports"] = self.reports.model_dump(mode="json")
+        return doc
+
+
+def parse_doc(data: dict[str, Any], source: str = "<centre config>") -> CentreDoc:
+    """Validates a centre document (JSON or TOML mapping); raises ConfigError with readable lines."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected an object with centre, services, ...")
+    data = {k: v for k, v in data.items() if k not in DEVICE_SECTIONS}
+    reports = data.pop("reports", {})
+    config = parse_config(data, source)
+    try:
+        return CentreDoc(config=config, reports=Publication.model_validate(reports))
+    except ValidationError as exc:
+        lines = [f"{source}: key `reports.{'.'.join(str(p) for p in e['loc'])}`: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("Invalid configuration\n" + "\n".join(lines)) from None
+
+
+def load_toml(path: str | Path) -> CentreDoc:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    return parse_doc(data, str(path))
+
+
+def etag_of(doc_json: dict[str, Any]) -> str:
+    canonical = json.dumps(doc_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+class CentreRow(Base):
+    __tablename__ = "centres"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    doc: Mapped[dict[str, Any]]
+    etag: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime]
+
+
+def store_doc(session: Session, doc: CentreDoc) -> CentreRow:
+    """Creates or replaces the centre's document (keyed by centre.code)."""
+    body = doc.to_json()
+    row = session.scalar(select(CentreRow).where(CentreRow.code == doc.config.centre.code))
+    if row is None:
+        row = CentreRow(code=doc.config.centre.code)
+        session.add(row)
+    row.name, row.doc, row.etag, row.updated_at = doc.config.centre.name, body, etag_of(body), utc_now()
+    session.flush()
+    return row
+
+
+_PARSED: dict[str, CentreDoc] = {}  # by ETag, i.e. by content: one entry per config version
+
+
+def doc_of(row: CentreRow) -> CentreDoc:
+    """The validated document of a centre row, parsed once per version."""
+    doc = _PARSED.get(row.etag)
+    if doc is None:
+        doc = _PARSED[row.etag] = parse_doc(row.doc)
+    return doc
+
+
+def find_centre(session: Session, code: str | None) -> CentreRow:
+    """The centre named by code, or the only centre when code is None. Raises LookupError."""
+    if code:
+        row = session.scalar(select(CentreRow).where(CentreRow.code == code))
+        if row is None:
+            raise LookupError(f"unknown centre {code!r}")
+        return row
+    rows = session.scalars(select(CentreRow).limit(2)).all()
+    if len(rows) != 1:
+        raise LookupError("no centre imported yet" if not rows else "several centres: name one with centre=CODE")
+    return rows[0]

@@ -1,0 +1,158 @@
+"""`kiosk central ...` commands. Admin commands work on the database directly (--db)."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import sys
+from typing import Any
+
+from sqlalchemy import select
+
+DEFAULT_DB = "sqlite:///data/central.db"
+DEFAULT_URL = "http://127.0.0.1:8800"
+
+
+def _db(args: argparse.Namespace) -> Any:
+    from central.db import Database, migrate
+
+    db = Database(args.db)
+    migrate(db.engine)
+    return db
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.app import create_app
+    from central.devices import ensure_admin_token
+
+    db = _db(args)
+    token = args.admin_token or os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN") or None
+    with db.transaction() as s:
+        generated = ensure_admin_token(s, token)
+    if generated:
+        print(f"Admin token (shown only this once; keep it safe):\n  {generated}", flush=True)
+    uvicorn.run(create_app(db), host=args.host, port=args.port, access_log=args.access_log,
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+def cmd_import_config(args: argparse.Namespace) -> int:
+    from central.centres import load_toml, store_doc
+    from kiosk.config import ConfigError
+
+    try:
+        doc = load_toml(args.file)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with _db(args).transaction() as s:
+        row = store_doc(s, doc)
+        print(f"centre {row.code} ({row.name}): {len(doc.config.services)} services, "
+              f"{len(doc.config.counters)} counters; ETag {row.etag}")
+    return 0
+
+
+def cmd_enrol_code(args: argparse.Namespace) -> int:
+    import qrcode
+
+    from central.admin_api import qr_payload
+    from central.centres import find_centre
+    from central.devices import create_enrolment_code
+
+    with _db(args).transaction() as s:
+        try:
+            centre = find_centre(s, args.centre)
+        except LookupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        code, row = create_enrolment_code(s, centre, args.role, dt.timedelta(hours=args.ttl_hours))
+    payload = qr_payload(args.url, code)
+    print(f"Enrolment code for a {args.role} device of {centre.code}: {code}")
+    print(f"Valid once, until {row.expires_at.isoformat()}. QR content: {payload}")
+    qr = qrcode.QRCode(border=2)
+    qr.add_data(payload)
+    buf = io.StringIO()
+    qr.print_ascii(out=buf, invert=True)
+    print(buf.getvalue(), end="")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from central.devices import revoke
+
+    with _db(args).transaction() as s:
+        try:
+            d = revoke(s, args.device_id)
+        except LookupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"revoked {d.id} ({d.name}) at {d.revoked_at.isoformat() if d.revoked_at else '?'}")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from central.centres import CentreRow
+    from central.devices import Device
+
+    with _db(args).transaction() as s:
+        codes = {c.id: c.code for c in s.scalars(select(CentreRow))}
+        rows = s.scalars(select(Device).order_by(Device.centre_id, Device.device_index)).all()
+        if not rows:
+            print("no devices enrolled")
+        for d in rows:
+            state = "revoked" if d.revoked_at else (f"seen {d.last_heartbeat_at:%Y-%m-%d %H:%M}Z"
+                                                    if d.last_heartbeat_at else "no heartbeat yet")
+            print(f"{d.id}  {codes.get(d.centre_id, '?'):<16} #{d.device_index:<3} {d.role:<8} "
+                  f"{d.name:<24} {d.version or '-':<10} {state}")
+    return 0
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Adds `central` with its nested commands to a parent's subparsers."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=os.environ.get("KIOSK_CENTRAL_DB", DEFAULT_DB),
+                        help=f"SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://... (default {DEFAULT_DB}, "
+                             "or $KIOSK_CENTRAL_DB)")
+    central = subparsers.add_parser("central", help="the central system (server and administration)")
+    sub = central.add_subparsers(dest="central_command", required=True)
+
+    p = sub.add_parser("serve", parents=[common], help="run the central HTTP server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8800)
+    p.add_argument("--admin-token", default=None, help="admin token (default $KIOSK_CENTRAL_ADMIN_TOKEN; "
+                                                       "else one is generated at first start and printed once)")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("import-config", parents=[common], help="import a centre config (TOML, like sample_centre.toml)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import_config)
+
+    p = sub.add_parser("enrol-code", parents=[common], help="make a one-time enrolment code (text + QR)")
+    p.add_argument("--role", required=True, choices=["lobby", "counter", "display"])
+    p.add_argument("--centre", default=None, help="centre code (needed when several centres exist)")
+    p.add_argument("--ttl-hours", type=float, default=24)
+    p.add_argument("--url", default=os.environ.get("KIOSK_CENTRAL_URL", DEFAULT_URL),
+                   help="central URL devices should use, put in the QR (default $KIOSK_CENTRAL_URL)")
+    p.set_defaults(func=cmd_enrol_code)
+
+    p = sub.add_parser("revoke", parents=[common], help="revoke a device's token")
+    p.add_argument("device_id")
+    p.set_defaults(func=cmd_revoke)
+
+    from central.dossier_api import register_cli as register_dossier_cli
+    register_dossier_cli(sub, common)
+    p = sub.add_parser("devices", parents=[common], help="list enrolled devices")
+    p.set_defaults(func=cmd_devices)
+    return central
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry (`python -m central ...`) until main.py wires register()."""
+    parser = argparse.ArgumentParser(prog="python -m central")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["central", *(sys.argv[1:] if argv is None else argv)])
+    return int(args.func(args))

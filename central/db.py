@@ -1,0 +1,140 @@
+"""Database plumbing shared by every concern: declarative base, engines, migrations at start."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Own version table: a central may share a database file with other alembic users (kiosk demo).
+VERSION_TABLE = "central_alembic_version"
+
+# Deterministic constraint names so the same migrations work (and can be altered) on both dialects.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Naive UTC in the database (SQLite has no zones), aware UTC in Python."""
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every stored moment is timezone-aware")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # an acknowledged batch survives a power cut
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # One writer at a time, decided at BEGIN: read-then-write transactions
+            # (call-next, leases) cannot interleave and no lock upgrade can deadlock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True, connect_args={"prepare_threshold": None})
+
+
+def migrate(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def dialect_insert(session: Session, table: Table | Any) -> Any:
+    """INSERT with .on_conflict_do_nothing() for the session's dialect."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {name!r} (use SQLite or PostgreSQL)")
+
+
+T = TypeVar("T")
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and every transaction here is BEGIN IMMEDIATE:
+        # queueing on a lock in this process is fairer and faster than SQLite's busy-wait
+        # sleeps (busy_timeout still covers other processes, e.g. the admin CLI).
+        self._local_writer = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        if self._local_writer is None:
+            with self.sessions() as session, session.begin():
+                yield session
+            return
+        with self._local_writer, self.sessions() as session, session.begin():
+            yield session
+
+    def run(self, work: Callable[[Session], T], attempts: int = 5) -> T:
+        """Runs work in one transaction, retrying PostgreSQL deadlocks/serialization failures."""
+        for attempt in range(attempts):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except OperationalError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code not in ("40001", "40P01") or attempt == attempts - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,165 @@
+"""Devices, one-time enrolment codes and bearer tokens (device and admin), all stored hashed."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from central.centres import CentreRow
+from central.db import Base, utc_now
+
+ROLES = ("lobby", "counter", "display")
+# Crockford-like alphabet: no 0/O/1/I/L to misread when typed from a sticker or screen.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("centre_id", "device_index"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    device_index: Mapped[int]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    # Latest report, kept on the row so the fleet view is one query.
+    last_batch_at: Mapped[dt.datetime | None]
+    last_skew_ms: Mapped[int | None]
+    last_heartbeat_at: Mapped[dt.datetime | None]
+    version: Mapped[str | None] = mapped_column(String(64))
+    uptime_s: Mapped[float | None]
+    disk_free_mb: Mapped[float | None]
+    outbox_backlog: Mapped[int | None]
+    health_flags: Mapped[list[Any] | None]
+
+
+class EnrolmentCode(Base):
+    __tablename__ = "enrolment_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    device_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class AdminToken(Base):
+    __tablename__ = "admin_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+
+class EnrolError(Exception):
+    """reason: unknown | expired | already_used; status: the HTTP status to answer with."""
+
+    def __init__(self, reason: str, status: int, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.status = reason, status
+
+
+def create_enrolment_code(session: Session, centre: CentreRow, role: str, ttl: dt.timedelta,
+                          now: dt.datetime | None = None) -> tuple[str, EnrolmentCode]:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if ttl <= dt.timedelta(0):
+        raise ValueError("ttl must be positive")
+    now = now or utc_now()
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))  # 60 bits, typeable: ABCD-EFGH-JKMN
+    row = EnrolmentCode(code_hash=hash_token(normalise_code(code)), centre_id=centre.id, role=role,
+                        created_at=now, expires_at=now + ttl)
+    session.add(row)
+    session.flush()
+    return code, row
+
+
+def enrol(session: Session, code: str, device_name: str | None) -> tuple[Device, str, CentreRow]:
+    """Spends the code and creates the device; returns (device, clear token, centre)."""
+    now = utc_now()
+    digest = hash_token(normalise_code(code))
+    row = session.scalar(select(EnrolmentCode).where(EnrolmentCode.code_hash == digest))
+    if row is None:
+        raise EnrolError("unknown", 404, "unknown enrolment code (check the spelling, or ask for a new code)")
+    # Conditional update: two devices racing for one code cannot both win.
+    spent = session.execute(
+        update(EnrolmentCode)
+        .where(EnrolmentCode.id == row.id, EnrolmentCode.used_at.is_(None), EnrolmentCode.expires_at > now)
+        .values(used_at=now)).rowcount
+    if spent != 1:
+        session.refresh(row)
+        if row.used_at is not None:
+            raise EnrolError("already_used", 409, "this enrolment code was already used; ask for a new code")
+        raise EnrolError("expired", 410, f"this enrolment code expired at {row.expires_at.isoformat()}; ask for a new code")
+    # Lock the centre row so concurrent enrolments get distinct device indexes.
+    centre = session.scalar(select(CentreRow).where(CentreRow.id == row.centre_id).with_for_update())
+    assert centre is not None
+    index = (session.scalar(select(func.max(Device.device_index)).where(Device.centre_id == centre.id)) or 0) + 1
+    token = new_token()
+    device = Device(id=str(uuid.uuid4()), centre_id=centre.id, role=row.role, device_index=index,
+                    name=(device_name or f"{row.role}-{index}")[:100], token_hash=hash_token(token),
+                    enrolled_at=now)
+    session.add(device)
+    row.device_id = device.id
+    session.flush()
+    return device, token, centre
+
+
+def authenticate_device(session: Session, token: str) -> Device | None:
+    device = session.scalar(select(Device).where(Device.token_hash == hash_token(token)))
+    return None if device is None or device.revoked_at is not None else device
+
+
+def revoke(session: Session, device_id: str) -> Device:
+    device = session.get(Device, device_id)
+    if device is None:
+        raise LookupError(f"unknown device {device_id!r}")
+    if device.revoked_at is None:
+        device.revoked_at = utc_now()
+    return device
+
+
+def ensure_admin_token(session: Session, token: str | None, label: str = "configured") -> str | None:
+    """Registers token (idempotent); with None, creates one only if none exists yet.
+
+    Returns a newly generated clear token (to print once), else None.
+    """
+    if token:
+        digest = hash_token(token)
+        if session.scalar(select(AdminToken.id).where(AdminToken.token_hash == digest)) is None:
+            session.add(AdminToken(token_hash=digest, label=label, created_at=utc_now()))
+        return None
+    if session.scalar(select(AdminToken.id).limit(1)) is not None:
+        return None
+    fresh = new_token()
+    session.add(AdminToken(token_hash=hash_token(fresh), label="generated", created_at=utc_now()))
+    return fresh
+
+
+def is_admin(session: Session, token: str) -> bool:
+    return session.scalar(select(AdminToken.id).where(AdminToken.token_hash == hash_token(token))) is not None

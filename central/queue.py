@@ -1,0 +1,218 @@
+"""The merged queue per service and the counter actions (call next, recall, skip, complete, transfer).
+
+Call order inside a service: each cycle calls up to `priority` priority tickets first, then
+up to `normal` normal ones; a class with nobody waiting is skipped; FIFO inside a class by
+the time the ticket joined the queue. The cycle position is kept per service in the database.
+A counter serving several services takes, among each service's next ticket, the one that
+joined its queue first.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from central import events, tickets
+from central.centres import CentreDoc, CentreRow, doc_of
+from central.db import Base, utc_now
+from central.devices import Device
+from central.tickets import CALLED, WAITING, Ticket
+from kiosk.config import QueueRules
+
+
+class QueueState(Base):
+    """Where each service is in its priority/normal cycle."""
+    __tablename__ = "queue_states"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    priority_taken: Mapped[int] = mapped_column(default=0)
+    normal_taken: Mapped[int] = mapped_column(default=0)
+
+
+class QueueError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def step(taken: tuple[int, int], rules: QueueRules, has_priority: bool, has_normal: bool
+         ) -> tuple[str, tuple[int, int]] | None:
+    """The class to call next and the new cycle position, or None when nobody waits."""
+    if not (has_priority or has_normal):
+        return None
+    p, n = taken
+    for _ in range(2):
+        if p < rules.priority and has_priority:
+            return "priority", (p + 1, n)
+        if n < rules.normal and has_normal:
+            return "normal", (rules.priority, n + 1)  # priority phase of this cycle is over
+        p, n = 0, 0  # cycle complete: start the next one
+    raise AssertionError("unreachable")
+
+
+def call_order(priority: list[Any], normal: list[Any], taken: tuple[int, int], rules: QueueRules) -> list[Any]:
+    """Everyone waiting, in the order they would be called if nobody else arrived."""
+    out: list[Any] = []
+    pi = ni = 0
+    while True:
+        nxt = step(taken, rules, pi < len(priority), ni < len(normal))
+        if nxt is None:
+            return out
+        kind, taken = nxt
+        if kind == "priority":
+            out.append(priority[pi])
+            pi += 1
+        else:
+            out.append(normal[ni])
+            ni += 1
+
+
+def today(doc: CentreDoc, now: dt.datetime | None = None) -> str:
+    return (now or utc_now()).astimezone(ZoneInfo(doc.config.centre.timezone)).date().isoformat()
+
+
+def _waiting(session: Session, centre_id: int, service: str, day: str, priority: bool, limit: int | None) -> list[Ticket]:
+    cond = Ticket.priority_group.is_not(None) if priority else Ticket.priority_group.is_(None)
+    stmt = (select(Ticket).where(Ticket.centre_id == centre_id, Ticket.service_code == service, Ticket.day == day,
+                                 Ticket.status == WAITING, cond)
+            .order_by(Ticket.queued_at, Ticket.ticket_id).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def _state(session: Session, centre_id: int, service: str) -> QueueState:
+    state = session.get(QueueState, (centre_id, service))
+    if state is None:
+        state = QueueState(centre_id=centre_id, service_code=service, priority_taken=0, normal_taken=0)
+        session.add(state)
+    return state
+
+
+def ticket_json(t: Ticket) -> dict[str, Any]:
+    iso = lambda v: v.isoformat() if v else None  # noqa: E731
+    return {"ticket_id": t.ticket_id, "display_number": t.display_number, "number": t.number, "day": t.day,
+            "service_code": t.service_code, "priority_group": t.priority_group, "status": t.status,
+            "counter": t.counter, "officer": t.officer, "issued_at": iso(t.issued_at), "queued_at": iso(t.queued_at),
+            "called_at": iso(t.called_at), "served_at": iso(t.served_at)}
+
+
+def queue_view(session: Session, centre: CentreRow, service: str, day: str | None = None) -> dict[str, Any]:
+    doc = doc_of(centre)
+    try:
+        doc.config.service(service)
+    except KeyError:
+        raise QueueError(404, f"unknown service {service!r}") from None
+    day = day or today(doc)
+    state = session.get(QueueState, (centre.id, service))
+    taken = (state.priority_taken, state.normal_taken) if state else (0, 0)
+    prio = _waiting(session, centre.id, service, day, True, None)
+    normal = _waiting(session, centre.id, service, day, False, None)
+    order = call_order(prio, normal, taken, doc.config.queue)
+    return {"service_code": service, "day": day, "waiting_count": len(order), "priority_waiting": len(prio),
+            "normal_waiting": len(normal), "waiting": [ticket_json(t) for t in order]}
+
+
+def summary(session: Session, centre: CentreRow, day: str | None = None) -> dict[str, Any]:
+    doc = doc_of(centre)
+    day = day or today(doc)
+    counts = dict(session.execute(
+        select(Ticket.service_code, func.count()).where(Ticket.centre_id == centre.id, Ticket.day == day,
+                                                        Ticket.status == WAITING).group_by(Ticket.service_code)).all())
+    return {"day": day, "services": [{"service_code": s.code, "name": s.name, "waiting": counts.get(s.code, 0)}
+                                     for s in doc.config.services]}
+
+
+def _lock_centre(session: Session, centre_id: int) -> CentreDoc:
+    # Serialises counter actions of one centre (FOR UPDATE on PostgreSQL; SQLite's
+    # BEGIN IMMEDIATE already serialises every writer).
+    row = session.scalar(select(CentreRow).where(CentreRow.id == centre_id).with_for_update())
+    assert row is not None
+    return doc_of(row)
+
+
+def _counter(doc: CentreDoc, number: int) -> Any:
+    for c in doc.config.counters:
+        if c.number == number:
+            return c
+    raise QueueError(404, f"unknown counter {number}")
+
+
+def current(session: Session, centre_id: int, number: int, day: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(
+        Ticket.centre_id == centre_id, Ticket.counter == number, Ticket.status == CALLED, Ticket.day == day)
+        .order_by(Ticket.called_at.desc()).limit(1))
+
+
+def _apply(session: Session, device: Device, ev_type: str, payload: dict[str, Any], now: dt.datetime) -> Ticket:
+    ev = events.record_own(session, device, ev_type, payload, now)
+    tickets.apply_events(session, device.centre_id, [ev])
+    t = session.get(Ticket, (device.centre_id, payload["ticket_id"]), populate_existing=True)
+    assert t is not None
+    return t
+
+
+def call_next(session: Session, device: Device, number: int, now: dt.datetime | None = None) -> Ticket | None:
+    now = now or utc_now()
+    doc = _lock_centre(session, device.centre_id)
+    counter, day = _counter(doc, number), today(doc, now)
+    busy = current(session, device.centre_id, number, day)
+    if busy is not None:
+        raise QueueError(409, f"counter {number} is serving {busy.display_number}: complete, skip or transfer it first")
+    best: tuple[Any, ...] | None = None
+    for code in sorted(set(counter.services)):
+        state = _state(session, device.centre_id, code)
+        heads = {True: _waiting(session, device.centre_id, code, day, True, 1),
+                 False: _waiting(session, device.centre_id, code, day, False, 1)}
+        nxt = step((state.priority_taken, state.normal_taken), doc.config.queue, bool(heads[True]), bool(heads[False]))
+        if nxt is None:
+            continue
+        kind, taken = nxt
+        ticket = heads[kind == "priority"][0]
+        rank = (ticket.queued_at, ticket.ticket_id)
+        if best is None or rank < best[0]:
+            best = (rank, ticket, state, taken)
+    if best is None:
+        return None
+    _, ticket, state, taken = best
+    # Ingestion does not take the centre lock: re-read the ticket under its row lock.
+    locked = session.scalar(select(Ticket).where(Ticket.centre_id == device.centre_id,
+                                                 Ticket.ticket_id == ticket.ticket_id)
+                            .with_for_update().execution_options(populate_existing=True))
+    if locked is None or locked.status != WAITING:
+        raise QueueError(409, f"ticket {ticket.display_number} was just called elsewhere; try again")
+    state.priority_taken, state.normal_taken = taken
+    called = _apply(session, device, "ticket.called",
+                    {"ticket_id": ticket.ticket_id, "counter": number, "officer": counter.officer}, now)
+    if called.status != CALLED or called.counter != number:
+        raise QueueError(409, f"ticket {ticket.display_number} changed while being called; try again")
+    return called
+
+
+def act(session: Session, device: Device, number: int, action: str, to_service: str | None = None,
+        now: dt.datetime | None = None) -> Ticket:
+    """recall | no_show | complete | transfer, on the ticket the counter is serving now."""
+    now = now or utc_now()
+    doc = _lock_centre(session, device.centre_id)
+    counter = _counter(doc, number)
+    t = current(session, device.centre_id, number, today(doc, now))
+    if t is None:
+        raise QueueError(409, f"counter {number} is not serving any ticket")
+    base = {"ticket_id": t.ticket_id, "counter": number}
+    if action == "recall":
+        return _apply(session, device, "ticket.called", {**base, "officer": counter.officer}, now)
+    if action == "no_show":
+        return _apply(session, device, "ticket.no_show", base, now)
+    if action == "complete":
+        started = (t.called_at or now).isoformat()
+        return _apply(session, device, "ticket.served", {**base, "officer": counter.officer, "started_at": started,
+                                                         "completed_at": now.isoformat()}, now)
+    if action == "transfer":
+        if to_service not in {s.code for s in doc.config.services}:
+            raise QueueError(404, f"unknown service {to_service!r}")
+        if to_service == t.service_code:
+            raise QueueError(422, f"ticket {t.display_number} is already in service {to_service}")
+        return _apply(session, device, "ticket.transferred", {**base, "to_service_code": to_service}, now)
+    raise ValueError(action)

@@ -1,0 +1,168 @@
+"""Tickets: the projection of ticket.* events (from kiosks, counters and the central itself).
+
+Events may arrive late, twice (deduplicated upstream by event id) or out of order, from
+several devices. Each field is therefore merged commutatively: the status is last-writer-wins
+by (corrected event time, event id); first/last call times are min/max; the service is that
+of the latest transfer, else the issuing one. Applying a set of events in any order gives
+the same row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, bindparam, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from central.db import Base, dialect_insert
+
+WAITING, CALLED, SERVED, NO_SHOW = "waiting", "called", "served", "no_show"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (Index(None, "centre_id", "status", "service_code", "day"),
+                      Index(None, "centre_id", "served_at"))
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(36))  # issuing kiosk
+    day: Mapped[str | None] = mapped_column(String(10))
+    number: Mapped[int | None]
+    display_number: Mapped[str | None] = mapped_column(String(16))
+    priority_group: Mapped[str | None] = mapped_column(String(32))
+    issued_service_code: Mapped[str | None] = mapped_column(String(16))
+    issued_at: Mapped[dt.datetime | None]
+    printed_ok: Mapped[bool | None]
+    service_code: Mapped[str | None] = mapped_column(String(16))  # current queue
+    queued_at: Mapped[dt.datetime | None]                        # FIFO key in that queue
+    transfer_key: Mapped[str | None] = mapped_column(String(100))
+    transfer_count: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str | None] = mapped_column(String(16))
+    status_key: Mapped[str | None] = mapped_column(String(100))
+    counter: Mapped[int | None]
+    officer: Mapped[str | None] = mapped_column(String(64))
+    first_called_at: Mapped[dt.datetime | None]
+    called_at: Mapped[dt.datetime | None]
+    call_count: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[dt.datetime | None]
+    served_at: Mapped[dt.datetime | None]
+    no_show_at: Mapped[dt.datetime | None]
+
+
+COLUMNS = [c.name for c in Ticket.__table__.columns]
+_KEYS = ("centre_id", "ticket_id")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An accepted event, times already corrected for the sending device's clock skew."""
+    id: str
+    type: str
+    at: dt.datetime
+    payload: dict[str, Any]
+    device_id: str
+    skew: dt.timedelta = dt.timedelta(0)
+
+
+def order_key(ev: Applied) -> str:
+    return f"{ev.at.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%S.%f}|{ev.id}"
+
+
+def payload_time(value: Any, skew: dt.timedelta) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else moment + skew
+
+
+def _min(a: dt.datetime | None, b: dt.datetime) -> dt.datetime:
+    return b if a is None or b < a else a
+
+
+def _max(a: dt.datetime | None, b: dt.datetime) -> dt.datetime:
+    return b if a is None or b > a else a
+
+
+def _status(t: dict[str, Any], key: str, status: str, counter: Any, officer: Any) -> None:
+    if t["status_key"] is None or key > t["status_key"]:
+        t["status_key"], t["status"] = key, status
+        t["counter"] = int(counter) if counter is not None else None
+        t["officer"] = officer if officer is None else str(officer)
+
+
+def reduce(t: dict[str, Any], ev: Applied) -> None:
+    """Merges one accepted event into a ticket row (a dict of COLUMNS)."""
+    p, key = ev.payload, order_key(ev)
+    if ev.type == "ticket.issued":
+        issued = payload_time(p["issued_at"], ev.skew) or ev.at
+        t.update(device_id=ev.device_id, day=str(p["day"]), number=int(p["number"]),
+                 display_number=str(p["display_number"]), priority_group=p["priority_group"] or None,
+                 issued_service_code=str(p["service_code"]), issued_at=issued)
+        if t["transfer_key"] is None:
+            t["service_code"], t["queued_at"] = t["issued_service_code"], issued
+        _status(t, key, WAITING, None, None)
+    elif ev.type == "ticket.printed":
+        t["printed_ok"] = bool(t["printed_ok"]) or bool(p["ok"])  # a reprint that worked counts
+    elif ev.type == "ticket.called":
+        t["first_called_at"] = _min(t["first_called_at"], ev.at)
+        t["called_at"] = _max(t["called_at"], ev.at)
+        t["call_count"] = (t["call_count"] or 0) + 1
+        _status(t, key, CALLED, p["counter"], p["officer"])
+    elif ev.type == "ticket.served":
+        # The latest completion wins (max, so arrival order does not matter).
+        done, began = payload_time(p["completed_at"], ev.skew) or ev.at, payload_time(p["started_at"], ev.skew)
+        floor = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        if t["served_at"] is None or (done, began or floor) > (t["served_at"], t["started_at"] or floor):
+            t["started_at"], t["served_at"] = began, done
+        _status(t, key, SERVED, p["counter"], p["officer"])
+    elif ev.type == "ticket.no_show":
+        t["no_show_at"] = _max(t["no_show_at"], ev.at)
+        _status(t, key, NO_SHOW, p["counter"], p.get("officer"))
+    elif ev.type == "ticket.transferred":
+        t["transfer_count"] = (t["transfer_count"] or 0) + 1
+        if t["transfer_key"] is None or key > t["transfer_key"]:
+            t["transfer_key"], t["service_code"], t["queued_at"] = key, str(p["to_service_code"]), ev.at
+        _status(t, key, WAITING, p["counter"], None)
+
+
+def blank(centre_id: int, ticket_id: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(centre_id=centre_id, ticket_id=ticket_id, transfer_count=0, call_count=0)
+    return row
+
+
+def apply_events(session: Session, centre_id: int, events: list[Applied]) -> dict[str, dict[str, Any]]:
+    """Projects ticket events in bulk: 1 skeleton insert, 1 locking select, 1 executemany update."""
+    if not events:
+        return {}
+    ids = sorted({str(e.payload["ticket_id"]) for e in events})
+    # Rows first (sorted, so concurrent batches lock in the same order), then lock and merge.
+    session.execute(dialect_insert(session, Ticket).on_conflict_do_nothing(),
+                    [{"centre_id": centre_id, "ticket_id": i, "transfer_count": 0, "call_count": 0} for i in ids])
+    table = Ticket.__table__
+    rows: dict[str, dict[str, Any]] = {}
+    for chunk in range(0, len(ids), 1000):
+        part = ids[chunk:chunk + 1000]
+        stmt = (select(table).where(table.c.centre_id == centre_id, table.c.ticket_id.in_(part))
+                .order_by(table.c.ticket_id).with_for_update())
+        rows.update({r["ticket_id"]: dict(r) for r in session.execute(stmt).mappings()})
+    for ev in events:
+        reduce(rows[str(ev.payload["ticket_id"])], ev)
+    write_rows(session, list(rows.values()))
+    return rows
+
+
+def write_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table = Ticket.__table__
+    values = {c: bindparam(c) for c in COLUMNS if c not in _KEYS}
+    stmt = (update(table).where(table.c.centre_id == bindparam("k_centre"), table.c.ticket_id == bindparam("k_ticket"))
+            .values(values))
+    params = [{**{c: r[c] for c in values}, "k_centre": r["centre_id"], "k_ticket": r["ticket_id"]} for r in rows]
+    session.connection().execute(stmt, params)

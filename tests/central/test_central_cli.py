@@ -1,0 +1,58 @@
+"""`kiosk central ...` commands (through central.cli.register) and the embedded server."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import httpx
+import pytest
+
+from central import cli
+from central.embedded import start_embedded
+from kiosk.config import SAMPLE_CONFIG
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="kiosk")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    return args.func(args)
+
+
+def test_admin_commands_on_the_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path}/c.db"
+    assert run("central", "import-config", str(SAMPLE_CONFIG), "--db", db) == 0
+    assert "000.00.12.H12" in capsys.readouterr().out
+    assert run("central", "enrol-code", "--role", "counter", "--db", db, "--url", "http://central.local:8800") == 0
+    out = capsys.readouterr().out
+    code = out.split(": ", 1)[1].split()[0]
+    assert '{"v":1,"central":"http://central.local:8800","code":"' + code + '"}' in out
+    assert "█" in out  # the QR in the terminal
+    assert run("central", "devices", "--db", db) == 0
+    assert "no devices" in capsys.readouterr().out
+
+    with start_embedded(db) as central:
+        r = httpx.post(f"{central.url}/api/v1/enrol", json={"code": code})
+        assert r.status_code == 200
+    device_id = r.json()["device_id"]
+    assert run("central", "devices", "--db", db) == 0
+    assert device_id in capsys.readouterr().out
+    assert run("central", "revoke", device_id, "--db", db) == 0
+    assert run("central", "revoke", "nope", "--db", db) == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[centre]\ncode = 1\n", encoding="utf-8")
+    assert run("central", "import-config", str(bad), "--db", db) == 2
+    assert "Invalid configuration" in capsys.readouterr().err
+
+
+def test_embedded_binds_a_free_port_and_keeps_a_given_admin_token(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/e.db"
+    with start_embedded(db, admin_token="s3cret-admin") as a, start_embedded(f"sqlite:///{tmp_path}/f.db") as b:
+        assert a.url != b.url and a.url.startswith("http://127.0.0.1:") and not a.url.endswith(":0")
+        assert a.admin_token == "s3cret-admin" and len(b.admin_token) > 30
+        auth = {"Authorization": "Bearer s3cret-admin"}
+        assert httpx.get(f"{a.url}/api/v1/admin/centres", headers=auth).json() == []
+    with start_embedded(db) as again:  # a fresh token each run; the given one still works
+        assert httpx.get(f"{again.url}/api/v1/fleet", headers=auth).status_code == 200
+        assert httpx.get(f"{again.url}/api/v1/fleet",
+                         headers={"Authorization": f"Bearer {again.admin_token}"}).status_code == 200

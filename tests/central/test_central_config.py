@@ -1,0 +1,58 @@
+"""Config documents: import/validation and distribution with ETag / If-None-Match."""
+from __future__ import annotations
+
+import copy
+import tomllib
+
+import pytest
+from central_helpers import Central
+
+from central.centres import fallback_block, lease_limit, load_toml, parse_doc
+from kiosk.config import CENTRE_SECTIONS, SAMPLE_CONFIG, ConfigError
+
+
+def sample() -> dict:
+    return tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+
+
+def test_config_etag_and_304(central: Central) -> None:
+    dev = central.enrol("display")
+    r = dev.get("/api/v1/config")
+    assert r.status_code == 200 and len(r.json()["services"]) == 14
+    etag = r.headers["etag"]
+    r2 = dev.get("/api/v1/config", headers={"If-None-Match": etag})
+    assert r2.status_code == 304 and r2.headers["etag"] == etag and r2.content == b""
+    assert dev.get("/api/v1/config", headers={"If-None-Match": '"other"'}).status_code == 200
+
+    doc = copy.deepcopy(r.json())
+    doc["queue"] = {"priority": 2, "normal": 3}
+    with central.admin() as c:
+        put = c.put("/api/v1/admin/centres", json=doc)
+        assert put.status_code == 200, put.text
+        assert put.json()["etag"] != etag
+    r3 = dev.get("/api/v1/config", headers={"If-None-Match": etag})
+    assert r3.status_code == 200 and r3.json()["queue"] == {"priority": 2, "normal": 3}
+
+
+def test_invalid_documents_are_refused_with_the_key(central: Central) -> None:
+    doc = sample()
+    doc["counters"][0]["services"] = ["NOPE"]
+    with central.admin() as c:
+        r = c.put("/api/v1/admin/centres", json=doc)
+    assert r.status_code == 422 and "unknown service 'NOPE'" in r.json()["detail"]
+
+
+def test_toml_import_ignores_device_sections_and_checks_numbering(tmp_path) -> None:
+    doc = load_toml(SAMPLE_CONFIG)
+    assert set(doc.to_json()) == {*CENTRE_SECTIONS, "reports"}
+    bad = sample()
+    bad["services"][0]["digits"] = 2  # 99 numbers cannot hold 10 fallback blocks of 20
+    with pytest.raises(ConfigError, match="no room for the offline fallback"):
+        parse_doc(bad)
+    bad["numbering"] = {"fallback_block_size": 5, "max_devices": 4}
+    parsed = parse_doc(bad)
+    assert lease_limit(parsed.numbering, 99) == 79
+    assert fallback_block(parsed.numbering, 99, 1) == (95, 99) and fallback_block(parsed.numbering, 99, 4) == (80, 84)
+    assert fallback_block(parsed.numbering, 99, 5) is None
+    with pytest.raises(ConfigError, match="numbering"):
+        parse_doc({**sample(), "numbering": {"fallback_block_size": 0}})

@@ -1,0 +1,52 @@
+"""The served OpenAPI schema is the one in the repo; migrations match the models on both dialects."""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from central_helpers import Central
+
+from central.db import MIGRATIONS, VERSION_TABLE, Database, migrate
+from central.models import metadata
+from central.openapi import SCHEMA_FILE, render
+from central.testing_pg import ThrowawayPostgres
+
+
+def test_served_openapi_equals_the_file_in_the_repo(central: Central) -> None:
+    served = httpx.get(f"{central.url}/openapi.json").json()
+    stored = json.loads(Path(SCHEMA_FILE).read_text(encoding="utf-8"))
+    assert served == stored, "API changed: run `python -m central.openapi > central/openapi.json` and review the diff"
+    assert render() == Path(SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+def _check_migrations(url: str) -> None:
+    db = Database(url)
+    try:
+        migrate(db.engine)
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "version_table": VERSION_TABLE})
+            assert compare_metadata(ctx, metadata) == []
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with db.engine.begin() as conn:  # downgrade and upgrade again: the migration is reversible
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "base")
+            command.upgrade(cfg, "head")
+    finally:
+        db.close()
+
+
+def test_migrations_match_models_on_sqlite(tmp_path: Path) -> None:
+    _check_migrations(f"sqlite:///{tmp_path}/m.db")
+
+
+@pytest.mark.postgres
+def test_migrations_match_models_on_postgres(postgres: ThrowawayPostgres) -> None:
+    _check_migrations(postgres.create_database(f"m_{uuid.uuid4().hex[:8]}"))

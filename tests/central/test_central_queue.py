@@ -1,0 +1,168 @@
+"""The merged queue: ratio rules, call order, counter actions and offline reconciliation."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from central_helpers import Central, event, issued, now
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from central.queue import call_order, step
+from central.tickets import Applied, blank, reduce
+from kiosk.config import QueueRules
+
+
+def order(labels: str, priority: int, normal: int, taken: tuple[int, int] = (0, 0)) -> str:
+    items = labels.split()
+    return " ".join(call_order([x for x in items if x[0] == "P"], [x for x in items if x[0] == "N"], taken,
+                               QueueRules(priority=priority, normal=normal)))
+
+
+def test_call_order_follows_the_ratio() -> None:
+    assert order("N1 N2 P1 N3 P2 N4", 1, 2) == "P1 N1 N2 P2 N3 N4"
+    assert order("N1 N2 P1 N3 P2 N4", 2, 1) == "P1 P2 N1 N2 N3 N4"
+    assert order("N1 N2 N3 P1 P2 P3 P4", 1, 1) == "P1 N1 P2 N2 P3 N3 P4"
+    assert order("N1 N2 N3", 1, 2) == "N1 N2 N3"          # nobody with priority: skipped
+    assert order("P1 P2 P3", 1, 2) == "P1 P2 P3"          # nobody normal: skipped
+    assert order("N1 N2 P1", 1, 2, taken=(1, 1)) == "N1 P1 N2"  # mid-cycle: one normal call left
+    assert order("", 1, 2) == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=30), st.integers(1, 4), st.integers(1, 4))
+def test_call_order_is_a_fifo_merge_and_matches_step_by_step(flags: list[bool], p: int, n: int) -> None:
+    rules = QueueRules(priority=p, normal=n)
+    prio = [f"P{i}" for i, f in enumerate(flags) if f]
+    normal = [f"N{i}" for i, f in enumerate(flags) if not f]
+    out = call_order(prio, normal, (0, 0), rules)
+    assert sorted(out) == sorted(prio + normal)
+    assert [x for x in out if x[0] == "P"] == prio and [x for x in out if x[0] == "N"] == normal
+    taken, pi, ni, stepped = (0, 0), 0, 0, []
+    while (nxt := step(taken, rules, pi < len(prio), ni < len(normal))) is not None:
+        kind, taken = nxt
+        stepped.append(prio[pi] if kind == "priority" else normal[ni])
+        pi, ni = (pi + 1, ni) if kind == "priority" else (pi, ni + 1)
+    assert stepped == out
+
+
+T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
+ticket_events = st.lists(st.tuples(
+    st.sampled_from(["ticket.called", "ticket.served", "ticket.no_show", "ticket.transferred", "ticket.printed"]),
+    st.integers(0, 3600), st.integers(1, 8)), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ticket_events, st.randoms(use_true_random=False))
+def test_ticket_projection_does_not_depend_on_arrival_order(spec: list, rnd: random.Random) -> None:
+    payloads = {
+        "ticket.called": lambda c: {"counter": c, "officer": f"nv{c}"},
+        "ticket.served": lambda c: {"counter": c, "officer": f"nv{c}", "started_at": T0.isoformat(),
+                                    "completed_at": (T0 + dt.timedelta(hours=2)).isoformat()},
+        "ticket.no_show": lambda c: {"counter": c},
+        "ticket.transferred": lambda c: {"counter": c, "to_service_code": f"S{c}"},
+        "ticket.printed": lambda c: {"ok": c % 2 == 0, "status": "ok"},
+    }
+    evs = [Applied("e-issued", "ticket.issued", T0, {
+        "ticket_id": "t", "service_code": "TPHT", "day": "2026-11-23", "number": 1, "display_number": "A001",
+        "priority_group": None, "issued_at": T0.isoformat()}, "d1")]
+    for i, (kind, secs, c) in enumerate(spec):
+        evs.append(Applied(f"e{i}", kind, T0 + dt.timedelta(seconds=secs), {"ticket_id": "t", **payloads[kind](c)}, "d2"))
+    results = []
+    for _ in range(4):
+        rnd.shuffle(evs)
+        row = blank(1, "t")
+        for ev in evs:
+            reduce(row, ev)
+        results.append(row)
+    assert all(r == results[0] for r in results[1:])
+
+
+def labelled(label: str, at: dt.datetime, service: str = "TPHT") -> dict:
+    ev = issued(label, int(label[1:]) + (500 if label[0] == "P" else 0), service=service,
+                priority="elderly" if label[0] == "P" else None, at=at)
+    ev["payload"]["display_number"] = label
+    return ev
+
+
+def issue(kiosk, labels: str, service: str = "TPHT", base: dt.datetime | None = None) -> None:
+    base = base or now() - dt.timedelta(minutes=30)
+    evs = [labelled(x, base + dt.timedelta(seconds=i)) for i, x in enumerate(labels.split())]
+    for ev in evs:
+        ev["payload"]["service_code"] = service
+    assert all(r["status"] == "accepted" for r in kiosk.send(*evs).json()["results"])
+
+
+def waiting(dev, service: str = "TPHT") -> str:
+    r = dev.get("/api/v1/queue", params={"service": service})
+    assert r.status_code == 200, r.text
+    return " ".join(t["display_number"] for t in r.json()["waiting"])
+
+
+def call(counter, number: int = 1) -> str | None:
+    r = counter.post(f"/api/v1/counters/{number}/call-next")
+    assert r.status_code == 200, r.text
+    t = r.json()["ticket"]
+    return t and t["display_number"]
+
+
+def test_call_next_follows_the_queue_rules_over_http(any_central: Central) -> None:
+    kiosk, counter = any_central.enrol("lobby"), any_central.enrol("counter")
+    issue(kiosk, "N1 N2 P1 N3 P2 N4")
+    assert waiting(kiosk) == "P1 N1 N2 P2 N3 N4"
+    summary = kiosk.get("/api/v1/queue/summary").json()
+    assert {s["service_code"]: s["waiting"] for s in summary["services"]}["TPHT"] == 6
+    got = []
+    for _ in range(2):
+        got.append(call(counter))
+        assert counter.post("/api/v1/counters/1/complete").json()["status"] == "served"
+    issue(kiosk, "P3", base=now())  # arrives mid-cycle: the cycle position is kept in the database
+    assert waiting(kiosk) == "N2 P2 N3 N4 P3"
+    while (label := call(counter)) is not None:
+        got.append(label)
+        counter.post("/api/v1/counters/1/complete")
+    assert " ".join(got) == "P1 N1 N2 P2 N3 N4 P3"
+    assert waiting(kiosk) == ""
+
+
+def test_counter_actions(central: Central) -> None:
+    kiosk, counter = central.enrol("lobby"), central.enrol("counter")
+    issue(kiosk, "N1 N2 N3")
+    assert central.enrol("display").post("/api/v1/counters/1/call-next").status_code == 403
+    assert counter.post("/api/v1/counters/99/call-next").status_code == 404
+    assert counter.post("/api/v1/counters/1/complete").status_code == 409  # nothing in service
+    assert call(counter) == "N1"
+    r = counter.post("/api/v1/counters/1/call-next")
+    assert r.status_code == 409 and "N1" in r.json()["detail"]  # one ticket in service per counter
+    r = counter.post("/api/v1/counters/1/recall")
+    assert r.json()["display_number"] == "N1" and r.json()["status"] == "called"
+    assert counter.post("/api/v1/counters/1/no-show").json()["status"] == "no_show"
+    assert call(counter) == "N2"
+    assert counter.post("/api/v1/counters/1/transfer", json={"to_service_code": "NOPE"}).status_code == 404
+    r = counter.post("/api/v1/counters/1/transfer", json={"to_service_code": "CT"})
+    assert r.json()["status"] == "waiting" and r.json()["service_code"] == "CT"
+    assert waiting(kiosk, "CT") == "N2" and waiting(kiosk) == "N3"
+    assert call(counter, 8) == "N2"  # counter 8 serves CT
+    assert call(counter) == "N3"
+    assert counter.post("/api/v1/counters/1/complete").json()["officer"] == "nv01"
+
+
+def test_offline_counter_events_reconcile_with_the_queue(central: Central) -> None:
+    kiosk, counter = central.enrol("lobby"), central.enrol("counter")
+    issue(kiosk, "N1 N2")
+    t = now() - dt.timedelta(minutes=5)
+    called = event("ticket.called", {"ticket_id": "N1", "counter": 3, "officer": "nv03"}, t)
+    served = event("ticket.served", {"ticket_id": "N1", "counter": 3, "officer": "nv03", "started_at": t.isoformat(),
+                                     "completed_at": (t + dt.timedelta(minutes=2)).isoformat()},
+                   t + dt.timedelta(minutes=2))
+    assert [r["status"] for r in counter.send(served, called).json()["results"]] == ["accepted", "accepted"]
+    assert waiting(kiosk) == "N2"
+    assert call(counter) == "N2"
+    # A ticket called before its issue event arrives (other kiosk offline) is merged when it comes.
+    late_called = event("ticket.called", {"ticket_id": "N9", "counter": 2, "officer": "nv02"})
+    counter.send(late_called)
+    issue(kiosk, "N9", base=now() - dt.timedelta(minutes=1))  # issued earlier, arrives later
+    assert waiting(kiosk) == ""
+    r = counter.get("/api/v1/queue", params={"service": "TPHT"})
+    assert r.json()["waiting_count"] == 0
+    assert counter.get("/api/v1/queue", params={"service": "NOPE"}).status_code == 404
