@@ -1,0 +1,104 @@
+"""Command line of the lobby kiosk: `demo` (sample centre, a normal window) and `run` (real mode).
+
+    python -m screens.cli demo                      # interactive demo window
+    python -m screens.cli demo --headless           # headless scenario "lobby-ticket" -> PNGs
+    python -m screens.cli demo --headless --scenario lobby-closed --out /tmp/shots
+    python -m screens.cli run --config /etc/kiosk/centre.toml --data /var/lib/kiosk
+
+main.py adds these sub-commands with `register(subparsers)`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+DEFAULT_DEMO_DATA = Path("data/demo")
+
+
+def register(subparsers) -> None:
+    """Add `demo` and `run` to an argparse sub-parser set; each sets func(args) -> int."""
+    from screens.scenario import SCENARIOS
+
+    demo = subparsers.add_parser(
+        "demo", help="the lobby kiosk on the sample centre, in a normal window",
+        description="Runs the lobby kiosk on kiosk/sample_centre.toml with a preview printer (tickets become "
+                    "PNG files in DATA/printed). Opening hours follow the real clock, so after 17:00 and at "
+                    "weekends every service shows as closed; --headless scenarios use a Monday-morning clock.")
+    demo.add_argument("--headless", action="store_true",
+                      help="no window: run a scenario (default lobby-ticket) and save screenshots")
+    demo.add_argument("--scenario", choices=sorted(SCENARIOS), help="drive the app through this scenario")
+    demo.add_argument("--out", type=Path, help="folder for scenario screenshots (default DATA/scenario-NAME)")
+    demo.add_argument("--data", type=Path, help=f"kiosk data folder (default {DEFAULT_DEMO_DATA}, or OUT/data "
+                                                "for a scenario)")
+    demo.add_argument("--size", help="window size, e.g. 1080x1920 (portrait) or 1920x1080 (landscape); "
+                                     "default 540x960 for a window, 1080x1920 headless")
+    demo.set_defaults(func=_demo)
+
+    run = subparsers.add_parser("run", help="the lobby kiosk in kiosk mode (fullscreen, no exit)",
+                                description="Runs the lobby kiosk on a centre's config file. kiosk_mode in the "
+                                            "config (default true) makes it fullscreen with no cursor and no exit "
+                                            "on Escape.")
+    run.add_argument("--config", type=Path, required=True, help="the centre's TOML config")
+    run.add_argument("--data", type=Path, help="data folder (default: [device] data_dir, relative to the "
+                                               "current folder)")
+    run.set_defaults(func=_run)
+
+
+def _fail(exc: BaseException) -> int:
+    # Kivy captures stderr into its log once it starts: write to the real stderr.
+    stream = sys.__stderr__ or sys.stderr
+    stream.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    stream.flush()
+    return 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from kiosk.config import SAMPLE_CONFIG, ConfigError
+    from screens.kivy_setup import parse_size
+    from screens.run import run_lobby
+
+    scenario = args.scenario or ("lobby-ticket" if args.headless else None)
+    try:
+        size = parse_size(args.size) if args.size else None
+        out = args.out
+        if scenario is not None and out is None:
+            out = (args.data or DEFAULT_DEMO_DATA) / f"scenario-{scenario}"
+        data = args.data or (out / "data" if scenario is not None else DEFAULT_DEMO_DATA)
+        return run_lobby(SAMPLE_CONFIG, data, demo=True, headless_scenario=scenario, out_dir=out, size=size,
+                         headless=args.headless)
+    except (ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.__stderr__ or sys.stderr)
+        return 2
+    except Exception as exc:
+        return _fail(exc)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.config import ConfigError, load_config
+    from screens.run import run_lobby
+
+    try:
+        config = load_config(args.config)
+        data = args.data or config.data_path(Path.cwd())
+        return run_lobby(config, data, demo=False)
+    except ConfigError as exc:
+        print(str(exc), file=sys.__stderr__ or sys.stderr)
+        return 2
+    except Exception as exc:
+        return _fail(exc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    parser = argparse.ArgumentParser(prog="python -m screens.cli", description="Kiosk Một Cửa — lobby kiosk")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Composition of the lobby kiosk: config -> core -> devices -> Lobby -> KioskApp.
+
+Kivy is configured first (its settings only count before its window module is imported), and
+imported only after that.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from kiosk.config import Config, load_config
+from kiosk.domain.clock import Clock, system_clock
+
+log = logging.getLogger(__name__)
+
+
+def process_age_s() -> float:
+    """Seconds since this process started (Linux /proc; falls back to since-import)."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        start_ticks = int(fields[19])  # field 22 of stat(5), counted after "pid (comm) "
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _IMPORTED_AT
+
+
+_IMPORTED_AT = time.monotonic()
+
+
+def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
+              out_dir: Path | None = None, clock: Clock | None = None, size: tuple[int, int] | None = None,
+              headless: bool | None = None) -> int:
+    """Run the lobby kiosk until it is stopped; returns the process exit code.
+
+    demo: a normal window (kiosk_mode off), whatever the config says.
+    headless_scenario: drive the app through a scenario of screens.scenario, saving a PNG of
+    every screen to out_dir, then stop (exit code 0 when every step passed).
+    clock: what "now" is for opening hours and tickets (default: the system clock).
+    """
+    timings = {"process_start_to_run_lobby_s": round(process_age_s(), 3)}
+    if not isinstance(config, Config):
+        config = load_config(config)
+    if headless is None:
+        headless = headless_scenario is not None
+    scenario = None
+    if headless_scenario is not None:
+        from screens.scenario import get_scenario
+        scenario = get_scenario(headless_scenario)
+        config, scenario_clock = scenario.prepare(config)
+        clock = clock or scenario_clock
+    kiosk_mode = config.device.kiosk_mode and not demo
+    from screens.kivy_setup import DEMO_WINDOW, PORTRAIT, configure_kivy
+    configure_kivy(kiosk_mode=kiosk_mode, size=size or (PORTRAIT if headless else DEMO_WINDOW), headless=headless)
+
+    from devices.factory import build_printer, build_speaker
+    from kiosk.bootstrap import build_core
+    from kiosk.lobby import Lobby
+    from screens.runtime import LobbyRuntime
+
+    clock = clock or system_clock
+    core = build_core(config, Path(data_dir), clock=clock)
+    printer = speaker = None
+    try:
+        printer = build_printer(config, core.data_dir, core.health.report)
+        speaker = build_speaker(config, core.data_dir, core.health.report)
+        lobby = Lobby(config, core.desk, printer, speaker, core.translator, core.health)
+        runtime = LobbyRuntime(config=config, desk=core.desk, lobby=lobby, translator=core.translator,
+                               health=core.health, printer=printer, speaker=speaker, data_dir=core.data_dir,
+                               clock=clock, kiosk_mode=kiosk_mode, timings=timings)
+        timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
+        from screens.app import KioskApp  # imports Kivy's window: after configure_kivy()
+        app = KioskApp(runtime)
+        driver = None
+        if scenario is not None:
+            from screens.scenario import ScenarioDriver
+            driver = ScenarioDriver(app, scenario, Path(out_dir or Path(data_dir) / "scenario"))
+            driver.attach()
+        app.run()
+        return driver.exit_code if driver is not None else 0
+    finally:
+        for device in (speaker, printer):
+            if device is not None:
+                try:
+                    device.close()
+                except Exception:
+                    log.exception("error while closing %r", device)
+        core.close()

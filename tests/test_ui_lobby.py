@@ -1,0 +1,161 @@
+"""The lobby UI, end to end: each scenario drives the real Kivy app headless in a fresh process
+(`python -m screens.cli demo --headless --scenario NAME`) with simulated touches, and we check
+what it left behind: screenshots, the printed ticket, scenario.json and the database."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image, ImageStat
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.ui
+
+HEADLESS_ENV = {
+    "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy",
+    "KIVY_HOME": str(ROOT / ".kivy-home"),
+}
+
+
+class Run:
+    def __init__(self, out: Path, proc: subprocess.CompletedProcess, seconds: float) -> None:
+        self.out = out
+        self.proc = proc
+        self.seconds = seconds
+        summary = out / "scenario.json"
+        self.summary = json.loads(summary.read_text(encoding="utf-8")) if summary.exists() else {}
+
+    def explain(self) -> str:
+        return (f"exit {self.proc.returncode} after {self.seconds:.1f} s\nsummary: "
+                f"{json.dumps(self.summary, ensure_ascii=False, indent=1)[:3000]}\n"
+                f"stdout: {self.proc.stdout[-2000:]}\nstderr: {self.proc.stderr[-3000:]}")
+
+    def db(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.out / "data" / "kiosk.db")
+
+    def screenshots(self) -> list[str]:
+        return [step["file"] for step in self.summary.get("steps", []) if step.get("file", "").endswith(".png")
+                and step["step"].startswith("screenshot")]
+
+
+def run_scenario(name: str, out: Path, *extra: str) -> Run:
+    env = {**os.environ, **HEADLESS_ENV}
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "screens.cli", "demo", "--headless", "--scenario", name,
+                           "--out", str(out), *extra],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return Run(out, proc, time.monotonic() - started)
+
+
+def assert_not_blank(path: Path) -> None:
+    image = Image.open(path).convert("RGB")
+    assert image.size[0] >= 500 and image.size[1] >= 500, f"{path.name}: {image.size}"
+    stats = ImageStat.Stat(image.convert("L"))
+    assert stats.stddev[0] > 20, f"{path.name} looks blank (stddev {stats.stddev[0]:.1f})"
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert colours is None or len(colours) > 50, f"{path.name} has only {len(colours)} colours"
+
+
+def qr_payloads(path: Path) -> list[str]:
+    return [b.text for b in zxingcpp.read_barcodes(Image.open(path).convert("L"))
+            if b.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+@pytest.fixture(scope="module")
+def ticket_run(tmp_path_factory) -> Run:
+    return run_scenario("lobby-ticket", tmp_path_factory.mktemp("lobby-ticket"))
+
+
+@pytest.fixture(scope="module")
+def closed_run(tmp_path_factory) -> Run:
+    return run_scenario("lobby-closed", tmp_path_factory.mktemp("lobby-closed"))
+
+
+@pytest.fixture(scope="module")
+def printfail_run(tmp_path_factory) -> Run:
+    # Landscape, to cover the second layout the kiosks are installed in.
+    return run_scenario("lobby-printfail", tmp_path_factory.mktemp("lobby-printfail"), "--size", "1920x1080")
+
+
+def test_lobby_ticket_scenario_passes_and_saves_every_screen(ticket_run: Run):
+    run = ticket_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    shots = run.screenshots()
+    assert shots == ["01-attract.png", "02-attract-en.png", "03-services.png", "04-services-page2.png",
+                     "05-priority.png", "06-ticket.png", "07-attract-after-timeout.png"], run.explain()
+    for name in shots:
+        assert_not_blank(run.out / name)
+    assert Image.open(run.out / "01-attract.png").size == (1080, 1920)
+
+
+def test_lobby_ticket_prints_a_ticket_whose_qr_decodes(ticket_run: Run):
+    run = ticket_run
+    assert run.summary.get("ok"), run.explain()
+    ticket = run.summary["ticket"]
+    assert re.fullmatch(r"A\d{3}", ticket["number"]), ticket
+    assert ticket["priority_group"] == "elderly" and ticket["print_state"] == "printed"
+    printed = run.out / "ticket.png"
+    assert printed.exists(), run.explain()
+    payloads = qr_payloads(printed)
+    assert payloads and payloads[0].startswith("KMC1:T:"), payloads
+    assert payloads[0] == ticket["qr_payload"] and f":{ticket['number']}:" in payloads[0]
+    # The QR on the screen is the same one (a citizen can photograph it if the printer fails).
+    assert qr_payloads(run.out / "06-ticket.png") == [ticket["qr_payload"]]
+
+
+def test_double_tap_on_priority_issues_exactly_one_ticket(ticket_run: Run):
+    run = ticket_run
+    assert run.summary.get("ok"), run.explain()
+    with run.db() as db:
+        rows = db.execute("select display_number, priority_group, print_state from ticket").fetchall()
+    assert rows == [(run.summary["ticket"]["number"], "elderly", "printed")]
+    assert run.summary["tickets_in_db"] == 1 and run.summary["ticket"]["repeated"] is False
+
+
+def test_lobby_returns_to_attract_by_itself_and_reports_startup_time(ticket_run: Run):
+    run = ticket_run
+    assert run.summary.get("ok"), run.explain()
+    assert run.summary["steps"][-1]["screen"] == "attract"
+    timings = run.summary["timings"]
+    assert 0 < timings["process_start_to_first_frame_s"] < 15
+    # The ticket screen stays ticket_screen_s (3 s in scenarios) after printing, then goes home.
+    assert 2.5 < timings["t_back_to_attract_s"] - timings["t_printed_s"] < 8
+    assert run.summary["clock_start_local"].endswith("+07:00")
+
+
+def test_closed_service_explains_itself_and_a_refusal_shows_the_message_screen(closed_run: Run):
+    run = closed_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    for name in run.screenshots():
+        assert_not_blank(run.out / name)
+    # Greyed, not hidden, each with its reason.
+    assert run.summary["closed_tiles"] == {"CT": "Hết số hôm nay", "TC": "Hôm nay đã hết giờ nhận số"}
+    closed = run.summary["closed_message"]
+    assert closed["kind"] == "closed" and closed["reason"] == "closed_today"
+    assert closed["title"] == "Tài chính - Thuế" and "07:30 - 11:00" in closed["detail"]
+    refusal = run.summary["refusal"]
+    assert refusal["kind"] == "refused" and refusal["reason"] == "rate_limited"
+    assert refusal["message"].startswith("Vừa có nhiều số được lấy")
+    assert run.summary["tickets_in_db"] == 1  # the closed and the refused taps issued nothing
+    assert run.summary["steps"][-1]["step"] == "back to attract by the idle timeout"
+
+
+def test_print_failure_keeps_the_number_and_qr_on_screen_longer(printfail_run: Run):
+    run = printfail_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    ticket = run.summary["ticket"]
+    assert ticket["print_state"] == "failed" and ticket["screen_stays_s"] >= 60
+    shot = run.out / "01-ticket-print-failed.png"
+    assert Image.open(shot).size == (1920, 1080)
+    assert_not_blank(shot)
+    assert qr_payloads(shot) == [ticket["qr_payload"]]
+    with run.db() as db:
+        assert db.execute("select print_state from ticket").fetchall() == [("failed",)]
