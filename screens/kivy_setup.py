@@ -13,6 +13,8 @@ PORTRAIT = (1080, 1920)   # the usual lobby kiosk: a 21.5"-32" touch screen stan
 LANDSCAPE = (1920, 1080)
 DEMO_WINDOW = (540, 960)  # an interactive demo on a laptop: the portrait layout at half size
 
+_configured: dict | None = None
+
 
 def parse_size(text: str) -> tuple[int, int]:
     """"1080x1920" -> (1080, 1920)."""
@@ -28,6 +30,12 @@ def parse_size(text: str) -> tuple[int, int]:
 def configure_kivy(*, kiosk_mode: bool, size: tuple[int, int] = PORTRAIT, headless: bool = False) -> None:
     """Window, input and frame-rate settings. kiosk_mode: fullscreen, borderless, no cursor,
     no screensaver, Escape and the window's close button do not quit."""
+    global _configured
+    wanted = {"kiosk_mode": kiosk_mode, "size": tuple(size), "headless": headless}
+    if _configured is not None:
+        if _configured != wanted:
+            raise RuntimeError(f"Kivy is already configured as {_configured}, not {wanted}")
+        return
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our CLI owns argv
     if headless:
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
@@ -56,3 +64,4 @@ def configure_kivy(*, kiosk_mode: bool, size: tuple[int, int] = PORTRAIT, headle
         Config.set("graphics", "resizable", "1")
         Config.set("graphics", "width", str(size[0]))
         Config.set("graphics", "height", str(size[1]))
+    _configured = wanted

@@ -12,7 +12,8 @@ from screens.base import KioskScreen, load_kv
 
 
 class PriorityScreen(KioskScreen):
-    busy = BooleanProperty(False)       # issuing: every choice is disabled
+    busy = BooleanProperty(False)       # issuing: an overlay covers (disables) every choice
+    has_groups = BooleanProperty(False)  # a centre may configure no priority groups
     service_name = StringProperty("")
 
     def __init__(self, **kwargs) -> None:
@@ -23,10 +24,10 @@ class PriorityScreen(KioskScreen):
         for group in self.app.kiosk_config.priority_groups:
             button = Factory.GroupButton()
             button.group_code = group.code
-            self.bind(busy=button.setter("disabled"))
             button.bind(on_release=lambda b: self.choose(b.group_code))
             self.ids.groups.add_widget(button)
             self.group_buttons[group.code] = button
+        self.has_groups = bool(self.group_buttons)
         self.app.bind(lang=lambda *a: self._texts(), portrait=lambda *a: self._layout())
         self._layout()
         self._texts()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, OptionProperty, StringProperty
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -41,6 +42,24 @@ class ServiceTile(ButtonBehavior, BoxLayout):
     detail = StringProperty("")
     available = BooleanProperty(True)
     used = BooleanProperty(True)  # False: an empty slot on the last page
+
+
+class BusyOverlay(AnchorLayout):
+    """Covers a screen while it waits for the worker: dims it and swallows every touch, so
+    nothing under it can be tapped twice. Its text is rendered once, in advance: disabling
+    each button instead would re-render all their text textures on the very frame of the tap
+    (about 20 ms each on a software-rendered kiosk)."""
+    active = BooleanProperty(False)
+    text = StringProperty("")
+
+    def on_touch_down(self, touch):
+        return self.active or super().on_touch_down(touch)
+
+    def on_touch_move(self, touch):
+        return self.active or super().on_touch_move(touch)
+
+    def on_touch_up(self, touch):
+        return self.active or super().on_touch_up(touch)
 
 
 class StatusBar(BoxLayout):
