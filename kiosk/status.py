@@ -14,9 +14,11 @@ from kiosk.storage import open_database
 from kiosk.storage.leases import NumberLease
 from kiosk.storage.outbox import OutboxEvent
 from kiosk.sync import state
+from kiosk.sync.enrolment import apply_saved
 
 
 def collect_status(config: Config, data_dir: Path) -> dict:
+    config = apply_saved(config, data_dir)
     db = open_database(data_dir / "kiosk.db")
     try:
         day = local_day(system_clock(), ZoneInfo(config.centre.timezone))

@@ -6,6 +6,7 @@ runs on a BackgroundWorker whose results come back on the UI thread through Kivy
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import signal
 import time
@@ -154,6 +155,10 @@ class KioskApp(App):
     def _first_flip(self, *args) -> None:
         if self.first_frame_at is None:
             self.first_frame_at = time.monotonic()
+            if self.runtime.ready_file is not None:
+                from screens.run import process_age_s
+                self.runtime.timings["process_start_to_first_frame_s"] = round(process_age_s(), 3)
+                self.runtime.ready_file.write_text(json.dumps(self.runtime.timings))
         Window.unbind(on_flip=self._first_flip)
 
     def on_stop(self) -> None:
@@ -207,6 +212,12 @@ class KioskApp(App):
             self.go_home()
 
     # -- data and flow -----------------------------------------------------------------------
+    def apply_config(self, config) -> None:
+        """A new centre config from the central, applied without a restart."""
+        self.runtime.config = config
+        self.kiosk_config = config
+        self.refresh_overview()
+
     def refresh_overview(self) -> None:
         self.desk_worker.submit(self.desk.overview, on_done=self._on_overview, on_error=self._on_overview_error)
 
@@ -289,6 +300,8 @@ class KioskApp(App):
         Clock.schedule_once(lambda dt_: self._on_health(report))
 
     def _on_health(self, report: HealthReport) -> None:
+        if report.device == "central":
+            self.online = report.state is HealthState.OK
         if report.device == "printer":
             self.printer_state = _HEALTH_STATE.get(report.state, "unknown")
             self.printer_ok = self.printer_state in ("ok", "unknown")

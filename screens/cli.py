@@ -35,6 +35,8 @@ def register(subparsers) -> None:
                                                 "for a scenario)")
     demo.add_argument("--size", help="window size, e.g. 1080x1920 (portrait) or 1920x1080 (landscape); "
                                      "default 540x960 for a window, 1080x1920 headless")
+    demo.add_argument("--ready-file", type=Path, help="write start-up timings (JSON) here once the first "
+                                                      "frame is drawn (benchmarks, monitoring)")
     demo.set_defaults(func=_demo)
 
     run = subparsers.add_parser("run", help="the lobby kiosk in kiosk mode (fullscreen, no exit)",
@@ -44,6 +46,8 @@ def register(subparsers) -> None:
     run.add_argument("--config", type=Path, required=True, help="the centre's TOML config")
     run.add_argument("--data", type=Path, help="data folder (default: [device] data_dir, relative to the "
                                                "current folder)")
+    run.add_argument("--ready-file", type=Path, help="write start-up timings (JSON) here once the first "
+                                                     "frame is drawn (benchmarks, monitoring)")
     run.set_defaults(func=_run)
 
 
@@ -68,7 +72,7 @@ def _demo(args: argparse.Namespace) -> int:
             out = (args.data or DEFAULT_DEMO_DATA) / f"scenario-{scenario}"
         data = args.data or (out / "data" if scenario is not None else DEFAULT_DEMO_DATA)
         return run_lobby(SAMPLE_CONFIG, data, demo=True, headless_scenario=scenario, out_dir=out, size=size,
-                         headless=args.headless)
+                         headless=args.headless, ready_file=args.ready_file)
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.__stderr__ or sys.stderr)
         return 2
@@ -83,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
         data = args.data or config.data_path(Path.cwd())
-        return run_lobby(config, data, demo=False)
+        return run_lobby(config, data, demo=False, ready_file=args.ready_file)
     except ConfigError as exc:
         print(str(exc), file=sys.__stderr__ or sys.stderr)
         return 2

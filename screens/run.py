@@ -32,9 +32,33 @@ def process_age_s() -> float:
 _IMPORTED_AT = time.monotonic()
 
 
+def start_sync(core, lobby, runtime, app, *, first_pass_now: bool):
+    """The sync thread, when the kiosk has a central. Its reports reach the UI as health
+    ("central" ok/degraded drives the offline indicator) and as config changes."""
+    if core.config.central.url is None:
+        return None
+    from kivy.clock import Clock
+
+    from kiosk.sync.client import CentralClient
+    from kiosk.sync.service import SyncService
+
+    c = core.config.central
+
+    def on_config(config) -> None:  # sync thread
+        lobby.config = config
+        runtime.config = config
+        Clock.schedule_once(lambda dt: app.apply_config(config))
+
+    sync = SyncService(core, CentralClient(c.url, c.token, ca_file=c.ca_file, timeout=c.timeout_s), on_config=on_config)
+    if first_pass_now:
+        sync.run_once()  # an embedded central answers at once: start with its leases and config
+    sync.start()
+    return sync
+
+
 def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
               out_dir: Path | None = None, clock: Clock | None = None, size: tuple[int, int] | None = None,
-              headless: bool | None = None) -> int:
+              headless: bool | None = None, ready_file: Path | None = None) -> int:
     """Run the lobby kiosk until it is stopped; returns the process exit code.
 
     demo: a normal window (kiosk_mode off), whatever the config says.
@@ -63,18 +87,29 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
     from screens.runtime import LobbyRuntime
 
     clock = clock or system_clock
-    core = build_core(config, Path(data_dir), clock=clock)
-    printer = speaker = None
+    data_dir = Path(data_dir)
+    central = None
+    if demo and config.central.url is None:
+        # the embedded defaults: a real central on loopback, this kiosk enrolled with it
+        from provisioning.demo import start_demo_central
+        central, config = start_demo_central(config, data_dir)
+    else:
+        from kiosk.sync.service import load_cached_centre
+        from kiosk.sync.enrolment import apply_saved
+        config = load_cached_centre(apply_saved(config, data_dir), data_dir)
+    core = build_core(config, data_dir, clock=clock)
+    printer = speaker = sync = None
     try:
         printer = build_printer(config, core.data_dir, core.health.report)
         speaker = build_speaker(config, core.data_dir, core.health.report)
         lobby = Lobby(config, core.desk, printer, speaker, core.translator, core.health)
         runtime = LobbyRuntime(config=config, desk=core.desk, lobby=lobby, translator=core.translator,
                                health=core.health, printer=printer, speaker=speaker, data_dir=core.data_dir,
-                               clock=clock, kiosk_mode=kiosk_mode, timings=timings)
+                               clock=clock, kiosk_mode=kiosk_mode, timings=timings, ready_file=ready_file)
         timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
         from screens.app import KioskApp  # imports Kivy's window: after configure_kivy()
         app = KioskApp(runtime)
+        sync = start_sync(core, lobby, runtime, app, first_pass_now=central is not None)
         driver = None
         if scenario is not None:
             from screens.scenario import ScenarioDriver
@@ -83,6 +118,10 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
         app.run()
         return driver.exit_code if driver is not None else 0
     finally:
+        if sync is not None:
+            sync.stop()
+        if central is not None:
+            central.stop()
         for device in (speaker, printer):
             if device is not None:
                 try:

@@ -29,3 +29,4 @@ class LobbyRuntime:
     # Seconds since the process started, per milestone (start-up time is reported by scenarios).
     timings: dict[str, float] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    ready_file: Path | None = None  # start-up timings are written here at the first frame

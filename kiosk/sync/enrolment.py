@@ -1,0 +1,73 @@
+"""A device's enrolment with the central: exchange a one-time code for an identity, keep it.
+
+The credentials live in DATA/enrolment.json (mode 0600), not in the TOML config, so a config
+file can be copied between kiosks without carrying a token.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from kiosk.config import Config, merge_centre_document, parse_config
+from kiosk.sync.client import CentralClient
+
+ENROLMENT_FILE = "enrolment.json"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    central_url: str
+    device_id: str
+    token: str
+    role: str
+    centre_code: str
+    device_index: int
+    ca_file: str | None = None
+
+
+def enrol(central_url: str, code: str, *, ca_file: str | None = None, device_name: str | None = None,
+          timeout: float = 10) -> tuple[Enrolment, dict]:
+    """Returns the enrolment and the centre document the central sent with it.
+    Raises CentralRejected (expired, used or unknown code; TLS not trusted) or CentralUnavailable."""
+    answer = CentralClient(central_url, ca_file=ca_file, timeout=timeout).enrol(code.strip(), device_name)
+    return Enrolment(central_url=central_url.rstrip("/"), device_id=answer["device_id"], token=answer["token"],
+                     role=answer["role"], centre_code=answer["centre_code"], device_index=int(answer["device_index"]),
+                     ca_file=ca_file), answer.get("config") or {}
+
+
+def save(data_dir: Path, enrolment: Enrolment) -> Path:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / ENROLMENT_FILE
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(asdict(enrolment), f, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)  # never a half-written identity after a power cut
+    return path
+
+
+def load(data_dir: Path) -> Enrolment | None:
+    path = data_dir / ENROLMENT_FILE
+    if not path.exists():
+        return None
+    return Enrolment(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def apply(config: Config, enrolment: Enrolment, centre_document: dict | None = None) -> Config:
+    """The config with this device's identity (and the centre document, when given)."""
+    data = config.model_dump(mode="json")
+    data["device"]["id"] = enrolment.device_id
+    data["device"]["role"] = enrolment.role
+    data["central"].update(url=enrolment.central_url, token=enrolment.token, device_index=enrolment.device_index,
+                           ca_file=enrolment.ca_file)
+    merged = parse_config(data, "enrolment")
+    return merge_centre_document(merged, centre_document) if centre_document else merged
+
+
+def apply_saved(config: Config, data_dir: Path) -> Config:
+    saved = load(data_dir)
+    return apply(config, saved) if saved is not None else config

@@ -1,0 +1,43 @@
+"""The embedded central of `kiosk demo`: a real central server on loopback with the sample
+centre, and this demo kiosk enrolled with it once (the enrolment is kept in the data folder)."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import requests
+
+from kiosk.config import CENTRE_SECTIONS, Config
+from kiosk.sync import enrolment
+
+ADMIN_TOKEN_FILE = "central-admin-token"
+
+
+def centre_document(config: Config) -> dict:
+    """The centre sections of a config: the demo central serves the centre the kiosk was started with."""
+    return config.model_dump(mode="json", include=set(CENTRE_SECTIONS))
+
+
+def start_demo_central(config: Config, data_dir: Path, port: int = 0):
+    """Starts the embedded central and returns (central, config of the enrolled demo kiosk)."""
+    from central.embedded import start_embedded
+
+    central_dir = data_dir / "central"
+    central_dir.mkdir(parents=True, exist_ok=True)
+    token_file = central_dir / ADMIN_TOKEN_FILE
+    if not token_file.exists():
+        token_file.write_text(secrets.token_urlsafe(32))
+        token_file.chmod(0o600)
+    central = start_embedded(f"sqlite:///{central_dir / 'central.db'}", port=port, admin_token=token_file.read_text().strip())
+    admin = {"Authorization": f"Bearer {central.admin_token}"}
+    requests.put(f"{central.url}/api/v1/admin/centres", json=centre_document(config), headers=admin, timeout=10).raise_for_status()
+    saved = enrolment.load(data_dir)
+    if saved is None:
+        code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": config.device.role},
+                             headers=admin, timeout=10)
+        code.raise_for_status()
+        saved, _doc = enrolment.enrol(central.url, code.json()["code"], device_name="demo kiosk")
+        enrolment.save(data_dir, saved)
+    # the port changes between runs: the identity stays, the address follows the server
+    saved = enrolment.Enrolment(**{**saved.__dict__, "central_url": central.url})
+    return central, enrolment.apply(config, saved)
