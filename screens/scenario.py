@@ -51,6 +51,7 @@ class Scenario:
     printer_kind: str = "preview"
     lobby: dict = field(default_factory=dict)      # LobbySettings overrides
     services: dict = field(default_factory=dict)   # service code -> Service overrides
+    central: dict = field(default_factory=dict)    # CentralSettings overrides (e.g. an unreachable URL)
 
     def prepare(self, config: Config) -> tuple[Config, Clock]:
         lobby = config.lobby.model_copy(update={"idle_timeout_s": 5.0, "ticket_screen_s": 3.0, **self.lobby})
@@ -60,6 +61,7 @@ class Scenario:
             "device": config.device.model_copy(update={"kiosk_mode": False}),
             "printer": config.printer.model_copy(update={"kind": self.printer_kind}),
             "speech": config.speech.model_copy(update={"mode": "file"}),  # no sound card needed
+            "central": config.central.model_copy(update=self.central),
         })
         return config, monday_clock(config.centre.timezone, self.local_time)
 
@@ -368,6 +370,26 @@ def _lobby_printfail(d: ScenarioDriver) -> Iterator:
     d.step("back to attract by Done")
 
 
+def _lobby_offline(d: ScenarioDriver) -> Iterator:
+    """The central cannot be reached: the kiosk says so discreetly and still issues numbers,
+    from its own fallback block."""
+    app = d.app
+    yield from d.started()
+    yield d.until(lambda: not app.online, 20, "the offline indicator")
+    d.facts["online"] = app.online
+    yield from d.screenshot("attract-offline")
+    d.tap_at(0.5, 0.45)
+    yield d.on("services")
+    d.tap(d.screen("services").tile_for("TPHT"))
+    yield d.on("priority")
+    d.tap(d.widget("priority", "regular"))
+    yield d.on("ticket")
+    yield d.until(lambda: d.screen("ticket").print_state != "printing", 15, "printing to finish")
+    d.record_ticket()
+    yield from d.screenshot("ticket-offline")
+    d.facts["tickets_in_db"] = d.tickets_in_db()
+
+
 SCENARIOS = {
     "lobby-ticket": Scenario("lobby-ticket", "attract, language switch, two service pages, a priority ticket "
                              "with a double tap, printing, back by the ticket timeout", _lobby_ticket),
@@ -375,6 +397,10 @@ SCENARIOS = {
                              "ticket, back by the idle timeout", _lobby_closed, local_time="11:15",
                              lobby={"rate_limit": RateLimit(tickets=1, per_seconds=3600)},
                              services={"CT": {"daily_quota": 1}}),
+    "lobby-offline": Scenario("lobby-offline", "the central is unreachable: an offline indicator, and a ticket "
+                              "from the kiosk's own fallback block", _lobby_offline,
+                              central={"url": "http://127.0.0.1:9", "token": "unused", "device_index": 1,
+                                       "timeout_s": 1}),
     "lobby-printfail": Scenario("lobby-printfail", "the printer fails: the ticket stays on screen",
                                 _lobby_printfail, printer_kind="none"),
 }

@@ -159,3 +159,14 @@ def test_print_failure_keeps_the_number_and_qr_on_screen_longer(printfail_run: R
     assert qr_payloads(shot) == [ticket["qr_payload"]]
     with run.db() as db:
         assert db.execute("select print_state from ticket").fetchall() == [("failed",)]
+
+
+def test_offline_kiosk_shows_it_and_still_issues_from_its_fallback_block(tmp_path):
+    run = run_scenario("lobby-offline", tmp_path / "offline")
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    assert run.summary["online"] is False
+    # device 1 owns the top block of a 3-digit service: A980-A999
+    assert run.summary["ticket"]["number"] == "A980"
+    assert_not_blank(run.out / "01-attract-offline.png")
+    with run.db() as db:
+        assert db.execute("select source from number_lease").fetchall() == [("fallback",)]

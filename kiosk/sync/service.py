@@ -64,7 +64,7 @@ class SyncService:
                                    batch_size=c.batch_size, backoff_cap_s=c.backoff_cap_s, clock=core.desk.clock)
         core.desk.leases = FallbackLeases(core.config)
         self.started = time.monotonic()
-        self.online = False
+        self.online: bool | None = None  # unknown until the first contact or failure
         self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0}
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -126,7 +126,7 @@ class SyncService:
 
     def status(self) -> SyncStatus:
         with self.core.db.transaction() as s:
-            return SyncStatus(self.online, pending_count(s), state.get(s, "central.last_contact"),
+            return SyncStatus(bool(self.online), pending_count(s), state.get(s, "central.last_contact"),
                               state.get(s, "outbox.last_error") or None)
 
     def _publish(self) -> None:
