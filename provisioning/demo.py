@@ -18,6 +18,17 @@ def centre_document(config: Config) -> dict:
     return config.model_dump(mode="json", include=set(CENTRE_SECTIONS))
 
 
+def import_demo_dossiers(central, centre_code: str) -> int:
+    """The sample dossiers (central/sample_dossiers.json) for the demo's look-up, under the demo
+    centre (created or replaced by code: a restart does not duplicate them). Returns how many."""
+    from central.dossiers import SAMPLE, import_dossiers, load_file
+
+    body = load_file(SAMPLE)
+    with central.db.transaction() as s:
+        counts = import_dossiers(s, body, centre_code)
+    return counts["created"] + counts["updated"]
+
+
 def start_demo_central(config: Config, data_dir: Path, port: int = 0):
     """Starts the embedded central and returns (central, config of the enrolled demo kiosk)."""
     from central.embedded import start_embedded
@@ -31,6 +42,7 @@ def start_demo_central(config: Config, data_dir: Path, port: int = 0):
     central = start_embedded(f"sqlite:///{central_dir / 'central.db'}", port=port, admin_token=token_file.read_text().strip())
     admin = {"Authorization": f"Bearer {central.admin_token}"}
     requests.put(f"{central.url}/api/v1/admin/centres", json=centre_document(config), headers=admin, timeout=10).raise_for_status()
+    import_demo_dossiers(central, config.centre.code)
     saved = enrolment.load(data_dir)
     if saved is None:
         code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": config.device.role},

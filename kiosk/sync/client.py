@@ -23,7 +23,8 @@ class CentralRejected(Exception):
         self.reason = reason
 
 
-RETRYABLE = {408, 409, 429}
+RETRYABLE = {408, 409, 429}  # for event batches (the outbox contract)
+FINAL_409 = {408, 429}        # enrolment, leases: a 409 is the answer (code used, numbers exhausted)
 
 
 @dataclass(frozen=True)
@@ -38,19 +39,21 @@ class CentralClient:
                  timeout: float = 5.0) -> None:
         self.url = url.rstrip("/")
         self.session = requests.Session()
-        self.session.verify = ca_file or True
+        # Passed on every request: a session-level verify loses to REQUESTS_CA_BUNDLE in the environment.
+        self.verify: str | bool = ca_file or True
         self.timeout = timeout
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def _request(self, method: str, path: str, **kw: Any) -> requests.Response:
+    def _request(self, method: str, path: str, *, retryable: set[int] = RETRYABLE, **kw: Any) -> requests.Response:
         try:
-            resp = self.session.request(method, self.url + path, timeout=kw.pop("timeout", self.timeout), **kw)
+            resp = self.session.request(method, self.url + path, timeout=kw.pop("timeout", self.timeout),
+                                        verify=self.verify, **kw)
         except requests.exceptions.SSLError as exc:
             raise CentralRejected(0, f"TLS certificate not trusted: {exc}") from None
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise CentralUnavailable(f"cannot reach the central: {type(exc).__name__}") from None
-        if resp.status_code >= 500 or resp.status_code in RETRYABLE:
+        if resp.status_code >= 500 or resp.status_code in retryable:
             raise CentralUnavailable(f"central answered HTTP {resp.status_code}")
         if resp.status_code >= 400 and resp.status_code != 304:
             raise CentralRejected(resp.status_code, _reason(resp))
@@ -78,7 +81,8 @@ class CentralClient:
         return ConfigAnswer(True, resp.headers.get("ETag"), self._json(resp))
 
     def request_lease(self, service_code: str, day: str, count: int) -> dict:
-        resp = self._request("POST", "/api/v1/leases", json={"service_code": service_code, "day": day, "count": count})
+        resp = self._request("POST", "/api/v1/leases", json={"service_code": service_code, "day": day, "count": count},
+                             retryable=FINAL_409)
         return self._json(resp)
 
     def queue_summary(self) -> dict:
@@ -88,7 +92,7 @@ class CentralClient:
         body = {"code": code}
         if device_name:
             body["device_name"] = device_name
-        return self._json(self._request("POST", "/api/v1/enrol", json=body))
+        return self._json(self._request("POST", "/api/v1/enrol", json=body, retryable=FINAL_409))
 
 
 def _reason(resp: requests.Response) -> str:
