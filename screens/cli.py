@@ -1,6 +1,10 @@
-"""Command line of the lobby kiosk: `demo` (sample centre, a normal window) and `run` (real mode).
+"""Command line of the device apps: `demo` (sample centre, a normal window) and `run` (real mode).
+`run` starts the app of the config's device.role: lobby, counter or display.
 
     python -m screens.cli demo                      # interactive demo window
+    python -m screens.cli demo --role counter       # a counter terminal (embedded central, waiting tickets)
+    python -m screens.cli demo --role display       # a hall display
+    python -m screens.cli demo --headless --scenario counter-rating --out /tmp/shots
     python -m screens.cli demo --headless           # headless scenario "lobby-ticket" -> PNGs
     python -m screens.cli demo --headless --scenario lobby-closed --out /tmp/shots
     python -m screens.cli run --config /etc/kiosk/centre.toml --data /var/lib/kiosk
@@ -16,10 +20,24 @@ import traceback
 from pathlib import Path
 
 DEFAULT_DEMO_DATA = Path("data/demo")
+ROLES = ("lobby", "counter", "display")
+
+
+def _runner(role: str):
+    """The app of a device role: run_lobby / run_counter / run_display (same arguments)."""
+    if role == "counter":
+        from screens.counter.run import run_counter
+        return run_counter
+    if role == "display":
+        from screens.display.run import run_display
+        return run_display
+    from screens.run import run_lobby
+    return run_lobby
 
 
 def register(subparsers) -> None:
     """Add `demo` and `run` to an argparse sub-parser set; each sets func(args) -> int."""
+    from screens.role_scenarios import ROLE_SCENARIOS
     from screens.scenario import SCENARIOS
 
     demo = subparsers.add_parser(
@@ -29,7 +47,10 @@ def register(subparsers) -> None:
                     "weekends every service shows as closed; --headless scenarios use a Monday-morning clock.")
     demo.add_argument("--headless", action="store_true",
                       help="no window: run a scenario (default lobby-ticket) and save screenshots")
-    demo.add_argument("--scenario", choices=sorted(SCENARIOS), help="drive the app through this scenario")
+    demo.add_argument("--role", choices=ROLES, help="which app: the lobby kiosk (default), a counter terminal or a "
+                                                    "hall display (its scenarios imply it)")
+    demo.add_argument("--scenario", choices=sorted({*SCENARIOS, *ROLE_SCENARIOS}),
+                      help="drive the app through this scenario")
     demo.add_argument("--out", type=Path, help="folder for scenario screenshots (default DATA/scenario-NAME)")
     demo.add_argument("--data", type=Path, help=f"kiosk data folder (default {DEFAULT_DEMO_DATA}, or OUT/data "
                                                 "for a scenario)")
@@ -39,8 +60,9 @@ def register(subparsers) -> None:
                                                       "frame is drawn (benchmarks, monitoring)")
     demo.set_defaults(func=_demo)
 
-    run = subparsers.add_parser("run", help="the lobby kiosk in kiosk mode (fullscreen, no exit)",
-                                description="Runs the lobby kiosk on a centre's config file. kiosk_mode in the "
+    run = subparsers.add_parser("run", help="the device's app in kiosk mode (fullscreen, no exit)",
+                                description="Runs the app of the config's device.role (lobby kiosk, counter "
+                                            "terminal or hall display) on a centre's config file. kiosk_mode in the "
                                             "config (default true) makes it fullscreen with no cursor and no exit "
                                             "on Escape.")
     run.add_argument("--config", type=Path, required=True, help="the centre's TOML config")
@@ -62,17 +84,24 @@ def _fail(exc: BaseException) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from kiosk.config import SAMPLE_CONFIG, ConfigError
     from screens.kivy_setup import parse_size
-    from screens.run import run_lobby
 
-    scenario = args.scenario or ("lobby-ticket" if args.headless else None)
+    scenario = args.scenario or ({"counter": "counter-rating", "display": "display-calls"}.get(args.role or "lobby",
+                                                                                                "lobby-ticket")
+                                 if args.headless else None)
+    role = args.role or (scenario.split("-")[0] if scenario and scenario.split("-")[0] in ROLES else "lobby")
+    if scenario is not None and scenario.split("-")[0] in ROLES and scenario.split("-")[0] != role:
+        print(f"error: scenario {scenario} is for the {scenario.split('-')[0]} role, not {role}",
+              file=sys.__stderr__ or sys.stderr)
+        return 2
+    default_data = DEFAULT_DEMO_DATA if role == "lobby" else Path(f"{DEFAULT_DEMO_DATA}-{role}")
     try:
         size = parse_size(args.size) if args.size else None
         out = args.out
         if scenario is not None and out is None:
-            out = (args.data or DEFAULT_DEMO_DATA) / f"scenario-{scenario}"
-        data = args.data or (out / "data" if scenario is not None else DEFAULT_DEMO_DATA)
-        return run_lobby(SAMPLE_CONFIG, data, demo=True, headless_scenario=scenario, out_dir=out, size=size,
-                         headless=args.headless, ready_file=args.ready_file)
+            out = (args.data or default_data) / f"scenario-{scenario}"
+        data = args.data or (out / "data" if scenario is not None else default_data)
+        return _runner(role)(SAMPLE_CONFIG, data, demo=True, headless_scenario=scenario, out_dir=out, size=size,
+                             headless=args.headless, ready_file=args.ready_file)
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.__stderr__ or sys.stderr)
         return 2
@@ -82,12 +111,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from kiosk.config import ConfigError, load_config
-    from screens.run import run_lobby
 
     try:
         config = load_config(args.config)
         data = args.data or config.data_path(Path.cwd())
-        return run_lobby(config, data, demo=False, ready_file=args.ready_file)
+        # the role of an enrolled device is the one it was enrolled as (kiosk.sync.enrolment)
+        from kiosk.sync.enrolment import apply_saved
+        role = apply_saved(config, data).device.role
+        return _runner(role)(config, data, demo=False, ready_file=args.ready_file)
     except ConfigError as exc:
         print(str(exc), file=sys.__stderr__ or sys.stderr)
         return 2

@@ -1,0 +1,471 @@
+"""The counter app: one counter's officer controls and, after each completed service, the
+citizen's rating view (three big buttons, a reason for Không hài lòng, a thank-you).
+
+Every action goes through CounterRuntime's workers (never the UI thread): the `actions` worker
+for calls (it may wait on the central), the `ratings` worker for touch ratings, exactly as
+panel presses do. What the service reports (listeners: called, rating_requested,
+reason_asked, rated, ...) comes back on the UI thread through Clock, so a press on a serial
+panel and a tap on the screen drive the same views.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+from kiosk.counter import CounterError, CounterOffline, Level
+from kiosk.i18n import N_
+from screens.roles import RoleApp, RoleRuntime
+
+log = logging.getLogger(__name__)
+
+REASON_TEXT = {
+    "long_wait": N_("I waited too long"),
+    "unclear_guidance": N_("The guidance was not clear"),
+    "attitude": N_("The officer's attitude"),
+    "slow_processing": N_("The dossier is handled too slowly"),
+    "other": N_("Another reason"),
+}
+LEVEL_TEXT = {
+    Level.VERY_SATISFIED: N_("Very satisfied"),
+    Level.SATISFIED: N_("Satisfied"),
+    Level.UNSATISFIED: N_("Not satisfied"),
+}
+ERROR_TEXT = {
+    "busy": N_("Finish the current number first: Complete, No-show or Transfer."),
+    "paused": N_("The counter is paused. Tap Resume first."),
+    "idle": N_("No number is being served."),
+    "stale": N_("The central system shows no number at this counter: call the next one."),
+    "refused": N_("The central system refused this action."),
+    "ambiguous": N_("Several services use this number: type the letter too."),
+    "bad_number": N_("This is not a ticket number."),
+    "same_service": N_("The number is already in this service."),
+    "unknown_service": N_("Unknown service."),
+    "transfer_needs_service": N_("Type the service number before Transfer."),
+}
+THANKS_S = 4.0
+TOUCH_DEVICE = "touch"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    number: str
+    service_code: str | None
+    paused: bool
+
+
+@dataclass
+class CounterUIRuntime(RoleRuntime):
+    service: Any = None        # kiosk.counter.CounterService
+    counter_runtime: Any = None  # kiosk.counter.runtime.CounterRuntime
+    counter: int = 0           # the counter this screen shows
+    panel_names: tuple[str, ...] = ()
+    close_hooks: list[Callable[[], None]] | None = None
+
+
+class CounterRoot(BoxLayout):
+    """Screen manager above the status bar (counter.kv)."""
+
+
+class RatingButton(ButtonBehavior, BoxLayout):
+    """One big rating choice: a drawn face (mood 1 / 0 / -1) and its label."""
+    level = StringProperty("")
+    text = StringProperty("")
+    mood = NumericProperty(0)
+    fill = ObjectProperty((0, 0, 0, 1))
+    fill_down = ObjectProperty((0, 0, 0, 1))
+
+
+class Avatar(BoxLayout):
+    """The officer's photo, or a circle with their initials when there is none."""
+    photo = StringProperty("")
+    initials = StringProperty("")
+
+
+class CounterApp(RoleApp):
+    title = "Kiosk Một Cửa - Quầy"
+    offline_text = N_("Offline - type the number on the ticket")
+    counter_no = NumericProperty(0)
+    officer_name = StringProperty("")
+    officer_title = StringProperty("")
+    officer_initials = StringProperty("")
+    officer_photo = StringProperty("")
+    number = StringProperty("")            # the number being served ("" = none)
+    service_name = StringProperty("")
+    state = OptionProperty("idle", options=("idle", "serving", "paused"))
+    busy = BooleanProperty(False)          # an action is on its way to the worker
+    message = StringProperty("")
+    message_error = BooleanProperty(False)
+    typed = StringProperty("")             # keypad
+    rating_number = StringProperty("")     # the ticket the citizen rates
+    reason_left = NumericProperty(0)       # seconds until the reason view closes
+    thanks_text = StringProperty("")
+    has_panels = BooleanProperty(False)
+
+    def __init__(self, runtime: CounterUIRuntime, **kwargs: Any) -> None:
+        super().__init__(runtime, **kwargs)
+        self.svc = runtime.service
+        self.crt = runtime.counter_runtime
+        self.counter_no = runtime.counter
+        self.has_panels = bool(runtime.panel_names)
+        rules = self.svc.rules
+        self.key_for: dict[Level, int] = {}
+        for key, level in sorted(rules.keys.items()):
+            self.key_for.setdefault(level, key)
+        self.events: list[tuple[str, dict]] = []   # what the service reported (scenarios read it)
+        self._timers: dict[str, Any] = {}
+        self._load_officer()
+
+    # -- officer --------------------------------------------------------------------------
+    def _load_officer(self) -> None:
+        config = self.kiosk_config
+        counter = next((c for c in config.counters if c.number == self.counter_no), None)
+        officer = next((o for o in config.officers if counter and o.code == counter.officer), None)
+        self.officer_name = officer.name if officer else ""
+        self.officer_title = officer.title if officer else ""
+        words = self.officer_name.split()
+        self.officer_initials = (words[-1][0] if words else str(self.counter_no)).upper()
+        photo = ""
+        if officer and officer.photo:
+            for base in (Path.cwd(), self.runtime.data_dir):
+                p = Path(officer.photo) if Path(officer.photo).is_absolute() else base / officer.photo
+                if p.is_file():
+                    photo = str(p)
+                    break
+        self.officer_photo = photo
+
+    def service_label(self, code: str | None, lang: str) -> str:
+        if not code:
+            return ""
+        try:
+            return self.kiosk_config.service(code).display_name(lang)
+        except KeyError:
+            return code
+
+    def reason_label(self, code: str, lang: str) -> str:
+        text = REASON_TEXT.get(code)
+        return self.tr(text, lang) if text else code.replace("_", " ").capitalize()
+
+    # -- building -------------------------------------------------------------------------
+    def build(self):
+        self.setup_window()
+        Builder.load_file(str(Path(__file__).with_name("counter.kv")))
+        root = CounterRoot()
+        sm: ScreenManager = root.ids.sm
+        sm.transition = NoTransition()
+        for name in ("serve", "keypad", "transfer", "rate", "reason", "thanks"):
+            sm.add_widget(_make(name))
+        self.sm = sm
+        sm.current = "serve"
+        self._build_transfer_list()
+        self._build_reason_list()
+        self._build_prefix_keys()
+        self.svc.listeners.append(self._from_service)
+        self.update_devices_text()
+        return root
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.refresh()
+
+    def on_stop(self) -> None:
+        try:
+            self.svc.listeners.remove(self._from_service)
+        except ValueError:
+            pass
+
+    def _build_transfer_list(self) -> None:
+        grid = self.screen("transfer").ids.services
+        grid.clear_widgets()
+        from screens.widgets import BigButton
+        for s in self.kiosk_config.services:
+            b = BigButton(role="secondary", size_hint_y=None)
+            b.code = s.code
+            b.height = self.u * 120
+            b.font_size = self.u * 36
+            b.text = s.display_name(self.lang)
+            b.bind(on_release=lambda btn: self.transfer(btn.code))
+            grid.add_widget(b)
+
+    def _build_reason_list(self) -> None:
+        grid = self.screen("reason").ids.reasons
+        grid.clear_widgets()
+        from screens.widgets import BigButton
+        for code in self.svc.rules.reasons:
+            b = BigButton(role="secondary" if code == "other" else "primary", size_hint_y=None)
+            b.code = code
+            b.height = self.u * 170
+            b.font_size = self.u * 46
+            b.text = self.reason_label(code, self.lang)
+            b.bind(on_release=lambda btn: self.choose_reason(btn.code))
+            grid.add_widget(b)
+
+    def _build_prefix_keys(self) -> None:
+        row = self.screen("keypad").ids.prefixes
+        row.clear_widgets()
+        from screens.widgets import BigButton
+        counter = next((c for c in self.kiosk_config.counters if c.number == self.counter_no), None)
+        prefixes = []
+        for code in (counter.services if counter else []):
+            p = self.kiosk_config.service(code).prefix
+            if p and p not in prefixes:
+                prefixes.append(p)
+        for p in prefixes if len(prefixes) > 1 else []:  # one service: digits alone are enough
+            b = BigButton(role="secondary", text=p)
+            b.font_size = self.u * 60
+            b.bind(on_release=lambda btn: self.key(btn.text))
+            row.add_widget(b)
+        row.opacity = 1 if row.children else 0
+        row.height = self.u * 130 if row.children else 0
+
+    def go(self, name: str) -> None:
+        self.sm.current = name
+
+    # -- state ----------------------------------------------------------------------------
+    def _snapshot(self) -> Snapshot:
+        cur = self.svc.current(self.counter_no)
+        return Snapshot(cur.display_number if cur else "", cur.service_code if cur else None,
+                        self.svc.is_paused(self.counter_no))
+
+    def refresh(self) -> None:
+        self.crt.submit_action(self._snapshot, self._apply, lambda exc: log.error("counter state: %s", exc))
+
+    def _apply(self, snap: Snapshot) -> None:
+        self.number = snap.number
+        self.service_name = self.service_label(snap.service_code, self.lang)
+        self._service_code = snap.service_code
+        self.state = "paused" if snap.paused else ("serving" if snap.number else "idle")
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.message = text
+        self.message_error = error
+
+    # -- officer actions ------------------------------------------------------------------
+    def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None) -> None:
+        if self.busy:
+            return  # one action at a time: a double tap must not call two numbers
+        self.busy = True
+        counter = self.counter_no
+
+        def job():
+            try:
+                return ("ok", fn(), self._snapshot())
+            except Exception as exc:  # reported on screen, then the state is read again
+                try:
+                    snap = self._snapshot()
+                except Exception:
+                    snap = None
+                return ("error", exc, snap)
+
+        def finished(outcome) -> None:
+            self.busy = False
+            kind, value, snap = outcome
+            if snap is not None:
+                self._apply(snap)
+            if kind == "error":
+                self._on_error(value)
+            elif done is not None:
+                done(value)
+        log.debug("counter %s: action", counter)
+        self.crt.submit_action(job, finished, lambda exc: setattr(self, "busy", False))
+
+    def _on_error(self, exc: BaseException) -> None:
+        if isinstance(exc, CounterOffline):
+            self.say(self.tr(N_("The central system cannot be reached: type the number on the citizen's ticket.")), True)
+            self.open_keypad()
+            return
+        code = getattr(exc, "code", None)
+        text = ERROR_TEXT.get(code or "")
+        log.info("counter %s: %s", self.counter_no, exc)
+        self.say(self.tr(text) if text else self.tr(N_("That did not work. Please try again.")), True)
+
+    def call_next(self) -> None:
+        def done(cur) -> None:
+            if cur is None:
+                self.say(self.tr(N_("Nobody is waiting for this counter's services.")))
+        self._submit(lambda: self.svc.call_next(self.counter_no), done)
+
+    def recall(self) -> None:
+        self._submit(lambda: self.svc.recall(self.counter_no))
+
+    def no_show(self) -> None:
+        self._submit(lambda: self.svc.no_show(self.counter_no),
+                     lambda cur: self.say(self.tr(N_("Number {number} did not come.")).format(number=cur.display_number)))
+
+    def complete(self) -> None:
+        self._submit(lambda: self.svc.complete(self.counter_no))
+
+    def toggle_pause(self) -> None:
+        if self.state == "paused":
+            self._submit(lambda: self.svc.resume(self.counter_no), lambda _: self.say(""))
+        else:
+            self._submit(lambda: self.svc.pause(self.counter_no),
+                         lambda _: self.say(self.tr(N_("The counter is paused: no number is called."))))
+
+    def open_transfer(self) -> None:
+        for b in self.screen("transfer").ids.services.children:
+            b.disabled = b.code == getattr(self, "_service_code", None)
+            b.text = self.service_label(b.code, self.lang)
+        self.go("transfer")
+
+    def transfer(self, code: str) -> None:
+        self.go("serve")
+        self._submit(lambda: self.svc.transfer(self.counter_no, code),
+                     lambda cur: self.say(self.tr(N_("Number {number} was sent to {service}.")).format(
+                         number=cur.display_number, service=self.service_label(code, self.lang))))
+
+    # keypad (offline calling)
+    def open_keypad(self) -> None:
+        self.typed = ""
+        self.go("keypad")
+
+    def key(self, k: str) -> None:
+        if k == "back":
+            self.typed = self.typed[:-1]
+        elif k.isalpha():
+            self.typed = k + "".join(ch for ch in self.typed if ch.isdigit())
+        elif len(self.typed) < 7:
+            self.typed += k
+
+    def call_typed(self) -> None:
+        typed = self.typed
+        if not any(ch.isdigit() for ch in typed):
+            return
+        self.go("serve")
+        self._submit(lambda: self.svc.call_typed(self.counter_no, typed))
+
+    # -- citizen: rating ------------------------------------------------------------------
+    def rate(self, level: str) -> None:
+        key = self.key_for.get(Level(level))
+        if key is None:
+            return
+        counter = self.counter_no
+        self.crt.ratings.submit(lambda: self.svc.rate_press(counter, key, TOUCH_DEVICE))
+
+    def choose_reason(self, code: str) -> None:
+        counter = self.counter_no
+        self.crt.ratings.submit(lambda: self.svc.choose_reason(counter, code))
+
+    def skip_rating(self) -> None:
+        """The officer closes the rating view (a panel press still counts until the window ends)."""
+        self._cancel("rate")
+        self.go("serve")
+
+    def _later(self, name: str, seconds: float, fn: Callable[[], None]) -> None:
+        self._cancel(name)
+        self._timers[name] = Clock.schedule_once(lambda dt: fn(), seconds)
+
+    def _cancel(self, name: str) -> None:
+        ev = self._timers.pop(name, None)
+        if ev is not None:
+            ev.cancel()
+
+    def _show_rating(self) -> None:
+        self.go("rate")
+        self._later("rate", self.svc.rules.window_s, lambda: self.sm.current == "rate" and self.go("serve"))
+
+    def _show_reason(self, seconds: float) -> None:
+        self._cancel("rate")
+        self.reason_left = int(round(seconds))
+        self.go("reason")
+
+        def tick(dt) -> bool:
+            if self.sm.current != "reason":
+                return False
+            self.reason_left = max(0, self.reason_left - 1)
+            return self.reason_left > 0
+        self._cancel("reason")
+        self._timers["reason"] = Clock.schedule_interval(tick, 1.0)
+
+    def _show_thanks(self, level: str) -> None:
+        self._cancel("rate")
+        self._cancel("reason")
+        self.thanks_text = (self.tr(N_("We have noted your opinion and will do better.")) if level == Level.UNSATISFIED.value
+                            else self.tr(N_("We are glad to have served you.")))
+        self.go("thanks")
+        self._later("thanks", THANKS_S, lambda: self.sm.current == "thanks" and self.go("serve"))
+
+    # -- what the service reports (any thread) -------------------------------------------
+    def _from_service(self, kind: str, data: dict) -> None:
+        Clock.schedule_once(lambda dt: self.on_service_event(kind, data))
+
+    def on_service_event(self, kind: str, data: dict) -> None:
+        if data.get("counter") != self.counter_no:
+            return
+        self.events.append((kind, data))
+        if kind in ("called", "recalled"):
+            verb = N_("Called number {number}.") if kind == "called" else N_("Called number {number} again.")
+            self.say(self.tr(verb).format(number=data.get("display_number", "")))
+            self.refresh()
+        elif kind in ("no_show", "transferred", "cleared", "paused", "resumed"):
+            self.refresh()
+        elif kind == "completed":
+            self.rating_number = data.get("display_number", "")
+            self.say(self.tr(N_("Number {number} is done.")).format(number=self.rating_number))
+            self.refresh()
+        elif kind == "rating_requested":
+            self._show_rating()
+        elif kind == "reason_asked":
+            self._show_reason(self.svc.rules.reason_timeout_s)
+        elif kind == "rated":
+            self._show_thanks(data.get("level", ""))
+        elif kind == "queue_empty":
+            self.say(self.tr(N_("Nobody is waiting for this counter's services.")))
+        elif kind == "typed":
+            typed = data.get("typed", "")
+            self.say(self.tr(N_("Typed on the keypad: {typed}")).format(typed=typed) if typed else "")
+        elif kind == "error":
+            self._on_error(CounterError(data.get("code", "failed"), data.get("message", "")))
+
+    # -- devices --------------------------------------------------------------------------
+    def update_devices_text(self) -> None:
+        names = self.runtime.panel_names
+        if not names:
+            self.devices_text = self.tr(N_("No rating panel: rating on this screen"))
+            self.devices_ok = True
+            return
+        bad = [n for n in names if f"panel:{n}" in self.health_states
+               and self.health_states[f"panel:{n}"].state.value != "ok"]
+        self.devices_ok = not bad
+        self.devices_text = (self.tr(N_("Rating panel: not working ({names})")).format(names=", ".join(bad)) if bad
+                             else self.tr(N_("Rating panel ready")))
+
+
+class ServeScreen(Screen):
+    pass
+
+
+class KeypadScreen(Screen):
+    pass
+
+
+class TransferScreen(Screen):
+    pass
+
+
+class RateScreen(Screen):
+    pass
+
+
+class ReasonScreen(Screen):
+    pass
+
+
+class ThanksScreen(Screen):
+    pass
+
+
+_SCREENS = {"serve": ServeScreen, "keypad": KeypadScreen, "transfer": TransferScreen, "rate": RateScreen,
+            "reason": ReasonScreen, "thanks": ThanksScreen}
+
+
+def _make(name: str) -> Screen:
+    return _SCREENS[name](name=name)

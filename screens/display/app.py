@@ -1,0 +1,137 @@
+"""The hall display: the newest call large, the previous ones in a list, each new call spoken.
+
+Calls come from a CallsPoller thread (screens.display.calls) through Clock; the views are built
+once and updated in place (a display runs for months)."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.i18n import N_
+from screens.display.calls import Call
+from screens.roles import RoleApp, RoleRuntime
+
+log = logging.getLogger(__name__)
+
+HISTORY_ROWS = 6        # previous calls listed beside the newest one
+SPEAK_AT_MOST = 2       # per batch: after an outage, only the newest calls are read aloud
+
+
+@dataclass
+class DisplayRuntime(RoleRuntime):
+    speaker: Any = None
+    poller: Any = None   # CallsPoller (started by the app)
+
+
+class DisplayRoot(BoxLayout):
+    """Header, offline banner, the calls, status bar (display.kv)."""
+
+
+class CallRow(BoxLayout):
+    number = StringProperty("")
+    counter = StringProperty("")
+    odd = BooleanProperty(False)
+
+
+class DisplayApp(RoleApp):
+    title = "Kiosk Một Cửa - Màn hình gọi số"
+    offline_text = N_("Connection lost")
+    latest_number = StringProperty("")
+    latest_counter = StringProperty("")
+    latest_text = StringProperty("")
+    clock_text = StringProperty("")
+    centre_name = StringProperty("")
+
+    def __init__(self, runtime: DisplayRuntime, **kwargs: Any) -> None:
+        super().__init__(runtime, **kwargs)
+        self.speaker = runtime.speaker
+        self.poller = runtime.poller
+        self.calls: deque[Call] = deque(maxlen=HISTORY_ROWS + 1)   # newest first
+        self.spoken: list[str] = []                                 # spoken texts, for scenarios
+        self.online = True
+        self.centre_name = runtime.config.centre.display_name(self.lang)
+        self._tz = ZoneInfo(runtime.config.centre.timezone)
+
+    def counters_text(self, counters: tuple[int, ...], lang: str | None = None) -> str:
+        if not counters:
+            return "?"
+        if len(counters) == 1:
+            return str(counters[0])
+        return self.tr(N_("{first} or {second}"), lang).format(first=", ".join(map(str, counters[:-1])),
+                                                               second=counters[-1])
+
+    def build(self):
+        self.setup_window()
+        Builder.load_file(str(Path(__file__).with_name("display.kv")))
+        root = DisplayRoot()
+        self.rows = []
+        for i in range(HISTORY_ROWS):
+            row = CallRow(odd=bool(i % 2))
+            root.ids.history.add_widget(row)
+            self.rows.append(row)
+        self.root_widget = root
+        self.sm = _NoScreens(root)
+        self._tick_clock()
+        Clock.schedule_interval(lambda dt_: self._tick_clock(), 10)
+        self.update_devices_text()
+        return root
+
+    def on_start(self) -> None:
+        super().on_start()
+        if self.poller is not None:
+            self.poller.on_calls = lambda calls: Clock.schedule_once(lambda dt_: self.show_calls(calls))
+            self.poller.on_online = lambda online: Clock.schedule_once(lambda dt_: setattr(self, "online", online))
+            self.poller.start()
+
+    def on_stop(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+
+    def _tick_clock(self) -> None:
+        self.clock_text = dt.datetime.now(self._tz).strftime("%H:%M")
+
+    def show_calls(self, calls: list[Call]) -> None:
+        """New calls, oldest first: the newest is shown large, all are listed, the newest
+        SPEAK_AT_MOST are announced."""
+        for call in calls:
+            self.calls.appendleft(call)
+        newest = self.calls[0]
+        self.latest_number = newest.display_number
+        self.latest_counter = self.counters_text(newest.counters)
+        self.latest_text = newest.text
+        previous = list(self.calls)[1:]
+        for i, row in enumerate(self.rows):
+            call = previous[i] if i < len(previous) else None
+            row.number = call.display_number if call else ""
+            row.counter = self.counters_text(call.counters) if call else ""
+        for call in calls[-SPEAK_AT_MOST:]:
+            if self.speaker is not None:
+                self.speaker.say(call.spoken, call.language)
+            self.spoken.append(call.spoken)
+
+    def update_devices_text(self) -> None:
+        speech = self.health_states.get("speech")
+        ok = speech is None or speech.state.value in ("ok", "unknown")
+        self.devices_ok = ok
+        self.devices_text = self.tr(N_("Announcements ready")) if ok else self.tr(N_("Announcements not working"))
+
+
+class _NoScreens:
+    """The display has one view: what screens.scenario's driver reads as `app.sm`."""
+    current = "calls"
+
+    def __init__(self, root) -> None:
+        self.root = root
+
+    def get_screen(self, name: str):
+        return self.root

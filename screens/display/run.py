@@ -1,0 +1,84 @@
+"""Composition of the hall display: config -> core -> speaker -> CallsPoller -> DisplayApp."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kiosk.config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+POLL_S = 2.0
+
+
+def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
+                out_dir: Path | None = None, size: tuple[int, int] | None = None, headless: bool | None = None,
+                ready_file: Path | None = None, poll_s: float = POLL_S) -> int:
+    from screens.run import process_age_s
+    timings = {"process_start_to_run_s": round(process_age_s(), 3)}
+    if not isinstance(config, Config):
+        config = load_config(config)
+    if headless is None:
+        headless = headless_scenario is not None
+    data_dir = Path(data_dir)
+    scenario = None
+    if headless_scenario is not None:
+        from screens.role_scenarios import get_role_scenario
+        scenario = get_role_scenario(headless_scenario)
+        config = scenario.prepare(config, data_dir)
+        poll_s = scenario.poll_s or poll_s
+    kiosk_mode = config.device.kiosk_mode and not demo
+    from screens.kivy_setup import LANDSCAPE, configure_kivy
+    configure_kivy(kiosk_mode=kiosk_mode, size=size or (LANDSCAPE if headless else (960, 540)), headless=headless)
+
+    from devices.factory import build_speaker
+    from kiosk.bootstrap import build_core
+    from screens.counter.run import role_config
+
+    central, config = role_config(config, "display", demo=demo, data_dir=data_dir)
+    core = build_core(config, data_dir)
+    speaker = sync = stop_demo = None
+    try:
+        speaker = build_speaker(config, core.data_dir, core.health.report)
+        poller = None
+        if config.central.url:
+            from kiosk.counter.client import CounterClient
+            from screens.display.calls import CallsPoller
+            from screens.roles import central_client
+            queues = CounterClient(central_client(config, timeout=min(config.central.timeout_s, 5)))
+            poller = CallsPoller(queues.queue, config, core.translator, on_calls=lambda calls: None,
+                                 on_online=lambda online: None, interval_s=poll_s)
+        else:
+            log.warning("no central configured: the hall display has no calls to show")
+        stop_demo = None
+        if central is not None and scenario is None:
+            from screens.role_demo import seed_waiting_tickets, start_demo_calls
+            seed_waiting_tickets(central, config, data_dir, [s.code for s in config.services
+                                                             if config.counters_for(s.code)])
+            stop_demo = start_demo_calls(central, config, data_dir)
+        from screens.roles import start_role_sync  # Kivy: after configure_kivy()
+        sync = start_role_sync(core)
+        from screens.display.app import DisplayApp, DisplayRuntime
+        runtime = DisplayRuntime(config=config, translator=core.translator, health=core.health,
+                                 data_dir=core.data_dir, kiosk_mode=kiosk_mode, timings=timings,
+                                 ready_file=ready_file, speaker=speaker, poller=poller)
+        timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
+        app = DisplayApp(runtime)
+        app.demo_central = central
+        driver = None
+        if scenario is not None:
+            driver = scenario.attach(app, Path(out_dir or data_dir / "scenario"))
+        app.run()
+        return driver.exit_code if driver is not None else 0
+    finally:
+        if stop_demo is not None:
+            stop_demo()
+        if sync is not None:
+            sync.stop()
+        if central is not None:
+            central.stop()
+        if speaker is not None:
+            speaker.close()
+        if scenario is not None:
+            scenario.cleanup()
+        core.close()

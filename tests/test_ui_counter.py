@@ -1,0 +1,137 @@
+"""The counter terminal and the hall display, end to end: each scenario drives the real Kivy app
+headless in a fresh process (`python -m screens.cli demo --headless --scenario NAME`, embedded
+central), and we check what it left behind: screenshots, scenario.json, the kiosk database and
+the announcement WAV. Plus the display's call detection on its own (no Kivy)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from PIL import Image
+
+from tests.test_ui_lobby import Run, assert_not_blank, run_scenario
+
+ui = pytest.mark.ui
+
+
+@pytest.fixture(scope="module")
+def counter_run(tmp_path_factory) -> Run:
+    return run_scenario("counter-rating", tmp_path_factory.mktemp("counter-rating"))
+
+
+@pytest.fixture(scope="module")
+def display_run(tmp_path_factory) -> Run:
+    return run_scenario("display-calls", tmp_path_factory.mktemp("display-calls"))
+
+
+# -- counter ---------------------------------------------------------------------------------
+@ui
+def test_counter_rating_scenario_passes_and_saves_every_view(counter_run: Run):
+    run = counter_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    shots = run.screenshots()
+    assert shots == ["01-counter-idle.png", "02-counter-keypad.png", "03-counter-serving.png",
+                     "04-counter-transfer.png", "05-counter-rating.png", "06-counter-reason.png",
+                     "07-counter-thanks.png", "08-counter-thanks-panel.png"], run.explain()
+    for name in shots:
+        assert_not_blank(run.out / name)
+    assert Image.open(run.out / "05-counter-rating.png").size == (1920, 1080)
+    assert run.summary["served"] == ["A001", "A002"]  # the demo central's waiting tickets, in order
+
+
+@ui
+def test_touch_not_satisfied_with_a_reason_is_stored_with_its_outbox_event(counter_run: Run):
+    run = counter_run
+    assert run.summary.get("ok"), run.explain()
+    assert run.summary["touch_rating"] == [["unsatisfied", "long_wait", "touch", 3, 1]]
+    assert run.summary["reason_seconds_shown"] == 20
+    with run.db() as db:
+        rows = db.execute("select ticket_id, level, reason, device from rating where device = 'touch'").fetchall()
+        events = [json.loads(p) for (p,) in db.execute(
+            "select payload from outbox where type = 'rating.recorded' order by seq")]
+    assert len(rows) == 1
+    ticket_id, level, reason, device = rows[0]
+    touch = [e for e in events if e["device"] == "touch"]
+    assert touch and touch[0]["ticket_id"] == ticket_id and touch[0]["level"] == "unsatisfied"
+    assert touch[0]["reason"] == "long_wait" and touch[0]["counter"] == 1 and touch[0]["officer"] == "nv01"
+
+
+@ui
+def test_a_panel_press_on_a_pty_rates_the_next_citizen_through_the_same_views(counter_run: Run):
+    run = counter_run
+    assert run.summary.get("ok"), run.explain()
+    assert run.summary["panel_prompted"] is True  # complete() sent "start rating" to evaluator 0x81
+    assert run.summary["ratings"][1] == ["very_satisfied", None, "bus:0x81", 1, 1]
+    events = run.summary["events"]
+    assert events.count("rated") == 2 and events.count("rating_requested") == 2
+    timings = run.summary["timings"]
+    assert timings["t_panel_thanks_s"] - timings["t_panel_press_s"] < 2.0
+
+
+# -- hall display ----------------------------------------------------------------------------
+@ui
+def test_display_shows_the_calls_newest_first_and_keeps_them_offline(display_run: Run):
+    run = display_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    for name in run.screenshots():
+        assert_not_blank(run.out / name)
+    called = run.summary["called"]
+    assert [c["counter"] for c in called] == [3, 7, 1] and all(c["number"] for c in called)
+    latest, counter, text = run.summary["shown"]["latest"]
+    assert latest == called[-1]["number"]
+    # counter 1 serves Tư pháp - Hộ tịch with counter 2: the queue does not say which one called
+    assert counter == "1 hoặc 2" and text == f"Mời công dân có số {latest} đến quầy số 1 hoặc 2."
+    assert run.summary["shown"]["history"] == [[called[1]["number"], "7"], [called[0]["number"], "3"]]
+    assert run.summary["offline_keeps"] == [c["number"] for c in reversed(called)]
+
+
+@ui
+def test_display_announces_each_call_as_a_wav(display_run: Run):
+    run = display_run
+    assert run.summary.get("ok"), run.explain()
+    spoken = run.summary["spoken"]
+    assert len(spoken) == 3 and spoken[0].startswith("Mời công dân có số ") and spoken[0].endswith("đến quầy số ba.")
+    assert len(run.summary["wavs"]) == 3
+    wav = run.out / "announcement.wav"
+    assert wav.exists(), run.explain()
+    if shutil.which("soxi"):
+        seconds = float(subprocess.run(["soxi", "-D", str(wav)], capture_output=True, text=True, check=True).stdout)
+        assert 1.5 < seconds < 15, seconds  # a full sentence, not silence or a fragment
+
+
+# -- call detection without Kivy -------------------------------------------------------------
+def test_calls_poller_reports_tickets_leaving_the_queues_and_survives_outages():
+    from kiosk.config import SAMPLE_CONFIG, load_config
+    from kiosk.i18n import Translator
+    from kiosk.sync.client import CentralUnavailable
+    from screens.display.calls import CallsPoller
+
+    config = load_config(SAMPLE_CONFIG)
+    queues = {"TNMT": ["K001", "K002"], "TPHT": ["A001"]}
+    state = {"day": "2026-01-05", "down": False}
+
+    def fetch(code):
+        if state["down"]:
+            raise CentralUnavailable("down")
+        return {"day": state["day"], "waiting": [{"ticket_id": n, "display_number": n} for n in queues.get(code, [])]}
+
+    online = []
+    poller = CallsPoller(fetch, config, Translator("vi"), on_calls=lambda c: None, on_online=online.append)
+    assert poller.poll_once() == []                      # the baseline announces nothing
+    queues["TNMT"].remove("K001")
+    queues["TPHT"].append("A002")                        # newly issued: not a call
+    calls = poller.poll_once()
+    assert [(c.display_number, c.counters) for c in calls] == [("K001", (3,))]
+    assert calls[0].text == "Mời công dân có số K001 đến quầy số 3."
+    state["down"] = True
+    assert poller.poll_once() == [] and online == [True, False]
+    queues["TPHT"].remove("A001")
+    state["down"] = False
+    calls = poller.poll_once()                           # called during the outage: reported once
+    assert [(c.display_number, c.counters) for c in calls] == [("A001", (1, 2))] and online[-1] is True
+    assert calls[0].spoken == "Mời công dân có số A một đến quầy số một hoặc hai."
+    state["day"] = "2026-01-06"
+    queues["TNMT"] = []
+    assert poller.poll_once() == []                      # a new day: a new baseline, no false calls
