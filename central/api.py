@@ -1,6 +1,7 @@
 """Device-facing routes: enrolment, config, events, leases, queue and counter actions."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -14,7 +15,7 @@ from central.devices import Device, EnrolError, enrol
 from central.events import MAX_EVENTS, BatchIn, BatchResult, ingest
 from central.leases import LeaseError, allocate
 from central.queue import QueueError
-from central.schemas import CallOut, EnrolIn, EnrolOut, LeaseIn, LeaseOut, QueueOut, SummaryOut, TicketOut, TransferIn
+from central.schemas import CallOut, CallsOut, EnrolIn, EnrolOut, LeaseIn, LeaseOut, QueueOut, SummaryOut, TicketOut, TransferIn
 
 router = APIRouter(prefix="/api/v1")
 
@@ -92,6 +93,17 @@ def get_queue(service: str = Query(description="service code"), day: str | None 
             return queue.queue_view(s, s.get(CentreRow, caller.centre_id), service, day)
     except QueueError as exc:
         raise HTTPException(exc.status, str(exc)) from None
+
+
+@router.get("/calls", response_model=CallsOut, tags=["queue"],
+            summary="Calls and recalls at the counters today, for hall displays")
+def get_calls(since: dt.datetime | None = Query(default=None, description="only calls after this time (ISO 8601)"),
+              limit: int = Query(default=20, ge=1, le=200),
+              caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+    if since is not None and since.tzinfo is None:
+        raise HTTPException(422, "since must carry a time zone, e.g. 2026-11-23T02:00:00+00:00")
+    with db.transaction() as s:
+        return queue.recent_calls(s, s.get(CentreRow, caller.centre_id), since, limit)
 
 
 @router.get("/queue/summary", response_model=SummaryOut, tags=["queue"])

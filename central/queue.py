@@ -99,6 +99,22 @@ def ticket_json(t: Ticket) -> dict[str, Any]:
             "called_at": iso(t.called_at), "served_at": iso(t.served_at)}
 
 
+def recent_calls(session: Session, centre: CentreRow, since: dt.datetime | None, limit: int = 20) -> dict[str, Any]:
+    """Tickets called (or recalled) at counters, oldest first after `since`: what a hall display
+    shows and announces. A recall moves called_at forward, so it is listed again."""
+    doc = doc_of(centre)
+    day = today(doc)
+    query = select(Ticket).where(Ticket.centre_id == centre.id, Ticket.day == day, Ticket.called_at.is_not(None),
+                                 Ticket.counter.is_not(None))
+    if since is not None:
+        query = query.where(Ticket.called_at > since)
+    rows = session.scalars(query.order_by(Ticket.called_at.desc()).limit(limit)).all()
+    calls = [{"ticket_id": t.ticket_id, "display_number": t.display_number, "service_code": t.service_code,
+              "counter": t.counter, "called_at": t.called_at.isoformat(), "recall": (t.call_count or 0) > 1,
+              "status": t.status} for t in reversed(rows)]
+    return {"day": day, "server_time": utc_now().isoformat(), "calls": calls}
+
+
 def queue_view(session: Session, centre: CentreRow, service: str, day: str | None = None) -> dict[str, Any]:
     doc = doc_of(centre)
     try:

@@ -62,6 +62,22 @@ class TransferIn(_In):
     to_service_code: str = Field(min_length=1, max_length=16)
 
 
+class CallEntry(BaseModel):
+    ticket_id: str
+    display_number: str | None
+    service_code: str | None
+    counter: int
+    called_at: str
+    recall: bool = Field(description="called more than once (Gọi lại)")
+    status: str | None
+
+
+class CallsOut(BaseModel):
+    day: str
+    server_time: str = Field(description="pass it back as `since` next time")
+    calls: list[CallEntry] = Field(description="oldest first")
+
+
 class QueueOut(BaseModel):
     service_code: str
     day: str

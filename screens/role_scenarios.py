@@ -178,9 +178,9 @@ def _display_calls(d) -> Iterator:
     # the central goes away: the display says so and keeps the calls
     from kiosk.sync.client import CentralUnavailable
 
-    def unreachable(code):
+    def unreachable(since):
         raise CentralUnavailable("scenario: central unplugged")
-    poller.fetch_queue = unreachable
+    poller.fetch_calls = unreachable
     yield d.until(lambda: not app.online, 10, "the offline banner")
     yield from d.screenshot("display-offline")
     d.facts["offline_keeps"] = [app.latest_number] + [r.number for r in app.rows if r.number]

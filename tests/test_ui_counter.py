@@ -81,8 +81,8 @@ def test_display_shows_the_calls_newest_first_and_keeps_them_offline(display_run
     assert [c["counter"] for c in called] == [3, 7, 1] and all(c["number"] for c in called)
     latest, counter, text = run.summary["shown"]["latest"]
     assert latest == called[-1]["number"]
-    # counter 1 serves Tư pháp - Hộ tịch with counter 2: the queue does not say which one called
-    assert counter == "1 hoặc 2" and text == f"Mời công dân có số {latest} đến quầy số 1 hoặc 2."
+    # counter 1 shares Tư pháp - Hộ tịch with counter 2: the central says which one called
+    assert counter == "1" and text == f"Mời công dân có số {latest} đến quầy số 1."
     assert run.summary["shown"]["history"] == [[called[1]["number"], "7"], [called[0]["number"], "3"]]
     assert run.summary["offline_keeps"] == [c["number"] for c in reversed(called)]
 
@@ -102,36 +102,50 @@ def test_display_announces_each_call_as_a_wav(display_run: Run):
 
 
 # -- call detection without Kivy -------------------------------------------------------------
-def test_calls_poller_reports_tickets_leaving_the_queues_and_survives_outages():
+def test_calls_poller_announces_calls_and_recalls_once_and_survives_outages():
     from kiosk.config import SAMPLE_CONFIG, load_config
     from kiosk.i18n import Translator
     from kiosk.sync.client import CentralUnavailable
     from screens.display.calls import CallsPoller
 
     config = load_config(SAMPLE_CONFIG)
-    queues = {"TNMT": ["K001", "K002"], "TPHT": ["A001"]}
-    state = {"day": "2026-01-05", "down": False}
+    clock = {"t": 0}
+    calls: list[dict] = []
+    state = {"down": False}
 
-    def fetch(code):
+    def at(seconds: int) -> str:
+        return f"2026-11-23T02:00:{seconds:02d}+00:00"
+
+    def fetch(since):  # what GET /api/v1/calls answers
         if state["down"]:
             raise CentralUnavailable("down")
-        return {"day": state["day"], "waiting": [{"ticket_id": n, "display_number": n} for n in queues.get(code, [])]}
+        listed = [c for c in calls if since is None or c["called_at"] > since]
+        return {"day": "2026-11-23", "server_time": at(clock["t"]), "calls": listed}
+
+    def called(ticket, number, counter, seconds):
+        calls.append({"ticket_id": ticket, "display_number": number, "service_code": "TPHT", "counter": counter,
+                      "called_at": at(seconds), "recall": any(c["ticket_id"] == ticket for c in calls)})
 
     online = []
     poller = CallsPoller(fetch, config, Translator("vi"), on_calls=lambda c: None, on_online=online.append)
+    called("t0", "A000", 1, 1)
+    clock["t"] = 2
     assert poller.poll_once() == []                      # the baseline announces nothing
-    queues["TNMT"].remove("K001")
-    queues["TPHT"].append("A002")                        # newly issued: not a call
-    calls = poller.poll_once()
-    assert [(c.display_number, c.counters) for c in calls] == [("K001", (3,))]
-    assert calls[0].text == "Mời công dân có số K001 đến quầy số 3."
+    called("t1", "K001", 3, 3)
+    clock["t"] = 4
+    got = poller.poll_once()
+    assert [(c.display_number, c.counters) for c in got] == [("K001", (3,))]
+    assert got[0].text == "Mời công dân có số K001 đến quầy số 3."
+    clock["t"] = 5
+    assert poller.poll_once() == []                      # the overlap never repeats a call
     state["down"] = True
     assert poller.poll_once() == [] and online == [True, False]
-    queues["TPHT"].remove("A001")
+    called("t2", "A001", 2, 6)
+    called("t1", "K001", 3, 7)                           # a recall: announced again
     state["down"] = False
-    calls = poller.poll_once()                           # called during the outage: reported once
-    assert [(c.display_number, c.counters) for c in calls] == [("A001", (1, 2))] and online[-1] is True
-    assert calls[0].spoken == "Mời công dân có số A một đến quầy số một hoặc hai."
-    state["day"] = "2026-01-06"
-    queues["TNMT"] = []
-    assert poller.poll_once() == []                      # a new day: a new baseline, no false calls
+    clock["t"] = 8
+    got = poller.poll_once()                             # called during the outage: reported once
+    assert [(c.display_number, c.counters) for c in got] == [("A001", (2,)), ("K001", (3,))] and online[-1] is True
+    assert got[0].spoken == "Mời công dân có số A một đến quầy số hai."
+    clock["t"] = 9
+    assert poller.poll_once() == []

@@ -36,6 +36,13 @@ class CounterClient:
     def transfer(self, counter: int, to_service_code: str) -> dict:
         return self._post(f"/api/v1/counters/{counter}/transfer", json={"to_service_code": to_service_code})
 
+    def calls(self, since: str | None = None, limit: int = 50) -> dict:
+        """Calls and recalls at the counters today (for hall displays), oldest first."""
+        params: dict = {"limit": limit}
+        if since:
+            params["since"] = since
+        return self.central._json(self.central._request("GET", "/api/v1/calls", params=params))
+
     def queue(self, service_code: str, day: str | None = None) -> dict:
         params = {"service": service_code, **({"day": day} if day else {})}
         body = self.central._json(self.central._request("GET", "/api/v1/queue", params=params))

@@ -1,21 +1,13 @@
-"""Where the hall display's calls come from (no Kivy here).
-
-The central has no "recent calls" endpoint (central/api.py: GET /queue gives waiting tickets
-only, GET /queue/summary counts). So the display polls GET /api/v1/queue for every service some
-counter serves and reports a ticket that LEFT the waiting lists as called. Limits (docs/counter.md,
-"Hall display"):
-
-* the counter is not in the answer: it is the counter that serves the ticket's service when only
-  one does; otherwise every counter that serves it ("counter 1 or 2");
-* a recall is invisible (the ticket was not waiting); a transfer between two services' polls of
-  one pass can look like a call (the ticket is missing from both): rare, and shown once;
-* calls appear up to one poll interval late.
-
-A poll that fails keeps the last snapshot: nothing is announced twice or lost when the central
-comes back (tickets called meanwhile are shown, only the newest ones spoken).
+"""Where the hall display's calls come from (no Kivy here): the central's GET /api/v1/calls,
+polled with `since` on a thread. Each call names its counter; a recall comes back as a new call
+(and is announced again). Polls overlap by a few seconds and calls are de-duplicated, so a call
+committed while a poll was running is never missed. A failed poll keeps what is shown; calls
+made during an outage are reported when the central answers again (the app speaks only the
+newest ones).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -44,11 +36,6 @@ class Call:
     seen_at: float  # time.time()
 
 
-def counters_by_service(config: Config) -> dict[str, tuple[int, ...]]:
-    return {s.code: tuple(sorted(c.number for c in config.counters_for(s.code))) for s in config.services
-            if config.counters_for(s.code)}
-
-
 def announce(translator: Translator, display_number: str, counters: tuple[int, ...], language: str) -> tuple[str, str]:
     """(screen text, spoken text); several possible counters are read as "1 or 2"."""
     if len(counters) == 1:
@@ -69,23 +56,24 @@ def announce(translator: Translator, display_number: str, counters: tuple[int, .
 
 
 class CallsPoller:
-    """Polls the central's queues on its own thread; `on_calls(list[Call])` (oldest first) and
+    """Polls the central's calls on its own thread; `on_calls(list[Call])` (oldest first) and
     `on_online(bool)` are called on that thread."""
 
-    def __init__(self, fetch_queue: Callable[[str], dict], config: Config, translator: Translator, *,
+    OVERLAP_S = 10.0
+
+    def __init__(self, fetch_calls: Callable[[str | None], dict], config: Config, translator: Translator, *,
                  on_calls: Callable[[list[Call]], None], on_online: Callable[[bool], None],
                  interval_s: float = 2.0, language: str | None = None) -> None:
-        self.fetch_queue = fetch_queue
+        self.fetch_calls = fetch_calls
         self.translator = translator
         self.language = language or config.device.language
         self.on_calls = on_calls
         self.on_online = on_online
         self.interval_s = interval_s
-        self.counters = counters_by_service(config)
         self.online: bool | None = None
         self.polls = 0
-        self._previous: dict[str, tuple[int, str, str]] | None = None  # id -> (position, number, service)
-        self._day: str | None = None
+        self._since: dt.datetime | None = None
+        self._seen: dict[tuple[str, str], dt.datetime] = {}  # (ticket, called_at) -> called_at
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -114,33 +102,33 @@ class CallsPoller:
             self.on_online(online)
 
     def poll_once(self) -> list[Call]:
-        """One pass over every served service; the calls seen since the last good pass."""
-        snapshot: dict[str, tuple[int, str, str]] = {}
-        day = None
-        position = 0
+        """The calls made since the last good poll (none on the first: that is the baseline)."""
+        since = (self._since - dt.timedelta(seconds=self.OVERLAP_S)).isoformat() if self._since else None
         try:
-            for code in self.counters:
-                body = self.fetch_queue(code)
-                day = body.get("day", day)
-                for t in body.get("waiting", []):
-                    position += 1
-                    if t.get("ticket_id") and t.get("display_number"):
-                        snapshot[str(t["ticket_id"])] = (position, str(t["display_number"]), code)
+            body = self.fetch_calls(since)
+            server_time = dt.datetime.fromisoformat(body["server_time"])
+            entries = [e for e in body.get("calls", []) if e.get("display_number") and e.get("counter")]
         except Exception as exc:  # CentralUnavailable, CentralRejected, a malformed answer
             log.info("display: central not reachable: %s", exc)
             self._set_online(False)
             return []
         self._set_online(True)
         self.polls += 1
-        previous, self._previous = self._previous, snapshot
-        if previous is None or day != self._day:  # first pass, or a new day: only a baseline
-            self._day = day
-            return []
-        gone = sorted(((k, v) for k, v in previous.items() if k not in snapshot), key=lambda kv: kv[1][0])
-        now = time.time()
+        baseline = self._since is None
+        self._since = server_time
         calls = []
-        for ticket_id, (_pos, number, code) in gone:
-            counters = self.counters.get(code, ())
-            text, spoken = announce(self.translator, number, counters, self.language)
-            calls.append(Call(ticket_id, number, code, counters, text, spoken, self.language, now))
+        now = time.time()
+        for e in entries:
+            key = (str(e["ticket_id"]), str(e["called_at"]))
+            if key in self._seen:
+                continue
+            self._seen[key] = dt.datetime.fromisoformat(e["called_at"])
+            if baseline:
+                continue  # called before this display started: not announced again
+            counters = (int(e["counter"]),)
+            text, spoken = announce(self.translator, str(e["display_number"]), counters, self.language)
+            calls.append(Call(str(e["ticket_id"]), str(e["display_number"]), str(e.get("service_code") or ""),
+                              counters, text, spoken, self.language, now))
+        horizon = server_time - dt.timedelta(seconds=2 * self.OVERLAP_S)
+        self._seen = {k: at for k, at in self._seen.items() if at >= horizon}  # bounded
         return calls

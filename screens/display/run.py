@@ -46,7 +46,7 @@ def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, head
             from screens.display.calls import CallsPoller
             from screens.roles import central_client
             queues = CounterClient(central_client(config, timeout=min(config.central.timeout_s, 5)))
-            poller = CallsPoller(queues.queue, config, core.translator, on_calls=lambda calls: None,
+            poller = CallsPoller(queues.calls, config, core.translator, on_calls=lambda calls: None,
                                  on_online=lambda online: None, interval_s=poll_s)
         else:
             log.warning("no central configured: the hall display has no calls to show")

@@ -166,3 +166,20 @@ def test_offline_counter_events_reconcile_with_the_queue(central: Central) -> No
     r = counter.get("/api/v1/queue", params={"service": "TPHT"})
     assert r.json()["waiting_count"] == 0
     assert counter.get("/api/v1/queue", params={"service": "NOPE"}).status_code == 404
+
+
+def test_hall_display_reads_calls_and_recalls_with_their_counter(central: Central) -> None:
+    kiosk, counter, display = central.enrol("lobby"), central.enrol("counter"), central.enrol("display")
+    issue(kiosk, "N1 N2 N3")
+    assert display.get("/api/v1/calls").json()["calls"] == []
+    assert call(counter, 1) == "N1"
+    assert call(counter, 2) == "N2"  # counter 2 also serves TPHT in the sample centre
+    first = display.get("/api/v1/calls").json()
+    assert [(c["display_number"], c["counter"], c["recall"]) for c in first["calls"]] == \
+        [("N1", 1, False), ("N2", 2, False)]
+    since = first["server_time"]
+    assert display.get("/api/v1/calls", params={"since": since}).json()["calls"] == []
+    counter.post("/api/v1/counters/1/recall")
+    again = display.get("/api/v1/calls", params={"since": since}).json()["calls"]
+    assert [(c["display_number"], c["counter"], c["recall"]) for c in again] == [("N1", 1, True)]
+    assert display.get("/api/v1/calls", params={"since": "2026-11-23T09:00:00"}).status_code == 422
