@@ -18,8 +18,9 @@ DOMAIN = "kiosk"
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-# tr("..."), _("...") and N_("...") with a plain literal: the only marking forms we use.
-_MARKER = re.compile(r"""(?<![A-Za-z0-9_.])(?:app\.)?(?:tr|_|N_)\(\s*(?P<q>["'])(?P<msg>(?:\\.|(?!(?P=q)).)+)(?P=q)""")
+# Calls of tr(), _() or N_() on a plain string literal, with any receiver (app.tr, self.tr,
+# self.app.tr): the only marking forms we use.
+_MARKER = re.compile(r"""(?<![A-Za-z0-9_])(?:tr|_|N_)\(\s*(?P<q>["'])(?P<msg>(?:\\.|(?!(?P=q)).)+)(?P=q)""")
 SOURCE_DIRS = ("kiosk", "screens", "devices", "provisioning")
 
 

@@ -8,6 +8,16 @@ def test_every_visible_string_is_translated_in_every_language():
     assert missing == {lang: [] for lang in LANGUAGES}, f"untranslated strings: {missing}"
 
 
+def test_extraction_sees_every_receiver_form(tmp_path):
+    from kiosk.i18n import SOURCE_DIRS
+    for folder in SOURCE_DIRS:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "screens" / "x.py").write_text(
+        'a = self.tr("One")\nb = self.app.tr("Two")\nc = _("Three")\nd = N_("Four")\ne = str("Not this")\n')
+    (tmp_path / "screens" / "x.kv").write_text('    text: app.tr("Five", app.lang)\n')
+    assert extract_msgids(tmp_path) == {"One", "Two", "Three", "Four", "Five"}
+
+
 def test_extraction_finds_strings_in_python_and_kv():
     ids = extract_msgids()
     assert "Please wait for your number to be called. Thank you!" in ids  # kiosk/lobby.py
