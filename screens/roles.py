@@ -147,12 +147,8 @@ def start_role_sync(core, *, on_config: Callable[[Any], None] | None = None):
     from kiosk.sync.client import CentralClient
     from kiosk.sync.service import SyncService
 
-    class RoleSync(SyncService):
-        def top_up_leases(self) -> int:
-            return 0
-
     c = core.config.central
-    sync = RoleSync(core, CentralClient(c.url, c.token, ca_file=c.ca_file, timeout=c.timeout_s), on_config=on_config)
+    sync = SyncService(core, CentralClient(c.url, c.token, ca_file=c.ca_file, timeout=c.timeout_s), on_config=on_config)
     sync.start()
     return sync
 

@@ -103,7 +103,8 @@ class SyncService:
         if now >= self._next["config"]:
             self._next["config"] = now + c.config_poll_s
             self.pull_config()
-        if self.sender.due():  # in backoff the central is known unreachable: do not wait on it again
+        # only a lobby kiosk issues numbers; in backoff the central is known unreachable
+        if self.core.config.device.role == "lobby" and self.sender.due():
             self.top_up_leases()  # a local check each pass; the network only when a lease runs low
         result = self.sender.flush()
         if result.delivered or result.dead_lettered:
