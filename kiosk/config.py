@@ -246,6 +246,28 @@ class CounterSettings(_Strict):
     queue_refresh_s: float = Field(default=30, ge=5, le=3600)  # cached queue for offline typed calls
 
 
+class ScannerSettings(_Strict):
+    """The QR/barcode scanner of the dossier look-up (devices/scanner, docs/dossier.md "Scanner").
+
+    none: no scanner (codes are typed on the screen). serial: a serial or USB-CDC scanner sending
+    CR/LF-terminated codes on `port` (a path, /dev/serial/by-id/..., or usb:VID:PID). evdev: a
+    keyboard-mode (HID) scanner read from `port` (/dev/input/by-id/...-event-kbd) with an exclusive
+    grab, so its keystrokes never reach the UI (needs the optional `evdev` package).
+    """
+    kind: Literal["none", "serial", "evdev"] = "none"
+    port: str | None = None
+    baudrate: int = Field(default=9600, ge=1200, le=921600)
+    max_length: int = Field(default=512, ge=16, le=4096)   # longer lines are dropped whole
+    timeout_s: float = Field(default=0.5, gt=0, le=10)     # a pause this long inside a code drops the partial code
+    repeat_guard_s: float = Field(default=2.0, ge=0, le=30)  # the same code again within this time is ignored
+
+    @model_validator(mode="after")
+    def _port_needed(self) -> "ScannerSettings":
+        if self.kind != "none" and not self.port:
+            raise ValueError(f"a {self.kind} scanner needs `port`")
+        return self
+
+
 class Config(_Strict):
     device: DeviceSettings = DeviceSettings()
     centre: Centre
@@ -260,6 +282,7 @@ class Config(_Strict):
     speech: SpeechSettings = SpeechSettings()
     central: CentralSettings = CentralSettings()
     counter: CounterSettings = CounterSettings()
+    scanner: ScannerSettings = ScannerSettings()
 
     @model_validator(mode="after")
     def _references(self) -> "Config":

@@ -37,6 +37,8 @@ PRINTER_TEXT = {
     "failed": N_("Printer not working"),
     "unknown": N_("Printer status unknown"),
 }
+MSG_QUEUE_TICKET = N_("This paper is your queue number, not a dossier receipt. Please watch the screen for your number to be called.")
+MSG_OLD_TICKET = N_("This queue ticket was for {date}: it is no longer used. Please take a new number if you need one.")
 _STATUS_STATE = {PrinterStatus.OK: "ok", PrinterStatus.PAPER_LOW: "attention", PrinterStatus.PAPER_OUT: "failed",
                  PrinterStatus.OFFLINE: "failed", PrinterStatus.UNKNOWN: "unknown"}
 _HEALTH_STATE = {HealthState.OK: "ok", HealthState.DEGRADED: "attention", HealthState.FAILED: "failed",
@@ -62,6 +64,8 @@ class KioskApp(App):
     printer_state = StringProperty("unknown")  # ok | attention | failed | unknown
     printer_ok = BooleanProperty(True)
     device_label = StringProperty("")
+    lookup_available = BooleanProperty(False)  # the dossier look-up is wired (a central is configured)
+    scanner_ready = BooleanProperty(False)     # a scanner is configured: the look-up screen says "scan"
 
     def __init__(self, runtime: LobbyRuntime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -77,6 +81,14 @@ class KioskApp(App):
         self.views: list[ServiceView] = []  # the last overview, shared by the screens
         self.desk_worker: BackgroundWorker | None = None
         self.device_worker: BackgroundWorker | None = None
+        self.dossier_worker: BackgroundWorker | None = None  # look-ups never wait behind a ticket
+        self.dossiers = runtime.dossiers                     # kiosk.dossier.lookup.DossierDesk | None
+        self.lookup_available = self.dossiers is not None
+        self.scanner_ready = runtime.config.scanner.kind != "none"
+        self._lookup_busy = False
+        self.scans_ignored = 0
+        self.scanner = None  # devices.scanner.ScannerSupervisor, set by screens.run
+        self.last_slip: PrintResult | None = None
         self.first_frame_at: float | None = None  # time.monotonic() of the first frame drawn
         self.screen_changes = 0
         self.metrics: dict[str, float] = {}  # last measured latencies (ms), for scenarios and logs
@@ -110,6 +122,7 @@ class KioskApp(App):
     def build(self):
         from screens import widgets  # noqa: F401  (loads widgets.kv)
         from screens.attract import AttractScreen
+        from screens.lookup import DossierScreen, LookupMessageScreen, LookupScreen
         from screens.message import MessageScreen
         from screens.priority import PriorityScreen
         from screens.services import ServicesScreen
@@ -117,6 +130,7 @@ class KioskApp(App):
 
         self.desk_worker = BackgroundWorker("lobby-desk", dispatch=clock_dispatch)
         self.device_worker = BackgroundWorker("lobby-devices", dispatch=clock_dispatch)
+        self.dossier_worker = BackgroundWorker("lobby-dossier", dispatch=clock_dispatch)
         Window.clearcolor = theme.BG
         Window.bind(size=self._on_window_size, on_touch_down=self._on_any_touch)
         if self.runtime.kiosk_mode:
@@ -129,7 +143,8 @@ class KioskApp(App):
         sm.transition = NoTransition()
         for screen in (AttractScreen(name="attract", app=self), ServicesScreen(name="services", app=self),
                        PriorityScreen(name="priority", app=self), TicketScreen(name="ticket", app=self),
-                       MessageScreen(name="message", app=self)):
+                       MessageScreen(name="message", app=self), LookupScreen(name="lookup", app=self),
+                       DossierScreen(name="dossier", app=self), LookupMessageScreen(name="lookup_message", app=self)):
             sm.add_widget(screen)
         self.sm = sm
         sm.current = "attract"
@@ -163,7 +178,8 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         # Kivy may dispatch on_stop twice (App.stop, then the end of App.run): close once.
-        workers, self.desk_worker, self.device_worker = (self.desk_worker, self.device_worker), None, None
+        workers = (self.desk_worker, self.device_worker, self.dossier_worker)
+        self.desk_worker = self.device_worker = self.dossier_worker = None
         for worker in workers:
             if worker is not None:
                 worker.drain(timeout=5)  # a ticket being printed is finished, not dropped
@@ -294,6 +310,131 @@ class KioskApp(App):
         title, message, detail = closed_explanation(self, view)
         self.go("message", title=title, message=message, detail=detail, back_to="services", kind="closed",
                 reason=view.state.availability.value)
+
+    # -- dossier look-up (issue 5) ------------------------------------------------------------
+    def open_lookup(self) -> None:
+        if self.lookup_available:
+            self.go("lookup")
+
+    def on_scan(self, scan) -> None:
+        """A code from the scanner (UI thread, handed over by Clock): look it up from any screen."""
+        if not self.lookup_available:
+            self.scans_ignored += 1
+            return
+        if self.sm.current == "priority" and getattr(self.screen("priority"), "busy", False):
+            self.scans_ignored += 1  # a ticket is being issued: let it finish
+            return
+        self.look_up(scan.data, source="scanner")
+
+    def look_up(self, payload: str | bytes, source: str = "keyboard") -> None:
+        """payload -> DossierDesk.scan on the dossier worker -> the result screen (UI thread)."""
+        if self.dossiers is None or self.dossier_worker is None:
+            return
+        if self._lookup_busy:
+            self.scans_ignored += 1  # one look-up at a time; a second scan while waiting is dropped
+            return
+        self._lookup_busy = True
+        started = time.perf_counter()
+        if self.sm.current != "lookup":
+            self.go("lookup")
+        self.screen("lookup").busy = True
+        desk, dossiers = self.desk, self.dossiers
+
+        def job():
+            from kiosk.dossier.lookup import TicketScanned
+            answer = dossiers.scan(payload)
+            ticket = self._local_ticket(desk, answer.ticket) if isinstance(answer, TicketScanned) else None
+            return answer, ticket
+
+        def done(result) -> None:
+            self._lookup_busy = False
+            self.metrics["lookup_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            self.metrics[f"lookup_{source}_ms"] = self.metrics["lookup_ms"]
+            self.show_lookup_answer(*result)
+
+        def failed(exc: BaseException) -> None:
+            self._lookup_busy = False
+            log.error("dossier look-up failed: %s", type(exc).__name__)  # never the payload
+            from kiosk.dossier.lookup import MSG_UNAVAILABLE
+            self.go("lookup_message", kind="unavailable", message=self.tr(MSG_UNAVAILABLE))
+
+        self.dossier_worker.submit(job, on_done=done, on_error=failed)
+
+    @staticmethod
+    def _local_ticket(desk, ref) -> dict | None:
+        """A scanned queue ticket of this kiosk (worker thread): its service, if we issued it."""
+        from kiosk.storage.tickets import Ticket
+        try:
+            with desk.db.transaction() as s:
+                row = s.get(Ticket, ref.ticket_id)
+                return None if row is None else {"service_code": row.service_code, "day": row.day}
+        except Exception as exc:  # noqa: BLE001 - the answer is shown without the service then
+            log.warning("cannot read the scanned ticket: %s", type(exc).__name__)
+            return None
+
+    def show_lookup_answer(self, answer, ticket: dict | None = None) -> None:
+        from kiosk.dossier.lookup import Message, Shown, TicketScanned
+        if isinstance(answer, Shown):
+            self.go("dossier", view=answer.view)
+        elif isinstance(answer, TicketScanned):
+            self.go("lookup_message", **self._ticket_message(answer.ticket, ticket))
+        elif isinstance(answer, Message):
+            self.go("lookup_message", kind=answer.kind, message=answer.message, reason=answer.reason)
+
+    def _ticket_message(self, ref, ticket: dict | None) -> dict:
+        tr = self.tr
+        service = ""
+        if ticket is not None:
+            try:
+                service = self.kiosk_config.service(ticket["service_code"]).display_name(self.lang)
+            except KeyError:
+                service = ""
+        today = self.now_local().date()
+        if ref.day != today:
+            message = tr(MSG_OLD_TICKET).format(date=ref.day.strftime("%d/%m/%Y"))
+        else:
+            message = tr(MSG_QUEUE_TICKET)
+        return {"kind": "ticket", "number": ref.number, "detail": service, "message": message}
+
+    def read_dossier_aloud(self, view) -> None:
+        parts = [view.status_label, view.timeliness_label or "", view.next_step]
+        text = ". ".join(p.rstrip(".") for p in parts if p) + "."
+        lang = self.lang
+        self.device_worker.submit(lambda: self.runtime.speaker.say(text, lang), on_error=lambda exc: None)
+
+    def dossier_printout(self, view):
+        from kiosk.ports import TicketPrintout
+        from screens.lookup import day_text
+        tr = self.tr
+        lines = [f"{tr('Dossier code')}: {view.code}",
+                 f"{tr('Received on')}: {day_text(view.received_date)}",
+                 f"{tr('Results due on')}: {day_text(view.due_date)}"]
+        if view.finished_date:
+            lines.append(f"{tr('Completed on')}: {day_text(view.finished_date)}")
+        if view.timeliness_label:
+            lines.append(view.timeliness_label)
+        lines.append(view.next_step)
+        lines.append(self.now_local().strftime("%H:%M — %d/%m/%Y"))
+        # No applicant data on paper: a slip left at the kiosk must not identify anyone.
+        return TicketPrintout(header=self.kiosk_config.centre.display_name(self.lang), number=view.status_label,
+                              service=view.procedure_name, lines=tuple(lines), qr_payload=view.code,
+                              footer=tr("This slip shows the status when it was printed. Keep your appointment slip."))
+
+    def print_dossier_slip(self, view) -> None:
+        printout = self.dossier_printout(view)
+        code = view.code
+
+        def job():
+            try:
+                return self.runtime.printer.print_ticket(printout)
+            except Exception as exc:  # noqa: BLE001
+                return PrintResult(ok=False, message=f"printer error: {type(exc).__name__}")
+
+        def done(result: PrintResult) -> None:
+            self.last_slip = result
+            self.screen("dossier").print_finished(code, result.ok)
+
+        self.device_worker.submit(job, on_done=done)
 
     # -- device health -----------------------------------------------------------------------
     def _health_from_any_thread(self, report: HealthReport) -> None:

@@ -56,6 +56,34 @@ def start_sync(core, lobby, runtime, app, *, first_pass_now: bool):
     return sync
 
 
+def build_dossier_desk(config, data_dir: Path, translator, clock):
+    """The dossier look-up on the kiosk's central (masked answers cached in the data folder), or
+    None when the kiosk has no central (the attract screen then shows no look-up entry)."""
+    c = config.central
+    if c.url is None:
+        return None
+    from kiosk.dossier.lookup import CACHE_FILE, CachedLookup, CentralDossierSource, DossierDesk
+    from kiosk.sync.client import CentralClient
+
+    client = CentralClient(c.url, c.token, ca_file=c.ca_file, timeout=c.timeout_s)
+    cache = CachedLookup(CentralDossierSource(client, timeout=min(3.0, c.timeout_s)), Path(data_dir) / CACHE_FILE)
+    return DossierDesk(cache, centre_code=config.centre.code, translate=translator.gettext,
+                       timezone=config.centre.timezone, now=clock)
+
+
+def start_scanner(config, app, health):
+    """The configured scanner's reader thread; each code goes to the UI thread (Clock), which
+    looks it up on a worker. None for `[scanner] kind = "none"`."""
+    if config.scanner.kind == "none":
+        return None
+    from kivy.clock import Clock
+
+    from devices.scanner import open_scanner
+
+    return open_scanner(config.scanner, lambda scan: Clock.schedule_once(lambda dt: app.on_scan(scan)),
+                        health=health)
+
+
 def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
               out_dir: Path | None = None, clock: Clock | None = None, size: tuple[int, int] | None = None,
               headless: bool | None = None, ready_file: Path | None = None) -> int:
@@ -98,18 +126,22 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
         from kiosk.sync.enrolment import apply_saved
         config = load_cached_centre(apply_saved(config, data_dir), data_dir)
     core = build_core(config, data_dir, clock=clock)
-    printer = speaker = sync = None
+    printer = speaker = sync = scanner = dossiers = None
     try:
         printer = build_printer(config, core.data_dir, core.health.report)
         speaker = build_speaker(config, core.data_dir, core.health.report)
         lobby = Lobby(config, core.desk, printer, speaker, core.translator, core.health)
+        dossiers = build_dossier_desk(config, core.data_dir, core.translator, clock)
         runtime = LobbyRuntime(config=config, desk=core.desk, lobby=lobby, translator=core.translator,
                                health=core.health, printer=printer, speaker=speaker, data_dir=core.data_dir,
-                               clock=clock, kiosk_mode=kiosk_mode, timings=timings, ready_file=ready_file)
+                               clock=clock, kiosk_mode=kiosk_mode, timings=timings, ready_file=ready_file,
+                               dossiers=dossiers)
         timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
         from screens.app import KioskApp  # imports Kivy's window: after configure_kivy()
         app = KioskApp(runtime)
         sync = start_sync(core, lobby, runtime, app, first_pass_now=central is not None)
+        scanner = start_scanner(config, app, core.health.report)
+        app.scanner = scanner
         driver = None
         if scenario is not None:
             from screens.scenario import ScenarioDriver
@@ -118,8 +150,12 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
         app.run()
         return driver.exit_code if driver is not None else 0
     finally:
+        if scanner is not None:
+            scanner.stop()
         if sync is not None:
             sync.stop()
+        if dossiers is not None:
+            dossiers.lookup.close()
         if central is not None:
             central.stop()
         for device in (speaker, printer):

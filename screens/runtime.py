@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from kiosk.config import Config
 from kiosk.domain.clock import Clock, system_clock
@@ -30,3 +30,5 @@ class LobbyRuntime:
     timings: dict[str, float] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
     ready_file: Path | None = None  # start-up timings are written here at the first frame
+    # The dossier look-up (kiosk.dossier.lookup.DossierDesk); None: no central, no look-up entry.
+    dossiers: Any = None

@@ -406,6 +406,17 @@ SCENARIOS = {
 }
 
 
+# The dossier look-up scenarios (issue 5) live with their screens (screens/lookup_scenario.py).
+if __name__ == "__main__":  # run as a script: the module screens.scenario holds the registered set
+    import importlib
+
+    SCENARIOS.update(importlib.import_module("screens.scenario").SCENARIOS)
+else:
+    from screens.lookup_scenario import register as _register_lookup
+
+    _register_lookup(SCENARIOS)
+
+
 def get_scenario(name: str) -> Scenario:
     try:
         return SCENARIOS[name]
