@@ -28,6 +28,7 @@ from kiosk.ticketing import ServiceView, TicketRefused
 from kiosk.worker import BackgroundWorker
 from screens import theme
 from screens.runtime import LobbyRuntime
+from screens.service_manager import announce_ready
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        announce_ready()
         # SDL turns SIGTERM into a window-close request, which kiosk mode refuses: a service
         # manager stopping the kiosk must still stop it.
         signal.signal(signal.SIGTERM, self._on_sigterm)

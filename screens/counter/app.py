@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kiosk.counter import CounterError, CounterOffline, Level
 from kiosk.i18n import N_
 from screens.roles import RoleApp, RoleRuntime
+from screens.service_manager import announce_ready
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class CounterApp(RoleApp):
         return root
 
     def on_start(self) -> None:
+        announce_ready()
         super().on_start()
         self.refresh()
 

@@ -20,6 +20,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.i18n import N_
 from screens.display.calls import Call
 from screens.roles import RoleApp, RoleRuntime
+from screens.service_manager import announce_ready
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class DisplayApp(RoleApp):
         return root
 
     def on_start(self) -> None:
+        announce_ready()
         super().on_start()
         if self.poller is not None:
             self.poller.on_calls = lambda calls: Clock.schedule_once(lambda dt_: self.show_calls(calls))
