@@ -61,14 +61,14 @@ def check_speech(config: Config, data_dir: Path) -> CheckResult:
         return CheckResult("speech", False, str(exc))
     with wave.open(str(out)) as w:
         seconds = w.getnframes() / w.getframerate()
-    played = engine.audio_available()
+    played, why = engine.audio_available(), "check the speaker/ALSA"
     if played:
         try:
             engine.play_wav(out)
         except SpeechError as exc:
             played, why = False, str(exc)
     detail = f"{seconds:.1f} s of speech written to {out}; " + ("played on the speaker" if played
-                                                               else "NO audio output: check the speaker/ALSA")
+                                                               else f"NO audio output: {why}")
     return CheckResult("speech", seconds > 0.5, detail, {"seconds": round(seconds, 2), "played": played})
 
 

@@ -10,21 +10,10 @@ from kiosk.config import Config, load_config
 log = logging.getLogger(__name__)
 
 
-def role_config(config: Config, role: str, *, demo: bool, data_dir: Path):
-    """(central or None, config) after enrolment: the embedded demo central when `demo` and no
-    central is configured, else the saved enrolment and cached centre document."""
-    if demo and config.central.url is None:
-        from provisioning.demo import start_demo_central
-        config = config.model_copy(update={"device": config.device.model_copy(update={"role": role})})
-        return start_demo_central(config, data_dir)
-    from kiosk.sync.enrolment import apply_saved
-    from kiosk.sync.service import load_cached_centre
-    return None, load_cached_centre(apply_saved(config, data_dir), data_dir)
-
-
-def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
-                out_dir: Path | None = None, size: tuple[int, int] | None = None, headless: bool | None = None,
-                ready_file: Path | None = None) -> int:
+def prepare_role_launch(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None,
+                        size: tuple[int, int] | None, headless: bool | None):
+    """What the counter and display launchers share: the config (with a scenario's changes), the
+    scenario, kiosk mode, start-up timings, and Kivy configured (before any other Kivy import)."""
     from screens.run import process_age_s
     timings = {"process_start_to_run_s": round(process_age_s(), 3)}
     if not isinstance(config, Config):
@@ -40,6 +29,26 @@ def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, head
     kiosk_mode = config.device.kiosk_mode and not demo
     from screens.kivy_setup import LANDSCAPE, configure_kivy
     configure_kivy(kiosk_mode=kiosk_mode, size=size or (LANDSCAPE if headless else (960, 540)), headless=headless)
+    return config, data_dir, scenario, kiosk_mode, timings
+
+
+def role_config(config: Config, role: str, *, demo: bool, data_dir: Path):
+    """(central or None, config) after enrolment: the embedded demo central when `demo` and no
+    central is configured, else the saved enrolment and cached centre document."""
+    if demo and config.central.url is None:
+        from provisioning.demo import start_demo_central
+        config = config.model_copy(update={"device": config.device.model_copy(update={"role": role})})
+        return start_demo_central(config, data_dir)
+    from kiosk.sync.enrolment import apply_saved
+    from kiosk.sync.service import load_cached_centre
+    return None, load_cached_centre(apply_saved(config, data_dir), data_dir)
+
+
+def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
+                out_dir: Path | None = None, size: tuple[int, int] | None = None, headless: bool | None = None,
+                ready_file: Path | None = None) -> int:
+    config, data_dir, scenario, kiosk_mode, timings = prepare_role_launch(
+        config, data_dir, demo=demo, headless_scenario=headless_scenario, size=size, headless=headless)
 
     from devices.serial import ft12, open_panel
     from kiosk.bootstrap import build_core
@@ -78,6 +87,7 @@ def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         if len(svc.counters) > 1:
             log.info("this device runs counters %s: the screen shows counter %s, the others work through their "
                      "panels", sorted(svc.counters), runtime.counter)
+        from screens.run import process_age_s
         timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
         app = CounterApp(runtime)
         driver = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.config import Config, load_config
+from kiosk.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -14,22 +14,11 @@ POLL_S = 2.0
 def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
                 out_dir: Path | None = None, size: tuple[int, int] | None = None, headless: bool | None = None,
                 ready_file: Path | None = None, poll_s: float = POLL_S) -> int:
-    from screens.run import process_age_s
-    timings = {"process_start_to_run_s": round(process_age_s(), 3)}
-    if not isinstance(config, Config):
-        config = load_config(config)
-    if headless is None:
-        headless = headless_scenario is not None
-    data_dir = Path(data_dir)
-    scenario = None
-    if headless_scenario is not None:
-        from screens.role_scenarios import get_role_scenario
-        scenario = get_role_scenario(headless_scenario)
-        config = scenario.prepare(config, data_dir)
+    from screens.counter.run import prepare_role_launch
+    config, data_dir, scenario, kiosk_mode, timings = prepare_role_launch(
+        config, data_dir, demo=demo, headless_scenario=headless_scenario, size=size, headless=headless)
+    if scenario is not None:
         poll_s = scenario.poll_s or poll_s
-    kiosk_mode = config.device.kiosk_mode and not demo
-    from screens.kivy_setup import LANDSCAPE, configure_kivy
-    configure_kivy(kiosk_mode=kiosk_mode, size=size or (LANDSCAPE if headless else (960, 540)), headless=headless)
 
     from devices.factory import build_speaker
     from kiosk.bootstrap import build_core
@@ -62,6 +51,7 @@ def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         runtime = DisplayRuntime(config=config, translator=core.translator, health=core.health,
                                  data_dir=core.data_dir, kiosk_mode=kiosk_mode, timings=timings,
                                  ready_file=ready_file, speaker=speaker, poller=poller)
+        from screens.run import process_age_s
         timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
         app = DisplayApp(runtime)
         app.demo_central = central
