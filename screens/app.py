@@ -26,6 +26,7 @@ from kiosk.lobby import LobbyTicket
 from kiosk.ports import HealthReport, HealthState, PrintResult, PrinterStatus
 from kiosk.ticketing import ServiceView, TicketRefused
 from kiosk.worker import BackgroundWorker
+from kiosk.sync.enrolment import short_device_id
 from screens import theme
 from screens.runtime import LobbyRuntime
 from screens.service_manager import announce_ready
@@ -78,7 +79,7 @@ class KioskApp(App):
         self.default_lang = runtime.config.device.language
         self.lang = self.default_lang
         self.other_lang = self._other(self.default_lang)
-        self.device_label = runtime.config.device.id
+        self.device_label = short_device_id(runtime.config.device.id)
         self.views: list[ServiceView] = []  # the last overview, shared by the screens
         self.desk_worker: BackgroundWorker | None = None
         self.device_worker: BackgroundWorker | None = None

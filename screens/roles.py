@@ -25,6 +25,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.i18n import LANGUAGES
 from kiosk.ports import HealthReport, HealthState
+from kiosk.sync.enrolment import short_device_id
 from screens import theme
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class RoleApp(App):
         self.kiosk_config = runtime.config
         self.translator = runtime.translator
         self.lang = runtime.config.device.language
-        self.device_label = runtime.config.device.id
+        self.device_label = short_device_id(runtime.config.device.id)
         self.first_frame_at: float | None = None
         self.metrics: dict[str, float] = {}
         self.health_states: dict[str, HealthReport] = {}

@@ -207,3 +207,9 @@ def test_heartbeat_reaches_the_fleet_view(tmp_path, central):
     fleet = requests.get(f"{central.url}/api/v1/fleet", headers=central.admin_headers, timeout=10).json()
     text = json.dumps(fleet)
     assert config.device.id in text and "0.1.0" in text
+
+
+def test_screens_show_a_short_device_id():
+    from kiosk.sync.enrolment import short_device_id
+    assert short_device_id("d0e1f03c-8d2f-43c4-83a8-dd5ca33e52ca") == "d0e1f03c"
+    assert short_device_id("camau-lobby-01") == "camau-lobby-01"

@@ -71,3 +71,10 @@ def apply(config: Config, enrolment: Enrolment, centre_document: dict | None = N
 def apply_saved(config: Config, data_dir: Path) -> Config:
     saved = load(data_dir)
     return apply(config, saved) if saved is not None else config
+
+
+def short_device_id(device_id: str) -> str:
+    """What a screen shows of the device id: an enrolled UUID by its first block, so it fits the
+    status bar; a configured name as it is."""
+    head, sep, _ = device_id.partition("-")
+    return head if sep and len(device_id) == 36 else device_id
