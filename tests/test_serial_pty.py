@@ -14,33 +14,10 @@ from devices.serial.ft12 import AddressPlan, Ft12Framer
 from devices.serial.ptys import open_pty_pair
 from devices.serial.supervisor import Backoff, PanelSupervisor
 from devices.serial.transport import StreamLink
+from tests.serial_support import Collector
 from kiosk.ports import HealthState, PanelPress
 
 FAST = Backoff(initial=0.02, maximum=0.2)
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.presses: list[PanelPress] = []
-        self.health = []
-        self.cond = threading.Condition()
-
-    def __call__(self, press: PanelPress) -> None:
-        with self.cond:
-            self.presses.append(press)
-            self.cond.notify_all()
-
-    def on_health(self, report) -> None:
-        with self.cond:
-            self.health.append(report)
-            self.cond.notify_all()
-
-    def wait_for(self, predicate, timeout: float = 5.0) -> bool:
-        with self.cond:
-            return self.cond.wait_for(lambda: predicate(self), timeout)
-
-    def keys(self) -> list[tuple[int | None, int]]:
-        return [(p.address, p.key) for p in self.presses]
 
 
 @pytest.fixture

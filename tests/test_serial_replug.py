@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 
 import pytest
@@ -15,6 +14,7 @@ from devices.serial.ptys import SocatPair
 from devices.serial.simulator import ModbusPanelSimulator, PanelSimulator
 from devices.serial.supervisor import Backoff, PanelSupervisor
 from devices.serial.transport import StreamLink
+from tests.serial_support import Collector
 from kiosk.ports import HealthState
 
 pytestmark = pytest.mark.skipif(shutil.which("socat") is None, reason="needs socat")
@@ -22,32 +22,8 @@ pytestmark = pytest.mark.skipif(shutil.which("socat") is None, reason="needs soc
 FAST = Backoff(initial=0.02, maximum=0.2)
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.presses = []
-        self.health = []
-        self.cond = threading.Condition()
-
-    def __call__(self, press) -> None:
-        with self.cond:
-            self.presses.append(press)
-            self.cond.notify_all()
-
-    def on_health(self, report) -> None:
-        with self.cond:
-            self.health.append(report)
-            self.cond.notify_all()
-
-    def wait_for(self, predicate, timeout: float = 5.0) -> bool:
-        with self.cond:
-            return self.cond.wait_for(lambda: predicate(self), timeout)
-
-    def states(self) -> list[HealthState]:
-        return [h.state for h in self.health]
-
-
 def test_unplug_mid_frame_then_replug_reconnects(tmp_path):
-    sink = Sink()
+    sink = Collector()
     with SocatPair(tmp_path) as pair:
         framer = Ft12Framer(pair.host)
         sup = PanelSupervisor("desk1", StreamLink(pair.host, framer), sink, health=sink.on_health, backoff=FAST)
@@ -79,7 +55,7 @@ def test_unplug_mid_frame_then_replug_reconnects(tmp_path):
 
 
 def test_port_absent_at_start_then_appears(tmp_path):
-    sink = Sink()
+    sink = Collector()
     pair = SocatPair(tmp_path)
     sup = PanelSupervisor("late", StreamLink(pair.host, AsciiFramer(pair.host)), sink,
                           health=sink.on_health, backoff=FAST)
@@ -98,7 +74,7 @@ def test_port_absent_at_start_then_appears(tmp_path):
 
 
 def test_simulator_acknowledges_host_commands(tmp_path):
-    sink = Sink()
+    sink = Collector()
     with SocatPair(tmp_path) as pair:
         framer = Ft12Framer(pair.host)
         sup = PanelSupervisor("ack", StreamLink(pair.host, framer), sink, backoff=FAST)
@@ -131,7 +107,7 @@ def test_exclusive_open_refuses_second_reader(tmp_path):
 
 
 def test_modbus_presses_and_replug(tmp_path):
-    sink = Sink()
+    sink = Collector()
     with SocatPair(tmp_path) as pair:
         sim = ModbusPanelSimulator(pair.dev, {3: 8})
         sim.start()
