@@ -21,6 +21,8 @@ from central.db import Base, utc_now
 from central.devices import Device
 from central.tickets import CALLED, WAITING, Ticket
 from kiosk.config import QueueRules
+from kiosk.domain.queue import CyclePosition, step
+from kiosk.domain.queue import call_order as domain_call_order
 
 
 class QueueState(Base):
@@ -39,36 +41,9 @@ class QueueError(Exception):
         self.status = status
 
 
-def step(taken: tuple[int, int], rules: QueueRules, has_priority: bool, has_normal: bool
-         ) -> tuple[str, tuple[int, int]] | None:
-    """The class to call next and the new cycle position, or None when nobody waits."""
-    if not (has_priority or has_normal):
-        return None
-    p, n = taken
-    for _ in range(2):
-        if p < rules.priority and has_priority:
-            return "priority", (p + 1, n)
-        if n < rules.normal and has_normal:
-            return "normal", (rules.priority, n + 1)  # priority phase of this cycle is over
-        p, n = 0, 0  # cycle complete: start the next one
-    raise AssertionError("unreachable")
-
-
 def call_order(priority: list[Any], normal: list[Any], taken: tuple[int, int], rules: QueueRules) -> list[Any]:
     """Everyone waiting, in the order they would be called if nobody else arrived."""
-    out: list[Any] = []
-    pi = ni = 0
-    while True:
-        nxt = step(taken, rules, pi < len(priority), ni < len(normal))
-        if nxt is None:
-            return out
-        kind, taken = nxt
-        if kind == "priority":
-            out.append(priority[pi])
-            pi += 1
-        else:
-            out.append(normal[ni])
-            ni += 1
+    return domain_call_order(priority, normal, rules, CyclePosition(*taken))
 
 
 def today(doc: CentreDoc, now: dt.datetime | None = None) -> str:

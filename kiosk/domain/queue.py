@@ -21,36 +21,44 @@ class CyclePosition:
     normal_called: int = 0
 
 
+def step(taken: tuple[int, int], rules: QueueRules, has_priority: bool, has_normal: bool
+         ) -> tuple[str, tuple[int, int]] | None:
+    """The class to call next ("priority" or "normal") and the new cycle position (priority
+    calls, normal calls in this cycle), or None when nobody waits. The one place the rule lives:
+    the central calls tickets with it, the kiosk estimates waits with it."""
+    if not (has_priority or has_normal):
+        return None
+    p, n = taken
+    for _ in range(2):
+        if p < rules.priority and has_priority:
+            return "priority", (p + 1, n)
+        if n < rules.normal and has_normal:
+            return "normal", (rules.priority, n + 1)  # priority phase of this cycle is over
+        p, n = 0, 0  # cycle complete: start the next one
+    raise AssertionError("unreachable")
+
+
 def call_order(priority: Sequence[T], normal: Sequence[T], rules: QueueRules,
                position: CyclePosition = CyclePosition()) -> list[T]:
-    """Merge two FIFO lists (each in arrival order) into the order they will be called.
-
-    A cycle is a priority phase (up to `rules.priority` calls) then a normal phase (up to
-    `rules.normal`); an empty class ends its phase early.
-    """
+    """Merge two FIFO lists (each in arrival order) into the order they will be called if nobody
+    else arrives."""
     order: list[T] = []
-    p_i = n_i = 0
-    p_done, n_done = position.priority_called, position.normal_called
-    while p_i < len(priority) or n_i < len(normal):
-        if n_done == 0 and p_done < rules.priority and p_i < len(priority):
-            order.append(priority[p_i]); p_i += 1; p_done += 1
-        elif n_done < rules.normal and n_i < len(normal):
-            order.append(normal[n_i]); n_i += 1; n_done += 1
+    taken = (position.priority_called, position.normal_called)
+    pi = ni = 0
+    while (nxt := step(taken, rules, pi < len(priority), ni < len(normal))) is not None:
+        kind, taken = nxt
+        if kind == "priority":
+            order.append(priority[pi]); pi += 1
         else:
-            p_done = n_done = 0  # cycle over, or the class it needs has nobody waiting
+            order.append(normal[ni]); ni += 1
     return order
 
 
 def next_position(position: CyclePosition, called_priority: bool, rules: QueueRules) -> CyclePosition:
-    """The cycle position after one more call (kept by whoever calls tickets)."""
-    p, n = position.priority_called, position.normal_called
-    if called_priority:
-        if n > 0 or p >= rules.priority:
-            p, n = 0, 0
-        return CyclePosition(p + 1, n)
-    if n >= rules.normal:
-        p, n = 0, 0
-    return CyclePosition(p, n + 1)
+    """The cycle position after one more call of the given class."""
+    _, (p, n) = step((position.priority_called, position.normal_called), rules,
+                     called_priority, not called_priority)
+    return CyclePosition(p, n)
 
 
 def estimated_wait_minutes(people_ahead: int, average_service_minutes: float, open_counters: int) -> int:
