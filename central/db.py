@@ -14,6 +14,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from kiosk.storage.engine import migrate as migrate_with
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Own version table: a central may share a database file with other alembic users (kiosk demo).
 VERSION_TABLE = "central_alembic_version"
@@ -81,14 +83,7 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    migrate_with(engine, MIGRATIONS)
 
 
 def dialect_insert(session: Session, table: Table | Any) -> Any:

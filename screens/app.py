@@ -6,7 +6,6 @@ runs on a BackgroundWorker whose results come back on the UI thread through Kivy
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import signal
 import time
@@ -29,7 +28,7 @@ from kiosk.worker import BackgroundWorker
 from kiosk.sync.enrolment import short_device_id
 from screens import theme
 from screens.runtime import LobbyRuntime
-from screens.service_manager import announce_ready
+from screens.service_manager import announce_ready, record_first_frame
 
 log = logging.getLogger(__name__)
 
@@ -171,12 +170,7 @@ class KioskApp(App):
         Clock.schedule_once(lambda dt_: self.stop())
 
     def _first_flip(self, *args) -> None:
-        if self.first_frame_at is None:
-            self.first_frame_at = time.monotonic()
-            if self.runtime.ready_file is not None:
-                from screens.run import process_age_s
-                self.runtime.timings["process_start_to_first_frame_s"] = round(process_age_s(), 3)
-                self.runtime.ready_file.write_text(json.dumps(self.runtime.timings))
+        record_first_frame(self)
         Window.unbind(on_flip=self._first_flip)
 
     def on_stop(self) -> None:

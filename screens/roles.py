@@ -8,10 +8,8 @@ landscape), or on a 1080x1920 portrait one.
 """
 from __future__ import annotations
 
-import json
 import logging
 import signal
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +25,7 @@ from kiosk.i18n import LANGUAGES
 from kiosk.ports import HealthReport, HealthState
 from kiosk.sync.enrolment import short_device_id
 from screens import theme
+from screens.service_manager import record_first_frame
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +111,7 @@ class RoleApp(App):
         Window.bind(on_flip=self._first_flip)
 
     def _first_flip(self, *args) -> None:
-        if self.first_frame_at is None:
-            self.first_frame_at = time.monotonic()
-            if self.runtime.ready_file is not None:
-                from screens.run import process_age_s
-                self.runtime.timings["process_start_to_first_frame_s"] = round(process_age_s(), 3)
-                self.runtime.ready_file.write_text(json.dumps(self.runtime.timings))
+        record_first_frame(self)
         Window.unbind(on_flip=self._first_flip)
 
     # -- scenario helpers -----------------------------------------------------------------

@@ -36,3 +36,16 @@ def config():
 def monday_9am():
     # Monday 23 Nov 2026, 09:00 in Asia/Ho_Chi_Minh (UTC+7)
     return FakeClock(dt.datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def pty():
+    """A raw pseudo-terminal pair: (the device end's fd, the path a port opens)."""
+    from devices.serial.ptys import open_pty_pair
+    master, slave, path = open_pty_pair()
+    yield master, path
+    for fd in (master, slave):
+        try:
+            os.close(fd)
+        except OSError:
+            pass

@@ -1,7 +1,6 @@
 """A serial scanner end to end through a real pty: simulator -> pty -> supervisor -> scans."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -9,7 +8,6 @@ import pytest
 
 from devices.scanner import Scan, ScannerSupervisor, open_scanner
 from devices.scanner.simulator import ScannerSimulator
-from devices.serial.ptys import open_pty_pair
 from devices.serial.supervisor import Backoff
 from kiosk.config import ScannerSettings
 from kiosk.dossier.parse import DossierCode, Refused, parse
@@ -39,17 +37,6 @@ class Sink:
     def wait_for(self, n: int, timeout: float = 5.0) -> bool:
         with self.cond:
             return self.cond.wait_for(lambda: len(self.scans) >= n, timeout)
-
-
-@pytest.fixture
-def pty():
-    master, slave, path = open_pty_pair()
-    yield master, path
-    for fd in (master, slave):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def start(path: str, sink: Sink, **overrides) -> ScannerSupervisor:

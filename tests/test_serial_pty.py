@@ -6,29 +6,16 @@ import random
 import threading
 import time
 
-import pytest
 
 from devices.serial import ft12
 from devices.serial.ascii import AsciiFramer
 from devices.serial.ft12 import AddressPlan, Ft12Framer
-from devices.serial.ptys import open_pty_pair
 from devices.serial.supervisor import Backoff, PanelSupervisor
 from devices.serial.transport import StreamLink
 from tests.serial_support import Collector
 from kiosk.ports import HealthState, PanelPress
 
 FAST = Backoff(initial=0.02, maximum=0.2)
-
-
-@pytest.fixture
-def pty():
-    master, slave, path = open_pty_pair()
-    yield master, path
-    for fd in (master, slave):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def start(path: str, framer, sink: Collector, name: str = "t") -> PanelSupervisor:

@@ -39,12 +39,14 @@ def _make_engine(path: Path) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, script_location: Path = MIGRATIONS) -> None:
+    """Applies the Alembic migrations in script_location (the device's by default; the central
+    passes its own) inside one transaction."""
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(script_location))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
