@@ -18,6 +18,9 @@ from kiosk.sync import state
 FREE_ATTEMPTS = 3            # wrong PINs before the first lock
 FIRST_LOCK_S = 30            # then 30 s, 60 s, 120 s ... up to MAX_LOCK_S
 MAX_LOCK_S = 3600
+# Exit code of a device app asking to be started again (new enrolment or devices, factory
+# reset): screens.cli re-executes itself; under systemd, Restart=always would too.
+RESTART_EXIT = 75
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 

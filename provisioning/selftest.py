@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.config import Config
-from kiosk.ports import HealthReport, PanelPress, TicketPrintout
+from kiosk.ports import HealthReport, PanelPress, TicketPrinter, TicketPrintout
 
 MIN_FREE_DISK = 500 * 1024 * 1024
 MAX_CLOCK_SKEW_S = 60
@@ -33,9 +33,13 @@ def _ignore(_: HealthReport) -> None:
     pass
 
 
-def check_printer(config: Config, data_dir: Path) -> CheckResult:
-    from devices.factory import build_printer
-    printer = build_printer(config, data_dir, _ignore)
+def check_printer(config: Config, data_dir: Path, printer: TicketPrinter | None = None) -> CheckResult:
+    """Prints a test ticket. `printer`: the app's own, already open (its port cannot be opened
+    twice); it is left open. Without it a printer is built from the config and closed after."""
+    own = printer is None
+    if printer is None:
+        from devices.factory import build_printer
+        printer = build_printer(config, data_dir, _ignore)
     try:
         status = printer.status()
         result = printer.print_ticket(TicketPrintout(
@@ -43,7 +47,8 @@ def check_printer(config: Config, data_dir: Path) -> CheckResult:
             lines=(f"{config.device.id}", dt.datetime.now().strftime("%H:%M:%S %d/%m/%Y")),
             qr_payload="KMC1:TEST", footer="Nếu đọc được dòng này, máy in hoạt động tốt."))
     finally:
-        printer.close()
+        if own:
+            printer.close()
     detail = f"printed ({result.status.value})" if result.ok else f"not printed: {result.message}"
     return CheckResult("printer", result.ok, f"{detail}; status before printing: {status.value}",
                       {"status": status.value, "message": result.message})
@@ -100,13 +105,20 @@ def check_panel(config: Config, name: str | None, presses: int = 1, timeout: flo
 
 
 def check_scanner(config: Config, timeout: float = 30.0) -> CheckResult:
-    try:
-        from devices.scanner import open_scanner  # type: ignore[attr-defined]
-    except ImportError:
-        return CheckResult("scanner", False, "no scanner driver in this build")
-    codes: list[str] = []
+    """Waits for one scan on the configured scanner. Only the code's length is reported: the code
+    may be a citizen's ID card QR."""
+    from devices.scanner import Scan, open_scanner
+    codes: list[bytes] = []
     done = threading.Event()
-    scanner = open_scanner(config, lambda code: (codes.append(code), done.set()))
+
+    def on_scan(scan: Scan) -> None:
+        codes.append(scan.data)
+        done.set()
+
+    try:
+        scanner = open_scanner(config.scanner, on_scan, name="selftest")
+    except (ImportError, OSError, ValueError) as exc:  # evdev kind without the evdev package, ...
+        return CheckResult("scanner", False, f"scanner not usable: {exc}")
     if scanner is None:
         return CheckResult("scanner", False, "no scanner configured ([scanner] kind)")
     try:
@@ -114,8 +126,10 @@ def check_scanner(config: Config, timeout: float = 30.0) -> CheckResult:
     finally:
         scanner.stop()
     if not codes:
-        return CheckResult("scanner", False, f"no code scanned within {timeout:.0f} s")
-    return CheckResult("scanner", True, f"read a code of {len(codes[0])} characters", {"length": len(codes[0])})
+        why = f"; port not opened: {scanner.last_error}" if scanner.last_error and not scanner.stats["opens"] else ""
+        return CheckResult("scanner", False, f"no code scanned within {timeout:.0f} s on {config.scanner.port}{why}")
+    length = len(codes[0].decode("utf-8", "replace"))
+    return CheckResult("scanner", True, f"read a code of {length} characters", {"length": length})
 
 
 def check_central(config: Config) -> CheckResult:

@@ -89,6 +89,7 @@ class KioskApp(App):
         self._lookup_busy = False
         self.scans_ignored = 0
         self.scanner = None  # devices.scanner.ScannerSupervisor, set by screens.run
+        self.technician = None  # screens.technician.TechnicianMode, set in build()
         self.last_slip: PrintResult | None = None
         self.first_frame_at: float | None = None  # time.monotonic() of the first frame drawn
         self.screen_changes = 0
@@ -149,6 +150,11 @@ class KioskApp(App):
             sm.add_widget(screen)
         self.sm = sm
         sm.current = "attract"
+        from screens.technician.mode import TechnicianMode
+        capabilities = {"printer"} | ({"scanner"} if self.scanner_ready else set())
+        self.technician = TechnicianMode(self, self._technician_context, home="attract",
+                                         capabilities=frozenset(capabilities))
+        self.technician.install(sm)
         self.runtime.health.subscribe(self._health_from_any_thread)
         for report in self.runtime.health.snapshot().values():
             self._on_health(report)
@@ -173,7 +179,15 @@ class KioskApp(App):
         record_first_frame(self)
         Window.unbind(on_flip=self._first_flip)
 
+    def _technician_context(self):
+        from provisioning.session import TechnicianContext
+        r = self.runtime
+        return TechnicianContext(config=r.config, config_path=r.config_path, config_seed=r.config_seed,
+                                 data_dir=r.data_dir, db=r.desk.db, clock=r.clock, printer=r.printer)
+
     def on_stop(self) -> None:
+        if self.technician is not None:
+            self.technician.close()
         # Kivy may dispatch on_stop twice (App.stop, then the end of App.run): close once.
         workers = (self.desk_worker, self.device_worker, self.dossier_worker)
         self.desk_worker = self.device_worker = self.dossier_worker = None
@@ -315,6 +329,8 @@ class KioskApp(App):
 
     def on_scan(self, scan) -> None:
         """A code from the scanner (UI thread, handed over by Clock): look it up from any screen."""
+        if self.technician is not None and self.technician.on_scan(scan.data):
+            return  # an enrolment QR or the scanner test: never a citizen's look-up
         if not self.lookup_available:
             self.scans_ignored += 1
             return

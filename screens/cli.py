@@ -100,8 +100,11 @@ def _demo(args: argparse.Namespace) -> int:
         if scenario is not None and out is None:
             out = (args.data or default_data) / f"scenario-{scenario}"
         data = args.data or (out / "data" if scenario is not None else default_data)
-        return _runner(role)(SAMPLE_CONFIG, data, demo=True, headless_scenario=scenario, out_dir=out, size=size,
-                             headless=args.headless, ready_file=args.ready_file)
+        # What a technician saved on the demo's screens (DATA/kiosk.toml) is used from then on.
+        config = data / "kiosk.toml" if scenario is None and (data / "kiosk.toml").is_file() else SAMPLE_CONFIG
+        rc = _runner(role)(config, data, demo=True, headless_scenario=scenario, out_dir=out, size=size,
+                           headless=args.headless, ready_file=args.ready_file)
+        return rc if scenario is not None else _restart_if_asked(rc)
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.__stderr__ or sys.stderr)
         return 2
@@ -118,12 +121,24 @@ def _run(args: argparse.Namespace) -> int:
         # the role of an enrolled device is the one it was enrolled as (kiosk.sync.enrolment)
         from kiosk.sync.enrolment import apply_saved
         role = apply_saved(config, data).device.role
-        return _runner(role)(config, data, demo=False, ready_file=args.ready_file)
+        return _restart_if_asked(_runner(role)(config, data, demo=False, ready_file=args.ready_file,
+                                               config_path=args.config))
     except ConfigError as exc:
         print(str(exc), file=sys.__stderr__ or sys.stderr)
         return 2
     except Exception as exc:
         return _fail(exc)
+
+
+def _restart_if_asked(rc: int) -> int:
+    """The technician asked for a restart (new enrolment, devices, factory reset): start this
+    same command again in this process, so it works the same under systemd and by hand."""
+    from kiosk.technician import RESTART_EXIT
+    if rc != RESTART_EXIT:
+        return rc
+    (sys.__stderr__ or sys.stderr).write("restarting to apply the technician's changes\n")
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+    return rc  # not reached
 
 
 def main(argv: list[str] | None = None) -> int:

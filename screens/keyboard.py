@@ -23,6 +23,8 @@ class KeyButton(BigButton):
 
 
 class CodeKeyboard(BoxLayout):
+    rows_spec: tuple[str, ...] = ROWS   # subclasses give other key rows (10 keys a row at most)
+    upper = True                        # dossier codes are typed in capitals
     text = StringProperty("")
     max_length = NumericProperty(MAX_LENGTH)
     key_height = NumericProperty(110)     # in layout units (app.u)
@@ -36,7 +38,7 @@ class CodeKeyboard(BoxLayout):
         if self.keys:
             return
         rows = self.ids.rows
-        for chars in ROWS:  # a vertical BoxLayout shows its first-added child at the top
+        for chars in self.rows_spec:  # a vertical BoxLayout shows its first-added child at the top
             row = KeyRow(key_height=self.key_height)
             for ch in chars:
                 key = KeyButton(text=ch, value=ch, glyph_scale=1.5 if ch in ".-" else 1.0)
@@ -58,7 +60,7 @@ class CodeKeyboard(BoxLayout):
     def type(self, chars: str) -> None:
         room = int(self.max_length) - len(self.text)
         if room > 0:
-            self.text += chars.upper()[:room]
+            self.text += (chars.upper() if self.upper else chars)[:room]
 
     def delete(self) -> None:
         self.text = self.text[:-1]

@@ -45,6 +45,8 @@ class RoleRuntime:
     kiosk_mode: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     ready_file: Path | None = None
+    config_path: Path | None = None     # the TOML file the technician's device assignment edits
+    config_seed: Path | None = None     # copied to config_path at the first save (the demo)
 
 
 class RoleStatusBar(BoxLayout):

@@ -86,15 +86,21 @@ def start_scanner(config, app, health):
 
 def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
               out_dir: Path | None = None, clock: Clock | None = None, size: tuple[int, int] | None = None,
-              headless: bool | None = None, ready_file: Path | None = None) -> int:
+              headless: bool | None = None, ready_file: Path | None = None,
+              config_path: Path | None = None) -> int:
     """Run the lobby kiosk until it is stopped; returns the process exit code.
 
     demo: a normal window (kiosk_mode off), whatever the config says.
     headless_scenario: drive the app through a scenario of screens.scenario, saving a PNG of
     every screen to out_dir, then stop (exit code 0 when every step passed).
     clock: what "now" is for opening hours and tickets (default: the system clock).
+    config_path: the file the technician's device assignment edits (default: the config file;
+    in the demo, DATA/kiosk.toml, seeded from it).
+    Returns RESTART_EXIT when the technician asked for a restart (after an enrolment, new device
+    settings or a factory reset, which is done here once everything is closed).
     """
     timings = {"process_start_to_run_lobby_s": round(process_age_s(), 3)}
+    config_path, config_seed = technician_config_file(config, config_path, Path(data_dir), demo)
     if not isinstance(config, Config):
         config = load_config(config)
     if headless is None:
@@ -117,7 +123,7 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
     clock = clock or system_clock
     data_dir = Path(data_dir)
     central = None
-    if demo and config.central.url is None:
+    if demo and config.central.url is None and (scenario is None or scenario.embedded_central):
         # the embedded defaults: a real central on loopback, this kiosk enrolled with it
         from provisioning.demo import start_demo_central
         central, config = start_demo_central(config, data_dir)
@@ -126,7 +132,7 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
         from kiosk.sync.enrolment import apply_saved
         config = load_cached_centre(apply_saved(config, data_dir), data_dir)
     core = build_core(config, data_dir, clock=clock)
-    printer = speaker = sync = scanner = dossiers = None
+    printer = speaker = sync = scanner = dossiers = technician = None
     try:
         printer = build_printer(config, core.data_dir, core.health.report)
         speaker = build_speaker(config, core.data_dir, core.health.report)
@@ -135,7 +141,7 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
         runtime = LobbyRuntime(config=config, desk=core.desk, lobby=lobby, translator=core.translator,
                                health=core.health, printer=printer, speaker=speaker, data_dir=core.data_dir,
                                clock=clock, kiosk_mode=kiosk_mode, timings=timings, ready_file=ready_file,
-                               dossiers=dossiers)
+                               dossiers=dossiers, config_path=config_path, config_seed=config_seed)
         timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
         from screens.app import KioskApp  # imports Kivy's window: after configure_kivy()
         app = KioskApp(runtime)
@@ -148,7 +154,8 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
             driver = ScenarioDriver(app, scenario, Path(out_dir or Path(data_dir) / "scenario"))
             driver.attach()
         app.run()
-        return driver.exit_code if driver is not None else 0
+        technician = app.technician
+        return driver.exit_code if driver is not None else restart_code(technician)
     finally:
         if scanner is not None:
             scanner.stop()
@@ -165,3 +172,30 @@ def run_lobby(config: str | Path | Config, data_dir: Path, *, demo: bool, headle
                 except Exception:
                     log.exception("error while closing %r", device)
         core.close()
+        after_technician(technician, data_dir)
+        if scenario is not None:
+            scenario.cleanup()
+
+
+def technician_config_file(config, config_path: Path | None, data_dir: Path, demo: bool):
+    """(file the technician edits, file to seed it from): the config file itself, or in the
+    demo (whose config is the packaged sample) a copy in the data folder."""
+    source = None if isinstance(config, Config) else Path(config)
+    if config_path is not None:
+        return Path(config_path), source
+    if demo or source is None:
+        return data_dir / "kiosk.toml", source
+    return source, None
+
+
+def restart_code(technician) -> int:
+    from kiosk.technician import RESTART_EXIT
+    return RESTART_EXIT if technician is not None and technician.restart_requested else 0
+
+
+def after_technician(technician, data_dir: Path) -> None:
+    """The factory reset a technician confirmed, done once the database and devices are closed."""
+    if technician is not None and technician.reset_requested:
+        from provisioning.transfer import factory_reset
+        removed = factory_reset(data_dir)
+        log.warning("factory reset: %d file(s) removed from %s", removed, data_dir)

@@ -32,3 +32,7 @@ class LobbyRuntime:
     ready_file: Path | None = None  # start-up timings are written here at the first frame
     # The dossier look-up (kiosk.dossier.lookup.DossierDesk); None: no central, no look-up entry.
     dossiers: Any = None
+    # The TOML file the technician's device assignment edits; in the demo a copy of config_seed
+    # in the data folder, made at the first save.
+    config_path: Path | None = None
+    config_seed: Path | None = None

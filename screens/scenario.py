@@ -52,6 +52,11 @@ class Scenario:
     lobby: dict = field(default_factory=dict)      # LobbySettings overrides
     services: dict = field(default_factory=dict)   # service code -> Service overrides
     central: dict = field(default_factory=dict)    # CentralSettings overrides (e.g. an unreachable URL)
+    embedded_central: bool = True  # the demo's central on loopback; False: a kiosk fresh from the box
+    timeout_s: float = SCENARIO_TIMEOUT_S
+
+    def cleanup(self) -> None:
+        """After the app has stopped (a central or a pty the scenario started)."""
 
     def prepare(self, config: Config) -> tuple[Config, Clock]:
         lobby = config.lobby.model_copy(update={"idle_timeout_s": 5.0, "ticket_screen_s": 3.0, **self.lobby})
@@ -112,8 +117,8 @@ class ScenarioDriver:
     def _tick(self, dt_: float) -> None:
         now = time.monotonic()
         try:
-            if now - self._t0 > SCENARIO_TIMEOUT_S:
-                raise StepFailed(f"scenario took more than {SCENARIO_TIMEOUT_S:.0f} s")
+            if now - self._t0 > self.scenario.timeout_s:
+                raise StepFailed(f"scenario took more than {self.scenario.timeout_s:.0f} s")
             if self._wait is not None:
                 wait = self._wait
                 if not wait.condition():
@@ -413,8 +418,10 @@ if __name__ == "__main__":  # run as a script: the module screens.scenario holds
     SCENARIOS.update(importlib.import_module("screens.scenario").SCENARIOS)
 else:
     from screens.lookup_scenario import register as _register_lookup
+    from screens.technician.scenario import register as _register_technician
 
     _register_lookup(SCENARIOS)
+    _register_technician(SCENARIOS)
 
 
 def get_scenario(name: str) -> Scenario:

@@ -122,6 +122,7 @@ class CounterApp(RoleApp):
         for key, level in sorted(rules.keys.items()):
             self.key_for.setdefault(level, key)
         self.events: list[tuple[str, dict]] = []   # what the service reported (scenarios read it)
+        self.technician = None                     # screens.technician.mode.TechnicianMode (build)
         self._timers: dict[str, Any] = {}
         self._load_officer()
 
@@ -171,7 +172,17 @@ class CounterApp(RoleApp):
         self._build_prefix_keys()
         self.svc.listeners.append(self._from_service)
         self.update_devices_text()
+        from screens.technician.mode import TechnicianMode
+        self.technician = TechnicianMode(self, self._technician_context, home="serve",
+                                         capabilities=frozenset({"panels"} if self.has_panels else ()))
+        self.technician.install(sm)
         return root
+
+    def _technician_context(self):
+        from provisioning.session import TechnicianContext
+        r = self.runtime
+        return TechnicianContext(config=r.config, config_path=r.config_path, config_seed=r.config_seed,
+                                 data_dir=r.data_dir, db=self.svc.db)
 
     def on_start(self) -> None:
         announce_ready()
@@ -179,6 +190,8 @@ class CounterApp(RoleApp):
         self.refresh()
 
     def on_stop(self) -> None:
+        if self.technician is not None:
+            self.technician.close()
         try:
             self.svc.listeners.remove(self._from_service)
         except ValueError:

@@ -46,7 +46,10 @@ def role_config(config: Config, role: str, *, demo: bool, data_dir: Path):
 
 def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
                 out_dir: Path | None = None, size: tuple[int, int] | None = None, headless: bool | None = None,
-                ready_file: Path | None = None) -> int:
+                ready_file: Path | None = None,
+                config_path: Path | None = None) -> int:
+    from screens.run import technician_config_file
+    config_path, config_seed = technician_config_file(config, config_path, Path(data_dir), demo)
     config, data_dir, scenario, kiosk_mode, timings = prepare_role_launch(
         config, data_dir, demo=demo, headless_scenario=headless_scenario, size=size, headless=headless)
 
@@ -59,7 +62,7 @@ def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, head
 
     central, config = role_config(config, "counter", demo=demo, data_dir=data_dir)
     core = build_core(config, data_dir)
-    supervisors, sync, crt = [], None, None
+    supervisors, sync, crt, app = [], None, None, None
     try:
         if central is not None:
             from screens.role_demo import seed_waiting_tickets
@@ -72,8 +75,18 @@ def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         from screens.roles import clock_dispatch, start_role_sync  # Kivy: after configure_kivy()
         crt = CounterRuntime(svc, dispatch=clock_dispatch)
         senders = {}
+        from kivy.clock import Clock
+
+        def on_press(press) -> None:  # a panel's reader thread
+            # While a technician is at the device, presses go to the panel test, never to a rating.
+            mode = app.technician if app is not None else None
+            if mode is not None and mode.active:
+                Clock.schedule_once(lambda dt: mode.on_press(press))
+            else:
+                crt.on_press(press)
+
         for p in svc.panels.panels():
-            sup = open_panel(p.name, p.port, p.protocol, crt.on_press, health=core.health.report, baudrate=p.baudrate)
+            sup = open_panel(p.name, p.port, p.protocol, on_press, health=core.health.report, baudrate=p.baudrate)
             supervisors.append(sup)
             senders[p.name] = sup.send
         svc.prompt = make_prompter(svc.panels, senders, ft12.encode_start_rating)
@@ -83,7 +96,8 @@ def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, head
                                    data_dir=core.data_dir, kiosk_mode=kiosk_mode, timings=timings,
                                    ready_file=ready_file, service=svc, counter_runtime=crt,
                                    counter=sorted(svc.counters)[0],
-                                   panel_names=tuple(p.name for p in svc.panels.panels()))
+                                   panel_names=tuple(p.name for p in svc.panels.panels()),
+                                   config_path=config_path, config_seed=config_seed)
         if len(svc.counters) > 1:
             log.info("this device runs counters %s: the screen shows counter %s, the others work through their "
                      "panels", sorted(svc.counters), runtime.counter)
@@ -94,7 +108,8 @@ def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         if scenario is not None:
             driver = scenario.attach(app, Path(out_dir or data_dir / "scenario"))
         app.run()
-        return driver.exit_code if driver is not None else 0
+        from screens.run import restart_code
+        return driver.exit_code if driver is not None else restart_code(app.technician)
     finally:
         if crt is not None:
             crt.close()  # stores a Không hài lòng still waiting for its reason
@@ -107,3 +122,5 @@ def run_counter(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         if scenario is not None:
             scenario.cleanup()
         core.close()
+        from screens.run import after_technician
+        after_technician(app.technician if app is not None else None, data_dir)

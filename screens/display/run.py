@@ -13,7 +13,8 @@ POLL_S = 2.0
 
 def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, headless_scenario: str | None = None,
                 out_dir: Path | None = None, size: tuple[int, int] | None = None, headless: bool | None = None,
-                ready_file: Path | None = None, poll_s: float = POLL_S) -> int:
+                ready_file: Path | None = None, poll_s: float = POLL_S,
+                config_path: Path | None = None) -> int:
     from screens.counter.run import prepare_role_launch
     config, data_dir, scenario, kiosk_mode, timings = prepare_role_launch(
         config, data_dir, demo=demo, headless_scenario=headless_scenario, size=size, headless=headless)
