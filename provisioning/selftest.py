@@ -74,7 +74,10 @@ def check_speech(config: Config, data_dir: Path) -> CheckResult:
             played, why = False, str(exc)
     detail = f"{seconds:.1f} s of speech written to {out}; " + ("played on the speaker" if played
                                                                else f"NO audio output: {why}")
-    return CheckResult("speech", seconds > 0.5, detail, {"seconds": round(seconds, 2), "played": played})
+    # A kiosk set to speak aloud that cannot is a failure; one set to write files ("file", "null")
+    # passes on the synthesis alone.
+    ok = seconds > 0.5 and (played or config.speech.mode in ("file", "null"))
+    return CheckResult("speech", ok, detail, {"seconds": round(seconds, 2), "played": played})
 
 
 def check_panel(config: Config, name: str | None, presses: int = 1, timeout: float = 30.0) -> CheckResult:

@@ -38,6 +38,9 @@ ENROL_REASONS = {"expired": N_("This enrolment code has expired: ask the central
                  "bad_url": N_("The central's address must start with http:// or https://."),
                  "bad_qr": N_("This QR code is not an enrolment code from the central."),
                  "not_enrolment": N_("This address answers, but it is not a Kiosk Một Cửa central system.")}
+MSG_WEAK_PIN = N_("This PIN is too easy to guess. Choose 4 to 12 digits, not all the same and not in a row.")
+MSG_NO_PORT = N_("No serial port found. Is the USB-serial adapter plugged in?")
+MSG_QUEUED = N_("Queued for the central system: it is sent with the next sync.")
 PRINTER_KINDS = ("none", "serial", "usb", "network", "file", "preview")
 SCANNER_KINDS = ("none", "serial", "evdev")
 PROTOCOLS = ("ft12", "ascii", "modbus")
@@ -180,8 +183,7 @@ class TechPinScreen(TechScreen):
             self.say(self.tr("Wrong PIN. Try again."))
         elif reason == "weak":
             self.stage = "choose"
-            self.say(self.tr("This PIN is too easy to guess. Choose 4 to 12 digits, not all the same and not "
-                             "in a row."))
+            self.say(self.tr(MSG_WEAK_PIN))
         elif reason == "mismatch":
             self.stage = "choose"
             self.say(self.tr("The two PINs differ. Choose the PIN again."))
@@ -263,7 +265,8 @@ class TechEnrolScreen(TechScreen):
         self.ids.keyboard.bind(text=self._typed)
 
     def _typed(self, keyboard, text: str) -> None:
-        setattr(self, self.field, text)
+        # Codes are printed in capitals (the central ignores case and dashes).
+        setattr(self, self.field, text.upper() if self.field == "code" else text)
 
     def next_ca(self) -> None:
         self.ca_file = _cycle([""] + list(self.ca_files), self.ca_file)
@@ -345,8 +348,7 @@ class TechDevicesScreen(TechScreen):
             lines.append("  ".join(x for x in (p.device, usb, p.serial_number or "", p.description or "") if x))
             lines.extend(f"      → {link}" for link in p.by_id)
             choices.append(p.by_id[0] if p.by_id else p.device)
-        self.ports_text = "\n".join(lines) or self.tr("No serial port found. Is the USB-serial adapter plugged "
-                                                      "in?")
+        self.ports_text = "\n".join(lines) or self.tr(MSG_NO_PORT)
         for current in (a.printer_device, a.scanner_port, *(panel.port for panel in a.panels)):
             if current and current not in choices:
                 choices.append(current)   # configured, not plugged in now: still choosable
@@ -585,8 +587,9 @@ class TechDiagScreen(TechScreen):
         box.clear_widgets()
         from screens.widgets import BigButton
         for target in targets:
-            b = BigButton(role="primary", size_hint_y=None, height=self.app.u * 110, font_size=self.app.u * 36,
-                          text=self.tr("Save to {folder}").format(folder=target))
+            b = BigButton(role="primary", size_hint_y=None, height=self.app.u * 110, font_size=self.app.u * 38,
+                          text=self.tr("Save to the USB stick {name}").format(name=Path(target).name),
+                          shorten=True)
             b.target = target
             b.bind(on_release=lambda btn: self.save_to(btn.target))
             box.add_widget(b)
@@ -608,8 +611,7 @@ class TechDiagScreen(TechScreen):
             return
         self.busy = True
         self.mode.run(lambda s: s.send_diagnostics(),
-                      on_done=lambda _: self.say(self.tr("Queued for the central system: it is sent with the next "
-                                                         "sync."), ok=True),
+                      on_done=lambda _: self.say(self.tr(MSG_QUEUED), ok=True),
                       on_error=lambda exc: self.say(self.tr("Could not send: {error}").format(error=exc)))
 
     def ask_reset(self) -> None:
