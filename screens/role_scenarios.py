@@ -25,6 +25,7 @@ class RoleScenario:
     counter: dict = field(default_factory=dict)    # [counter] settings for the counter role
     poll_s: float | None = None                      # hall display poll interval
     with_panel: bool = False                         # an ft12 bus on a socat pty pair
+    timeout_s: float = 60.0
 
     def prepare(self, config: Config, data_dir: Path) -> Config:
         self.data_dir = Path(data_dir)
@@ -195,6 +196,15 @@ ROLE_SCENARIOS = {
         "display-calls", "three calls at the central appear newest first and are announced (WAV); then offline",
         "display", _display_calls, poll_s=0.3),
 }
+
+
+def _register_technician() -> None:
+    import screens.scenario  # noqa: F401  (loads screens.technician.scenario in the order it needs)
+    from screens.technician.scenario import register_roles
+    register_roles(ROLE_SCENARIOS)
+
+
+_register_technician()
 
 
 def get_role_scenario(name: str) -> RoleScenario:

@@ -106,3 +106,22 @@ def test_diagnostics_zip_holds_no_token(tmp_path):
     with zipfile.ZipFile(path) as z:
         for name in z.namelist():
             assert b"SECRET-TOKEN-123" not in z.read(name), name
+
+
+@pytest.fixture(scope="module")
+def counter_run(tmp_path_factory) -> Run:
+    return run_scenario("counter-technician", tmp_path_factory.mktemp("counter-technician"))
+
+
+def test_counter_panel_map_is_shown_and_the_panel_test_never_records_a_rating(counter_run: Run):
+    assert counter_run.proc.returncode == 0 and counter_run.summary.get("ok"), counter_run.explain()
+    s = counter_run.summary
+    # the public ft12 convention for counter 1: caller at address 1, evaluator at 0x81 = 129
+    assert s["panels"] == [{"port": s["panels"][0]["port"], "protocol": "ft12", "mapping": "gọi số 1→1  đánh giá 129→1"}]
+    assert s["rating_text"].startswith("phím 1 → Rất hài lòng")
+    assert s["panel_test"]["state"] == "pass"
+    assert s["panel_test"]["detail"] == "địa chỉ 129 phím 1, địa chỉ 129 phím 2, địa chỉ 129 phím 3"
+    assert s["ratings_recorded"] == 0  # three presses while a technician tests: no rating
+    assert s["audit"] == ["technician.pin_changed", "technician.entered", "technician.selftest", "technician.left"]
+    for shot in counter_run.screenshots():
+        assert_not_blank(counter_run.out / shot)

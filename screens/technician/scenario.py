@@ -301,6 +301,68 @@ def _lockout(d: ScenarioDriver) -> Iterator:
     d.facts["audit"] = audit_actions(app)
 
 
+def _counter(d: ScenarioDriver) -> Iterator:
+    """A counter terminal with an ft12 bus on a pty: the panel assignment is shown with its
+    address map, and the panel test receives presses that are never recorded as ratings."""
+    from devices.serial.simulator import PanelSimulator
+    from screens.role_scenarios import _db_rows, _started
+    app = d.app
+    yield from _started(d)
+    app.technician.session.access.set_pin(GOOD_PIN, actor="cli")
+    yield from hold_corner(d)
+    pin = d.screen("tech_pin")
+    yield d.until(lambda: pin.stage == "enter", 5, "the PIN pad")
+    yield from d.screenshot("counter-tech-pin")
+    yield from type_pin(d, GOOD_PIN)
+    yield d.on("tech_menu")
+    d.tap(d.widget("tech_menu", "devices"))
+    yield d.on("tech_devices")
+    devices = d.screen("tech_devices")
+    yield d.until(lambda: devices.loaded, 10, "the settings")
+    d.facts["panels"] = [{"port": r.port, "protocol": r.protocol, "mapping": r.mapping}
+                         for r in reversed(devices.ids.panels.children)]
+    d.facts["counters_text"] = devices.counters_text
+    d.facts["rating_text"] = devices.rating_text
+    yield from d.screenshot("counter-tech-devices")
+    d.tap(d.widget("tech_devices", "back"))
+    yield d.on("tech_menu")
+    d.tap(d.widget("tech_menu", "tests"))
+    yield d.on("tech_tests")
+    tests = d.screen("tech_tests")
+    sim = PanelSimulator(d.scenario.pair.dev, "ft12", addresses=(0x01, 0x81))
+    sim.open()
+    try:
+        d.tap(_row_button(tests.rows["panel"]))
+        yield d.until(lambda: tests.waiting_for == "panel", 3, "the panel test to wait")
+        for key in (1, 2, 3):
+            sim.press(key, address=0x81)
+            yield d.until(lambda n=key: len(tests.presses) >= n, 5, f"press {key}")
+        yield from d.screenshot("counter-tech-panel-pressed")
+        d.tap(_row_button(tests.rows["panel"]))  # "Done"
+        yield d.until(lambda: tests.rows["panel"].state in ("pass", "fail"), 5, "the panel result")
+    finally:
+        sim.close()
+    d.facts["panel_test"] = {"state": tests.rows["panel"].state, "detail": tests.rows["panel"].detail}
+    d.facts["ratings_recorded"] = _db_rows(d, "select count(*) from rating")[0][0]
+    d.tap(d.widget("tech_tests", "back"))
+    yield d.on("tech_menu")
+    d.tap(d.widget("tech_menu", "enrol"))
+    yield d.on("tech_enrol")
+    yield from d.screenshot("counter-tech-enrol")
+    d.tap(d.widget("tech_enrol", "back"))
+    yield d.on("tech_menu")
+    d.tap(d.widget("tech_menu", "leave"))
+    yield d.on("serve")
+    d.facts["audit"] = audit_actions(app)
+
+
+def register_roles(role_scenarios: dict) -> None:
+    from screens.role_scenarios import RoleScenario
+    role_scenarios["counter-technician"] = RoleScenario(
+        "counter-technician", "technician mode on a counter terminal: the panel's address map, and a panel test "
+        "whose presses are never ratings", "counter", _counter, counter={"counters": [1]}, with_panel=True)
+
+
 SCENARIOS = {
     "technician-setup": SetupScenario(
         "technician-setup", "a kiosk fresh from the box: hidden gesture, first PIN, enrolment (a used code, then the "

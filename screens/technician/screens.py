@@ -470,7 +470,8 @@ class TechTestsScreen(TechScreen):
         box = self.ids.tests
         if not box.children:
             caps = self.mode.capabilities
-            names = [n for n in ("printer", "scanner", "panel") if n in caps] + ["speech", "central", "disk", "clock"]
+            names = [test for test, device in (("printer", "printer"), ("scanner", "scanner"), ("panel", "panels"))
+                     if device in caps] + ["speech", "central", "disk", "clock"]
             self.rows = {}
             for name in names:
                 row = TestRow(name=name, title=self.tr(CHECK_TEXT[name]), screen=self)
