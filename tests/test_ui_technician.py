@@ -125,3 +125,12 @@ def test_counter_panel_map_is_shown_and_the_panel_test_never_records_a_rating(co
     assert s["audit"] == ["technician.pin_changed", "technician.entered", "technician.selftest", "technician.left"]
     for shot in counter_run.screenshots():
         assert_not_blank(counter_run.out / shot)
+
+
+def test_hall_display_opens_technician_mode_from_a_keyboard_and_returns_to_the_calls(tmp_path):
+    run = run_scenario("display-technician", tmp_path)
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    s = run.summary
+    assert s["opened_by"] == "keys"
+    assert s["tests"] == {"speech": "pass", "central": "pass", "disk": "pass", "clock": "pass"}
+    assert s["audit"][-1] == "technician.left" and "technician.entered" in s["audit"]

@@ -32,6 +32,7 @@ SPEAK_AT_MOST = 2       # per batch: after an outage, only the newest calls are 
 class DisplayRuntime(RoleRuntime):
     speaker: Any = None
     poller: Any = None   # CallsPoller (started by the app)
+    db: Any = None       # the device database (technician PIN, audit events)
 
 
 class DisplayRoot(BoxLayout):
@@ -62,6 +63,7 @@ class DisplayApp(RoleApp):
         self.online = True
         self.centre_name = runtime.config.centre.display_name(self.lang)
         self._tz = ZoneInfo(runtime.config.centre.timezone)
+        self.technician = None   # screens.technician.mode.TechnicianMode (build)
 
     def counters_text(self, counters: tuple[int, ...], lang: str | None = None) -> str:
         if not counters:
@@ -81,11 +83,29 @@ class DisplayApp(RoleApp):
             root.ids.history.add_widget(row)
             self.rows.append(row)
         self.root_widget = root
-        self.sm = _NoScreens(root)
+        # One screen of calls, in a ScreenManager so the technician screens can replace it.
+        from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+        sm = ScreenManager(transition=NoTransition())
+        calls = Screen(name="calls")
+        calls.add_widget(root)
+        sm.add_widget(calls)
+        self.sm = _CallsScreens(sm, root)
         self._tick_clock()
         Clock.schedule_interval(lambda dt_: self._tick_clock(), 10)
         self.update_devices_text()
-        return root
+        from screens.technician.mode import TechnicianMode
+        self.technician = TechnicianMode(self, self._technician_context, home="calls")
+        self.technician.install(sm)
+        return sm
+
+    def go(self, name: str) -> None:
+        self.sm.current = name
+
+    def _technician_context(self):
+        from provisioning.session import TechnicianContext
+        r = self.runtime
+        return TechnicianContext(config=r.config, config_path=r.config_path, config_seed=r.config_seed,
+                                 data_dir=r.data_dir, db=r.db)
 
     def on_start(self) -> None:
         announce_ready()
@@ -96,6 +116,8 @@ class DisplayApp(RoleApp):
             self.poller.start()
 
     def on_stop(self) -> None:
+        if self.technician is not None:
+            self.technician.close()
         if self.poller is not None:
             self.poller.stop()
 
@@ -128,12 +150,22 @@ class DisplayApp(RoleApp):
         self.devices_text = self.tr(N_("Announcements ready")) if ok else self.tr(N_("Announcements not working"))
 
 
-class _NoScreens:
-    """The display has one view: what screens.scenario's driver reads as `app.sm`."""
-    current = "calls"
+class _CallsScreens:
+    """The ScreenManager, except that the "calls" screen is the DisplayRoot itself (its ids are
+    what scenarios read)."""
 
-    def __init__(self, root) -> None:
-        self.root = root
+    def __init__(self, sm, root) -> None:
+        self._sm = sm
+        self._root = root
+
+    def __getattr__(self, name: str):
+        return getattr(self._sm, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._sm, name, value)
 
     def get_screen(self, name: str):
-        return self.root
+        return self._root if name == "calls" else self._sm.get_screen(name)

@@ -16,6 +16,8 @@ def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, head
                 ready_file: Path | None = None, poll_s: float = POLL_S,
                 config_path: Path | None = None) -> int:
     from screens.counter.run import prepare_role_launch
+    from screens.run import after_technician, restart_code, technician_config_file
+    config_path, config_seed = technician_config_file(config, config_path, Path(data_dir), demo)
     config, data_dir, scenario, kiosk_mode, timings = prepare_role_launch(
         config, data_dir, demo=demo, headless_scenario=headless_scenario, size=size, headless=headless)
     if scenario is not None:
@@ -27,7 +29,7 @@ def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, head
 
     central, config = role_config(config, "display", demo=demo, data_dir=data_dir)
     core = build_core(config, data_dir)
-    speaker = sync = stop_demo = None
+    speaker = sync = stop_demo = app = None
     try:
         speaker = build_speaker(config, core.data_dir, core.health.report)
         poller = None
@@ -51,7 +53,8 @@ def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         from screens.display.app import DisplayApp, DisplayRuntime
         runtime = DisplayRuntime(config=config, translator=core.translator, health=core.health,
                                  data_dir=core.data_dir, kiosk_mode=kiosk_mode, timings=timings,
-                                 ready_file=ready_file, speaker=speaker, poller=poller)
+                                 ready_file=ready_file, speaker=speaker, poller=poller, db=core.db,
+                                 config_path=config_path, config_seed=config_seed)
         from screens.run import process_age_s
         timings["core_and_devices_ready_s"] = round(process_age_s(), 3)
         app = DisplayApp(runtime)
@@ -60,7 +63,7 @@ def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         if scenario is not None:
             driver = scenario.attach(app, Path(out_dir or data_dir / "scenario"))
         app.run()
-        return driver.exit_code if driver is not None else 0
+        return driver.exit_code if driver is not None else restart_code(app.technician)
     finally:
         if stop_demo is not None:
             stop_demo()
@@ -73,3 +76,4 @@ def run_display(config: str | Path | Config, data_dir: Path, *, demo: bool, head
         if scenario is not None:
             scenario.cleanup()
         core.close()
+        after_technician(app.technician if app is not None else None, data_dir)

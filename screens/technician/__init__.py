@@ -1,4 +1,4 @@
-"""The on-screen technician mode of every device app (lobby, counter): a hidden gesture (hold the
+"""The on-screen technician mode of every device app (lobby, counter, hall display): a hidden gesture (hold the
 top-left corner of the home screen for 3 s, or Ctrl+Alt+T on a plugged keyboard), a PIN, then
 enrolment, device assignment, self-tests, diagnostics and factory reset.
 

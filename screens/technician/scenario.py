@@ -356,8 +356,40 @@ def _counter(d: ScenarioDriver) -> Iterator:
     d.facts["audit"] = audit_actions(app)
 
 
+def _display(d: ScenarioDriver) -> Iterator:
+    """A hall display (often no touch screen): Ctrl+Alt+T on a plugged keyboard opens technician
+    mode; the self-tests run; leaving returns to the calls."""
+    from kivy.core.window import Window
+    from screens.role_scenarios import _started
+    app = d.app
+    yield from _started(d)
+    app.technician.session.access.set_pin(GOOD_PIN, actor="cli")
+    Window.dispatch("on_key_down", 116, 28, "t", ["ctrl", "alt"])
+    yield d.on("tech_pin")
+    d.facts["opened_by"] = app.technician.opened_by
+    pin = d.screen("tech_pin")
+    yield d.until(lambda: pin.stage == "enter", 5, "the PIN pad")
+    yield from type_pin(d, GOOD_PIN)
+    yield d.on("tech_menu")
+    d.tap(d.widget("tech_menu", "tests"))
+    yield d.on("tech_tests")
+    tests = d.screen("tech_tests")
+    d.tap(d.widget("tech_tests", "run_all"))
+    yield d.until(lambda: all(r.state in ("pass", "fail") for r in tests.rows.values()), 30, "the self-tests")
+    d.facts["tests"] = {n: r.state for n, r in tests.rows.items()}
+    yield from d.screenshot("display-tech-tests")
+    d.tap(d.widget("tech_tests", "back"))
+    yield d.on("tech_menu")
+    d.tap(d.widget("tech_menu", "leave"))
+    yield d.on("calls")
+    d.facts["audit"] = audit_actions(app)
+
+
 def register_roles(role_scenarios: dict) -> None:
     from screens.role_scenarios import RoleScenario
+    role_scenarios["display-technician"] = RoleScenario(
+        "display-technician", "technician mode on a hall display, opened with Ctrl+Alt+T: self-tests, then back "
+        "to the calls", "display", _display)
     role_scenarios["counter-technician"] = RoleScenario(
         "counter-technician", "technician mode on a counter terminal: the panel's address map, and a panel test "
         "whose presses are never ratings", "counter", _counter, counter={"counters": [1]}, with_panel=True)
