@@ -134,3 +134,27 @@ def test_hall_display_opens_technician_mode_from_a_keyboard_and_returns_to_the_c
     assert s["opened_by"] == "keys"
     assert s["tests"] == {"speech": "pass", "central": "pass", "disk": "pass", "clock": "pass"}
     assert s["audit"][-1] == "technician.left" and "technician.entered" in s["audit"]
+
+
+def test_a_restart_asked_by_the_technician_runs_the_same_command_again(tmp_path):
+    """RESTART_EXIT from an app: screens.cli starts the same command again, in the same process."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_ui_lobby import ROOT
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import os, sys\n"
+        "from screens.cli import _restart_if_asked\n"
+        "n = int(os.environ.get('KIOSK_TEST_RUN', '0'))\n"
+        "print('run', n, os.getpid(), sys.argv[1:], flush=True)\n"
+        "os.environ['KIOSK_TEST_RUN'] = str(n + 1)\n"
+        "sys.exit(_restart_if_asked(75 if n == 0 else 0))\n")
+    proc = subprocess.run([sys.executable, str(script), "run", "--config", "x.toml"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = [line.split() for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0, proc.stderr
+    assert [line[:2] for line in lines] == [["run", "0"], ["run", "1"]]
+    assert lines[0][2] == lines[1][2]                      # same process: systemd keeps watching it
+    assert lines[1][3:] == ["['run',", "'--config',", "'x.toml']"]
