@@ -51,6 +51,35 @@ def type_pin(d: ScenarioDriver, pin: str) -> Iterator:
     yield d.frames(1)
 
 
+def enter_with_pin(d: ScenarioDriver, how: str = "corner", screenshot: str | None = None) -> Iterator:
+    """A PIN set as `kiosk provision set-pin` would, technician mode opened (corner or keys),
+    the PIN typed: the menu."""
+    from kivy.core.window import Window
+    d.app.technician.session.access.set_pin(GOOD_PIN, actor="cli")
+    if how == "keys":
+        Window.dispatch("on_key_down", 116, 28, "t", ["ctrl", "alt"])
+        yield d.on("tech_pin")
+    else:
+        yield from hold_corner(d)
+    pin = d.screen("tech_pin")
+    yield d.until(lambda: pin.stage == "enter", 5, "the PIN pad")
+    if screenshot:
+        yield from d.screenshot(screenshot)
+    yield from type_pin(d, GOOD_PIN)
+    yield d.on("tech_menu")
+
+
+def menu_to(d: ScenarioDriver, here: str, there: str) -> Iterator:
+    """From a technician screen back to the menu, then to another screen ("leave": home)."""
+    if here != "tech_menu":
+        d.tap(d.widget(here, "back"))
+        yield d.on("tech_menu")
+    d.tap(d.widget("tech_menu", {"tech_enrol": "enrol", "tech_devices": "devices", "tech_tests": "tests",
+                                 "tech_diag": "diag"}.get(there, "leave")))
+    if there.startswith("tech_"):
+        yield d.on(there)
+
+
 def type_text(d: ScenarioDriver, keyboard, text: str) -> Iterator:
     for ch in text:
         d.tap(keyboard.keys[ch])
@@ -203,28 +232,22 @@ def _setup(d: ScenarioDriver) -> Iterator:
     d.facts["devices_saved"] = {"message": devices.message, "ok": devices.message_ok, "file": str(config_file),
                                 "printer_kind_in_file": _printer_kind(config_file)}
     yield from d.screenshot("tech-devices-saved")
-    d.tap(d.widget("tech_devices", "back"))
-    yield d.on("tech_menu")
 
     # 5. Self-tests: everything that needs no hand, then the scanner reads a code from the pty.
-    d.tap(d.widget("tech_menu", "tests"))
-    yield d.on("tech_tests")
+    yield from menu_to(d, "tech_devices", "tech_tests")
     tests = d.screen("tech_tests")
     d.tap(d.widget("tech_tests", "run_all"))
     automatic = [n for n in tests.rows if n not in ("scanner", "panel")]
     yield d.until(lambda: all(tests.rows[n].state in ("pass", "fail") for n in automatic), 30, "the self-tests")
-    d.tap(tests.rows["scanner"].ids.get("run") or _row_button(tests.rows["scanner"]))
+    d.tap(_row_button(tests.rows["scanner"]))
     yield d.until(lambda: tests.waiting_for == "scanner", 3, "the scanner test to wait")
     d.scenario.scan("KMC1:TEST-SCAN")
     yield d.until(lambda: tests.rows["scanner"].state in ("pass", "fail"), 10, "the scanned test code")
     d.facts["tests"] = {n: {"state": r.state, "detail": r.detail} for n, r in tests.rows.items()}
     yield from d.screenshot("tech-tests")
-    d.tap(d.widget("tech_tests", "back"))
-    yield d.on("tech_menu")
 
     # 6. Diagnostics to the "USB stick", and sent to the central.
-    d.tap(d.widget("tech_menu", "diag"))
-    yield d.on("tech_diag")
+    yield from menu_to(d, "tech_tests", "tech_diag")
     diag = d.screen("tech_diag")
     yield d.until(lambda: bool(diag.targets), 5, "the USB stick")
     d.tap(diag.ids.targets.children[-1])
@@ -308,15 +331,8 @@ def _counter(d: ScenarioDriver) -> Iterator:
     from screens.role_scenarios import _db_rows, _started
     app = d.app
     yield from _started(d)
-    app.technician.session.access.set_pin(GOOD_PIN, actor="cli")
-    yield from hold_corner(d)
-    pin = d.screen("tech_pin")
-    yield d.until(lambda: pin.stage == "enter", 5, "the PIN pad")
-    yield from d.screenshot("counter-tech-pin")
-    yield from type_pin(d, GOOD_PIN)
-    yield d.on("tech_menu")
-    d.tap(d.widget("tech_menu", "devices"))
-    yield d.on("tech_devices")
+    yield from enter_with_pin(d, screenshot="counter-tech-pin")
+    yield from menu_to(d, "tech_menu", "tech_devices")
     devices = d.screen("tech_devices")
     yield d.until(lambda: devices.loaded, 10, "the settings")
     d.facts["panels"] = [{"port": r.port, "protocol": r.protocol, "mapping": r.mapping}
@@ -324,10 +340,7 @@ def _counter(d: ScenarioDriver) -> Iterator:
     d.facts["counters_text"] = devices.counters_text
     d.facts["rating_text"] = devices.rating_text
     yield from d.screenshot("counter-tech-devices")
-    d.tap(d.widget("tech_devices", "back"))
-    yield d.on("tech_menu")
-    d.tap(d.widget("tech_menu", "tests"))
-    yield d.on("tech_tests")
+    yield from menu_to(d, "tech_devices", "tech_tests")
     tests = d.screen("tech_tests")
     sim = PanelSimulator(d.scenario.pair.dev, "ft12", addresses=(0x01, 0x81))
     sim.open()
@@ -344,14 +357,9 @@ def _counter(d: ScenarioDriver) -> Iterator:
         sim.close()
     d.facts["panel_test"] = {"state": tests.rows["panel"].state, "detail": tests.rows["panel"].detail}
     d.facts["ratings_recorded"] = _db_rows(d, "select count(*) from rating")[0][0]
-    d.tap(d.widget("tech_tests", "back"))
-    yield d.on("tech_menu")
-    d.tap(d.widget("tech_menu", "enrol"))
-    yield d.on("tech_enrol")
+    yield from menu_to(d, "tech_tests", "tech_enrol")
     yield from d.screenshot("counter-tech-enrol")
-    d.tap(d.widget("tech_enrol", "back"))
-    yield d.on("tech_menu")
-    d.tap(d.widget("tech_menu", "leave"))
+    yield from menu_to(d, "tech_enrol", "leave")
     yield d.on("serve")
     d.facts["audit"] = audit_actions(app)
 
@@ -359,28 +367,18 @@ def _counter(d: ScenarioDriver) -> Iterator:
 def _display(d: ScenarioDriver) -> Iterator:
     """A hall display (often no touch screen): Ctrl+Alt+T on a plugged keyboard opens technician
     mode; the self-tests run; leaving returns to the calls."""
-    from kivy.core.window import Window
     from screens.role_scenarios import _started
     app = d.app
     yield from _started(d)
-    app.technician.session.access.set_pin(GOOD_PIN, actor="cli")
-    Window.dispatch("on_key_down", 116, 28, "t", ["ctrl", "alt"])
-    yield d.on("tech_pin")
+    yield from enter_with_pin(d, how="keys")
     d.facts["opened_by"] = app.technician.opened_by
-    pin = d.screen("tech_pin")
-    yield d.until(lambda: pin.stage == "enter", 5, "the PIN pad")
-    yield from type_pin(d, GOOD_PIN)
-    yield d.on("tech_menu")
-    d.tap(d.widget("tech_menu", "tests"))
-    yield d.on("tech_tests")
+    yield from menu_to(d, "tech_menu", "tech_tests")
     tests = d.screen("tech_tests")
     d.tap(d.widget("tech_tests", "run_all"))
     yield d.until(lambda: all(r.state in ("pass", "fail") for r in tests.rows.values()), 30, "the self-tests")
     d.facts["tests"] = {n: r.state for n, r in tests.rows.items()}
     yield from d.screenshot("display-tech-tests")
-    d.tap(d.widget("tech_tests", "back"))
-    yield d.on("tech_menu")
-    d.tap(d.widget("tech_menu", "leave"))
+    yield from menu_to(d, "tech_tests", "leave")
     yield d.on("calls")
     d.facts["audit"] = audit_actions(app)
 
