@@ -74,7 +74,7 @@ def _load(args) -> tuple:
 def cmd_enrol(args) -> int:
     from kiosk.sync import enrolment
     from kiosk.sync.client import CentralRejected, CentralUnavailable
-    from kiosk.sync.service import CENTRE_DOCUMENT
+    from kiosk.sync.service import save_centre_document
     from provisioning.qr import EnrolmentQrError, parse_enrolment_qr
 
     if args.qr:
@@ -99,7 +99,7 @@ def cmd_enrol(args) -> int:
         return 1
     enrolment.save(data_dir, enrolled)
     if document:
-        (data_dir / CENTRE_DOCUMENT).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        save_centre_document(data_dir, document)
     from kiosk.storage import open_database
     from kiosk.technician import record_audit
     record_audit(open_database(data_dir / "kiosk.db"), "provision.enrolled", central=central, role=enrolled.role)

@@ -6,7 +6,6 @@ Every step leaves an audit event (actor "screen") for the central.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -119,7 +118,7 @@ class TechnicianSession:
     def enrol(self, central_url: str, code: str, ca_file: str | None = None, name: str | None = None) -> Enrolment:
         import requests
         from kiosk.sync.client import CentralRejected, CentralUnavailable
-        from kiosk.sync.service import CENTRE_DOCUMENT
+        from kiosk.sync.service import save_centre_document
 
         central_url, code = central_url.strip(), code.strip()
         url = urlparse(central_url)
@@ -144,7 +143,7 @@ class TechnicianSession:
         data_dir = self.ctx.data_dir
         enrolment.save(data_dir, enrolled)
         if document:
-            _write_text_atomic(data_dir / CENTRE_DOCUMENT, json.dumps(document, ensure_ascii=False))
+            save_centre_document(data_dir, document)
         self._audit("provision.enrolled", central=enrolled.central_url, role=enrolled.role)
         try:
             self.ctx.config = enrolment.apply(self.ctx.config, enrolled, document or None)
@@ -234,11 +233,3 @@ class TechnicianSession:
         """Audited before the app closes everything and runs provisioning.transfer.factory_reset."""
         self._audit("technician.factory_reset")
 
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

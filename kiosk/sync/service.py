@@ -2,9 +2,9 @@
 the centre config. Everything here is best effort; the kiosk works the same without it."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -37,6 +37,18 @@ class SyncStatus:
     backlog: int
     last_contact: str | None
     last_error: str | None
+
+
+def save_centre_document(data_dir: Path, document: dict) -> None:
+    """The centre config from the central, kept for offline restarts; written whole or not at all
+    (a power cut never leaves half a document for load_cached_centre)."""
+    path = data_dir / CENTRE_DOCUMENT
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(json.dumps(document, ensure_ascii=False))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def load_cached_centre(config: Config, data_dir: Path) -> Config:
@@ -169,7 +181,7 @@ class SyncService:
         except ConfigError as exc:
             self.core.health.report(HealthReport("config", HealthState.DEGRADED, f"central config refused: {exc}"[:300]))
             return False
-        (self.core.data_dir / CENTRE_DOCUMENT).write_text(json.dumps(answer.document, ensure_ascii=False), encoding="utf-8")
+        save_centre_document(self.core.data_dir, answer.document)
         with self.core.db.transaction() as s:
             state.put(s, "config.etag", answer.etag or "")
         self.apply_config(new)

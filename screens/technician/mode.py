@@ -14,7 +14,6 @@ from kivy.core.window import Window
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.technician import RESTART_EXIT  # noqa: F401  (re-exported)
 from kiosk.worker import BackgroundWorker
 
 log = logging.getLogger(__name__)
