@@ -27,6 +27,7 @@ from kiosk.ticketing import ServiceView, TicketRefused
 from kiosk.worker import BackgroundWorker
 from kiosk.sync.enrolment import short_device_id
 from screens import theme
+from screens.roles import clock_dispatch
 from screens.runtime import LobbyRuntime
 from screens.service_manager import announce_ready, record_first_frame
 
@@ -44,11 +45,6 @@ _STATUS_STATE = {PrinterStatus.OK: "ok", PrinterStatus.PAPER_LOW: "attention", P
                  PrinterStatus.OFFLINE: "failed", PrinterStatus.UNKNOWN: "unknown"}
 _HEALTH_STATE = {HealthState.OK: "ok", HealthState.DEGRADED: "attention", HealthState.FAILED: "failed",
                  HealthState.UNKNOWN: "unknown"}
-
-
-def clock_dispatch(fn) -> None:
-    """BackgroundWorker dispatch: run `fn` on the UI thread at the next frame."""
-    Clock.schedule_once(lambda dt: fn())
 
 
 class LobbyRoot(BoxLayout):
@@ -152,8 +148,8 @@ class KioskApp(App):
         sm.current = "attract"
         from screens.technician.mode import TechnicianMode
         capabilities = {"printer"} | ({"scanner"} if self.scanner_ready else set())
-        self.technician = TechnicianMode(self, self._technician_context, home="attract",
-                                         capabilities=frozenset(capabilities))
+        self.technician = TechnicianMode(self, db=self.desk.db, home="attract", capabilities=frozenset(capabilities),
+                                         clock=self.runtime.clock, printer=self.runtime.printer)
         self.technician.install(sm)
         self.runtime.health.subscribe(self._health_from_any_thread)
         for report in self.runtime.health.snapshot().values():
@@ -178,12 +174,6 @@ class KioskApp(App):
     def _first_flip(self, *args) -> None:
         record_first_frame(self)
         Window.unbind(on_flip=self._first_flip)
-
-    def _technician_context(self):
-        from provisioning.session import TechnicianContext
-        r = self.runtime
-        return TechnicianContext(config=r.config, config_path=r.config_path, config_seed=r.config_seed,
-                                 data_dir=r.data_dir, db=r.desk.db, clock=r.clock, printer=r.printer)
 
     def on_stop(self) -> None:
         if self.technician is not None:

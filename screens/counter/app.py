@@ -173,16 +173,10 @@ class CounterApp(RoleApp):
         self.svc.listeners.append(self._from_service)
         self.update_devices_text()
         from screens.technician.mode import TechnicianMode
-        self.technician = TechnicianMode(self, self._technician_context, home="serve",
+        self.technician = TechnicianMode(self, db=self.svc.db, home="serve",
                                          capabilities=frozenset({"panels"} if self.has_panels else ()))
         self.technician.install(sm)
         return root
-
-    def _technician_context(self):
-        from provisioning.session import TechnicianContext
-        r = self.runtime
-        return TechnicianContext(config=r.config, config_path=r.config_path, config_seed=r.config_seed,
-                                 data_dir=r.data_dir, db=self.svc.db)
 
     def on_start(self) -> None:
         announce_ready()

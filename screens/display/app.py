@@ -89,23 +89,17 @@ class DisplayApp(RoleApp):
         calls = Screen(name="calls")
         calls.add_widget(root)
         sm.add_widget(calls)
-        self.sm = _CallsScreens(sm, root)
+        self.sm = sm
         self._tick_clock()
         Clock.schedule_interval(lambda dt_: self._tick_clock(), 10)
         self.update_devices_text()
         from screens.technician.mode import TechnicianMode
-        self.technician = TechnicianMode(self, self._technician_context, home="calls")
+        self.technician = TechnicianMode(self, db=self.runtime.db, home="calls")
         self.technician.install(sm)
         return sm
 
     def go(self, name: str) -> None:
         self.sm.current = name
-
-    def _technician_context(self):
-        from provisioning.session import TechnicianContext
-        r = self.runtime
-        return TechnicianContext(config=r.config, config_path=r.config_path, config_seed=r.config_seed,
-                                 data_dir=r.data_dir, db=r.db)
 
     def on_start(self) -> None:
         announce_ready()
@@ -148,24 +142,3 @@ class DisplayApp(RoleApp):
         ok = speech is None or speech.state.value in ("ok", "unknown")
         self.devices_ok = ok
         self.devices_text = self.tr(N_("Announcements ready")) if ok else self.tr(N_("Announcements not working"))
-
-
-class _CallsScreens:
-    """The ScreenManager, except that the "calls" screen is the DisplayRoot itself (its ids are
-    what scenarios read)."""
-
-    def __init__(self, sm, root) -> None:
-        self._sm = sm
-        self._root = root
-
-    def __getattr__(self, name: str):
-        return getattr(self._sm, name)
-
-    def __setattr__(self, name: str, value) -> None:
-        if name.startswith("_"):
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._sm, name, value)
-
-    def get_screen(self, name: str):
-        return self._root if name == "calls" else self._sm.get_screen(name)

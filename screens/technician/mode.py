@@ -15,6 +15,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.worker import BackgroundWorker
+from screens.roles import clock_dispatch
 
 log = logging.getLogger(__name__)
 
@@ -24,21 +25,19 @@ INACTIVE_S = 300.0      # technician screens left alone this long close themselv
 SCREENS = ("tech_pin", "tech_menu", "tech_enrol", "tech_devices", "tech_tests", "tech_diag")
 
 
-def _clock_dispatch(fn: Callable[[], None]) -> None:
-    Clock.schedule_once(lambda dt: fn())
-
-
 class TechnicianMode(EventDispatcher):
     active = BooleanProperty(False)           # a technician screen is shown
     entered = BooleanProperty(False)          # the PIN was accepted
     restart_pending = BooleanProperty(False)  # enrolment or assignment saved: a restart applies it
     restart_reason = StringProperty("")
 
-    def __init__(self, app, context_factory: Callable[[], Any], *, home: str,
-                 capabilities: frozenset[str] = frozenset()) -> None:
+    def __init__(self, app, *, db, home: str, capabilities: frozenset[str] = frozenset(), **devices: Any) -> None:
+        """db: the app's device database; devices: what the session reuses rather than opens
+        again (the lobby's clock and printer: provisioning.session.TechnicianContext)."""
         super().__init__()
         self.app = app
-        self.context_factory = context_factory
+        self.db = db
+        self.devices = devices
         self.home = home
         self.capabilities = capabilities      # printer, scanner, panels: what this app drives
         self.worker: BackgroundWorker | None = None
@@ -52,7 +51,7 @@ class TechnicianMode(EventDispatcher):
     def install(self, sm) -> None:
         from screens.technician import screens as tech_screens
         self.sm = sm
-        self.worker = BackgroundWorker("technician", dispatch=_clock_dispatch)
+        self.worker = BackgroundWorker("technician", dispatch=clock_dispatch)
         for name, cls in tech_screens.SCREEN_CLASSES.items():
             sm.add_widget(cls(name=name, app=self.app, mode=self))
         sm.bind(current=self._on_screen)
@@ -68,8 +67,11 @@ class TechnicianMode(EventDispatcher):
     def session(self):
         """The TechnicianSession (built on first use: the worker thread may call it)."""
         if self._session is None:
-            from provisioning.session import TechnicianSession
-            self._session = TechnicianSession(self.context_factory())
+            from provisioning.session import TechnicianContext, TechnicianSession
+            r = self.app.runtime
+            self._session = TechnicianSession(TechnicianContext(
+                config=r.config, config_path=r.config_path, config_seed=r.config_seed, data_dir=r.data_dir,
+                db=self.db, **self.devices))
         return self._session
 
     def run(self, job: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
@@ -77,8 +79,7 @@ class TechnicianMode(EventDispatcher):
         """job(session) on the technician worker; the answer comes back on the UI thread."""
         if self.worker is None:
             return
-        self.worker.submit(lambda: job(self.session), on_done=on_done,
-                           on_error=on_error or (lambda exc: log.error("technician step failed: %r", exc)))
+        self.worker.submit(lambda: job(self.session), on_done=on_done, on_error=on_error)  # the worker logs failures
 
     # -- the gesture -------------------------------------------------------------------------
     def in_corner(self, x: float, y: float) -> bool:

@@ -512,11 +512,14 @@ class TechTestsScreen(TechScreen):
         row.state, row.detail = "waiting", text
         self._wait_ev = Clock.schedule_once(lambda dt_: self._finish_waiting(), seconds)
 
-    def _stop_waiting(self) -> None:
+    def _cancel_wait(self) -> None:
         ev = getattr(self, "_wait_ev", None)
         if ev is not None:
             ev.cancel()
         self._wait_ev = None
+
+    def _stop_waiting(self) -> None:
+        self._cancel_wait()
         if self.waiting_for and self.waiting_for in getattr(self, "rows", {}):
             row = self.rows[self.waiting_for]
             if row.state == "waiting":
@@ -538,10 +541,7 @@ class TechTestsScreen(TechScreen):
         self._complete(result)
 
     def _complete(self, result) -> None:
-        ev = getattr(self, "_wait_ev", None)
-        if ev is not None:
-            ev.cancel()
-        self._wait_ev = None
+        self._cancel_wait()
         self.waiting_for = ""
         self._result(result)
         self.mode.run(lambda s: s.record_check(result))
