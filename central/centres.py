@@ -18,7 +18,7 @@ from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.db import Base, utc_now
-from kiosk.config import CENTRE_SECTIONS, Config, ConfigError, Numbering, parse_config
+from kiosk.config import CENTRE_SECTIONS, Config, ConfigError, Numbering, config_error, parse_config
 
 DEVICE_SECTIONS = ("device", "printer", "speech", "central")
 
@@ -68,8 +68,7 @@ def parse_doc(data: dict[str, Any], source: str = "<centre config>") -> CentreDo
     try:
         return CentreDoc(config=config, reports=Publication.model_validate(reports))
     except ValidationError as exc:
-        lines = [f"{source}: key `reports.{'.'.join(str(p) for p in e['loc'])}`: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("Invalid configuration\n" + "\n".join(lines)) from None
+        raise config_error(exc, source, ("reports",)) from None
 
 
 def load_toml(path: str | Path) -> CentreDoc:

@@ -355,12 +355,18 @@ def _explain(err: dict) -> str:
     return msg
 
 
+def config_error(exc: ValidationError, source: str, section: tuple = ()) -> ConfigError:
+    """A pydantic error as lines a technician can act on: the file, the dotted key, what is wrong.
+    `section`: where the validated mapping sits in the file (e.g. ("reports",))."""
+    lines = [f"{source}: key `{_dotted(section + tuple(e['loc']))}`: {_explain(e)}" for e in exc.errors()]
+    return ConfigError("Invalid configuration\n" + "\n".join(lines))
+
+
 def parse_config(data: dict, source: str = "<config>") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{source}: key `{_dotted(e['loc'])}`: {_explain(e)}" for e in exc.errors()]
-        raise ConfigError("Invalid configuration\n" + "\n".join(lines)) from None
+        raise config_error(exc, source) from None
 
 
 def load_config(path: str | Path) -> Config:
