@@ -28,7 +28,7 @@ def percentile(values: list[float], p: float) -> float:
 def tap_to_bytes(taps: int) -> dict:
     from devices.printer.escpos_printer import ticket_bytes
     from kiosk.bootstrap import build_core
-    from kiosk.config import SAMPLE_CONFIG, load_config, parse_config
+    from kiosk.contract.config import SAMPLE_CONFIG, load_config, parse_config
     from kiosk.lobby import Lobby
     from devices.speech.simulator import RecordingSpeaker
 

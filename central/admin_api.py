@@ -17,7 +17,7 @@ from central.devices import Device, create_enrolment_code, revoke
 from central.leases import Lease
 from central.queue import today
 from central.schemas import CentreOut, CodeIn, CodeOut, DeviceOut, LeaseRowOut
-from kiosk.config import ConfigError
+from kiosk.contract.config import ConfigError
 
 router = APIRouter(prefix="/api/v1")
 reports_router = APIRouter()

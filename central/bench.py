@@ -29,7 +29,7 @@ import httpx
 from central.centres import load_toml, store_doc
 from central.db import Database, migrate
 from central.testing_pg import ThrowawayPostgres
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 
 SERVICES = ["TPHT", "DD", "XD", "DKKD", "CT", "GTVT"]
 LEVELS = ["very_satisfied", "satisfied", "satisfied", "unsatisfied"]

@@ -1,7 +1,7 @@
 """Centres and their configuration document (the centre-level sections of the kiosk config).
 
-The document is validated with kiosk.config's own models, so a document the central accepts
-is one every kiosk accepts (kiosks merge kiosk.config.CENTRE_SECTIONS of it). One
+The document is validated with kiosk.contract.config's own models, so a document the central accepts
+is one every kiosk accepts (kiosks merge kiosk.contract.config.CENTRE_SECTIONS of it). One
 central-only section is added: `reports` (whether the satisfaction page is public).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.db import Base, utc_now
-from kiosk.config import CENTRE_SECTIONS, Config, ConfigError, Numbering, config_error, parse_config
+from kiosk.contract.config import CENTRE_SECTIONS, Config, ConfigError, Numbering, config_error, parse_config
 
 DEVICE_SECTIONS = ("device", "printer", "speech", "central")
 

@@ -41,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_import_config(args: argparse.Namespace) -> int:
     from central.centres import load_toml, store_doc
-    from kiosk.config import ConfigError
+    from kiosk.contract.config import ConfigError
 
     try:
         doc = load_toml(args.file)

@@ -20,7 +20,7 @@ from central.centres import CentreDoc, CentreRow, doc_of
 from central.db import Base, utc_now
 from central.devices import Device
 from central.tickets import CALLED, WAITING, Ticket
-from kiosk.config import QueueRules
+from kiosk.contract.config import QueueRules
 from kiosk.domain.queue import CyclePosition, step
 from kiosk.domain.queue import call_order as domain_call_order
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.ports import HealthSink, Speaker, TicketPrinter
 
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.domain.clock import Clock, system_clock
 from kiosk.events import Event
 from kiosk.health import HealthBoard

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from kiosk.config import SAMPLE_CONFIG, ConfigError, load_config
+from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, load_config
 from kiosk.storage.engine import StorageError
 
 

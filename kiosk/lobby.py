@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.health import HealthBoard
 from kiosk.i18n import N_, Translator
 from kiosk.ports import HealthReport, HealthState, PrintResult, Speaker, TicketPrinter, TicketPrintout

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.domain.clock import local_day, system_clock
 from kiosk.outbox import dead_letter_count, pending_count
 from kiosk.storage import open_database

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.config import Config, Service
+from kiosk.contract.config import Config, Service
 from kiosk.domain.clock import Clock, local_day, system_clock
 from kiosk.domain.queue import call_order, estimated_wait_minutes
 from kiosk.domain.schedule import Availability, ServiceState, service_state, window_bounds

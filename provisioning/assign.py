@@ -20,7 +20,7 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from kiosk.config import Config, ConfigError, parse_config
+from kiosk.contract.config import Config, ConfigError, parse_config
 from kiosk.counter.panels import EVALUATOR_OFFSET
 
 # Where a USB stick shows up: udisks (/media/USER/LABEL, /run/media/USER/LABEL), usbmount

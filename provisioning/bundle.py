@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from provisioning.transfer import export_config
 
 PACKAGES = ("kivy", "pyserial", "python-escpos", "sqlalchemy", "alembic", "fastapi", "pymodbus", "pyttsx3")

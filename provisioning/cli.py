@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(args) -> tuple:
-    from kiosk.config import ConfigError, load_config
+    from kiosk.contract.config import ConfigError, load_config
     from kiosk.sync.enrolment import apply_saved
     try:
         config = load_config(args.config)
@@ -157,7 +157,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from kiosk.config import ConfigError
+    from kiosk.contract.config import ConfigError
     from provisioning.transfer import import_config
     try:
         import_config(Path(args.file), Path(args.config))

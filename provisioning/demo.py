@@ -7,7 +7,7 @@ from pathlib import Path
 
 import requests
 
-from kiosk.config import CENTRE_SECTIONS, Config
+from kiosk.contract.config import CENTRE_SECTIONS, Config
 from kiosk.sync import enrolment
 
 ADMIN_TOKEN_FILE = "central-admin-token"

@@ -11,7 +11,7 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.ports import HealthReport, PanelPress, TicketPrinter, TicketPrintout
 
 MIN_FREE_DISK = 500 * 1024 * 1024

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from kiosk.config import Config, ConfigError, parse_config
+from kiosk.contract.config import Config, ConfigError, parse_config
 from kiosk.domain.clock import Clock, system_clock
 from kiosk.ports import TicketPrinter
 from kiosk.storage import Database

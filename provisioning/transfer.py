@@ -7,7 +7,7 @@ from pathlib import Path
 
 import tomli_w
 
-from kiosk.config import Config, load_config
+from kiosk.contract.config import Config, load_config
 
 # Files in the data folder that hold secrets or identity: overwritten before they are removed.
 SECRET_FILES = ("enrolment.json", "central/central-admin-token")

@@ -82,7 +82,7 @@ def _fail(exc: BaseException) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from kiosk.config import SAMPLE_CONFIG, ConfigError
+    from kiosk.contract.config import SAMPLE_CONFIG, ConfigError
     from screens.kivy_setup import parse_size
 
     scenario = args.scenario or ({"counter": "counter-rating", "display": "display-calls"}.get(args.role or "lobby",
@@ -113,7 +113,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk.config import ConfigError, load_config
+    from kiosk.contract.config import ConfigError, load_config
 
     try:
         config = load_config(args.config)

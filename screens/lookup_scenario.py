@@ -14,7 +14,7 @@ import tty
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from screens.scenario import Scenario, ScenarioDriver
 
 SCANNED_CODE = "H12.30-20261020-0000087"       # Đang xử lý, past its due date: "Trễ hạn"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 
 SEQ_FILE = "demo-ticket-numbers.json"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 
 
 @dataclass
@@ -43,7 +43,7 @@ class RoleScenario:
         data["speech"]["mode"] = "file"   # no sound card needed; the WAVs are checked
         if counter:
             data["counter"] = {**data["counter"], **counter}
-        from kiosk.config import parse_config
+        from kiosk.contract.config import parse_config
         return parse_config(data, f"scenario {self.name}")
 
     def attach(self, app, out_dir: Path):

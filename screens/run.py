@@ -10,7 +10,7 @@ import os
 import time
 from pathlib import Path
 
-from kiosk.config import Config, load_config
+from kiosk.contract.config import Config, load_config
 from kiosk.domain.clock import Clock, system_clock
 
 log = logging.getLogger(__name__)

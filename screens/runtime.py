@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.domain.clock import Clock, system_clock
 from kiosk.health import HealthBoard
 from kiosk.i18n import Translator

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from kiosk.config import SAMPLE_CONFIG, Config, RateLimit
+from kiosk.contract.config import SAMPLE_CONFIG, Config, RateLimit
 from kiosk.domain.clock import Clock
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
-from kiosk.config import SAMPLE_CONFIG, load_config  # noqa: E402
+from kiosk.contract.config import SAMPLE_CONFIG, load_config  # noqa: E402
 
 UTC = dt.timezone.utc
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tomllib
 
-from kiosk.config import SAMPLE_CONFIG, Config, parse_config
+from kiosk.contract.config import SAMPLE_CONFIG, Config, parse_config
 
 
 class Mono:

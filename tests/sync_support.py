@@ -6,7 +6,7 @@ from pathlib import Path
 
 import requests
 
-from kiosk.config import SAMPLE_CONFIG, Config, parse_config
+from kiosk.contract.config import SAMPLE_CONFIG, Config, parse_config
 
 
 def sample_document() -> dict:

@@ -2,7 +2,7 @@ import tomllib
 
 import pytest
 
-from kiosk.config import SAMPLE_CONFIG, ConfigError, load_config, parse_config
+from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, load_config, parse_config
 
 
 def sample() -> dict:

@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from kiosk.config import SAMPLE_CONFIG, parse_config
+from kiosk.contract.config import SAMPLE_CONFIG, parse_config
 from kiosk.counter import CounterOffline, CounterService
 from kiosk.counter.client import CounterClient
 from kiosk.health import HealthBoard

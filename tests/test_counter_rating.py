@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.config import RatingSettings
+from kiosk.contract.config import RatingSettings
 from kiosk.counter.rating import (Level, RatingMachine, RatingRules, Rated, ReasonAsked, Rejected, RejectReason,
                                   ServedTicket, default_keys)
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.config import ConfigError
+from kiosk.contract.config import ConfigError
 from kiosk.counter import CounterError, CounterOffline, CounterService
 from kiosk.counter.panels import PanelConfigError, PanelMap
 from kiosk.counter.service import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER

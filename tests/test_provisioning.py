@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 from tests.conftest import ROOT
 from tests.sync_support import enrolment_code, start_central
 

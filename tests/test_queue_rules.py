@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from kiosk.config import QueueRules
+from kiosk.contract.config import QueueRules
 from kiosk.domain.queue import CyclePosition, call_order, estimated_wait_minutes, next_position
 
 

@@ -9,7 +9,7 @@ import pytest
 from devices.scanner import Scan, ScannerSupervisor, open_scanner
 from devices.scanner.simulator import ScannerSimulator
 from devices.serial.supervisor import Backoff
-from kiosk.config import ScannerSettings
+from kiosk.contract.config import ScannerSettings
 from kiosk.dossier.parse import DossierCode, Refused, parse
 from kiosk.ports import HealthState
 

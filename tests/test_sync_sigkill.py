@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.bootstrap import build_core
-from kiosk.config import parse_config
+from kiosk.contract.config import parse_config
 from kiosk.storage.tickets import Ticket
 from kiosk.sync.client import CentralClient
 from kiosk.sync.service import SyncService
@@ -22,7 +22,7 @@ CHILD = r"""
 import datetime as dt, json, sys, time, uuid
 sys.path.insert(0, sys.argv[3])
 from kiosk.bootstrap import build_core
-from kiosk.config import parse_config
+from kiosk.contract.config import parse_config
 from kiosk.sync.client import CentralClient
 from kiosk.sync.service import SyncService
 config = parse_config(json.load(open(sys.argv[1])))

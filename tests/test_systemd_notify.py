@@ -36,7 +36,7 @@ def test_the_running_kiosk_reports_ready_and_pings_the_watchdog(tmp_path):
 
     import pytest
     from tests.conftest import ROOT
-    from kiosk.config import SAMPLE_CONFIG
+    from kiosk.contract.config import SAMPLE_CONFIG
 
     path = str(tmp_path / "notify.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from kiosk.config import SAMPLE_CONFIG, ConfigError, ScannerSettings, load_config
+from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, ScannerSettings, load_config
 from kiosk.storage import open_database
 from kiosk.storage.outbox import OutboxEvent
 from kiosk.technician import PinRefused

@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.config import parse_config
+from kiosk.contract.config import parse_config
 from kiosk.storage import open_database
 from kiosk.storage.engine import StorageError
 from kiosk.storage.outbox import OutboxEvent
@@ -153,7 +153,7 @@ def test_full_disk_gives_a_clear_error_and_loses_nothing(tmp_path, config, monda
 KILL_SCRIPT = r"""
 import datetime as dt, sys
 sys.path.insert(0, sys.argv[2])
-from kiosk.config import load_config, SAMPLE_CONFIG, parse_config
+from kiosk.contract.config import load_config, SAMPLE_CONFIG, parse_config
 from kiosk.storage import open_database
 from kiosk.ticketing import TicketDesk
 cfg = load_config(SAMPLE_CONFIG).model_dump()

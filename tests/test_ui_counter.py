@@ -103,7 +103,7 @@ def test_display_announces_each_call_as_a_wav(display_run: Run):
 
 # -- call detection without Kivy -------------------------------------------------------------
 def test_calls_poller_announces_calls_and_recalls_once_and_survives_outages():
-    from kiosk.config import SAMPLE_CONFIG, load_config
+    from kiosk.contract.config import SAMPLE_CONFIG, load_config
     from kiosk.i18n import Translator
     from kiosk.sync.client import CentralUnavailable
     from screens.display.calls import CallsPoller

@@ -96,7 +96,7 @@ def test_three_wrong_pins_lock_the_mode_and_the_pad(lockout_run: Run):
 
 def test_diagnostics_zip_holds_no_token(tmp_path):
     """The bundle the screen writes is provisioning.bundle's: check it has no token in it."""
-    from kiosk.config import SAMPLE_CONFIG, load_config
+    from kiosk.contract.config import SAMPLE_CONFIG, load_config
     from kiosk.sync.enrolment import Enrolment, apply
     from provisioning.bundle import write_bundle
     config = apply(load_config(SAMPLE_CONFIG), Enrolment("http://127.0.0.1:1", "dev-1", "SECRET-TOKEN-123", "lobby",

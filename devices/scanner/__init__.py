@@ -35,7 +35,7 @@ class ScannerSupervisor(PanelSupervisor):
 
 def open_scanner(settings, on_scan: ScanSink, *, health: HealthSink | None = None, name: str = "lobby",
                  backoff: Backoff = Backoff(), start: bool = True) -> ScannerSupervisor | None:
-    """The supervisor for kiosk.config.ScannerSettings (None for kind "none"), started."""
+    """The supervisor for kiosk.contract.config.ScannerSettings (None for kind "none"), started."""
     if settings.kind == "none":
         return None
     framer = LineFramer(settings.port, max_length=settings.max_length, timeout_s=settings.timeout_s,

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     from devices.serial import ft12, open_panel
     from devices.serial.ptys import open_pty_pair
     from devices.serial.supervisor import Backoff
-    from kiosk.config import SAMPLE_CONFIG, parse_config
+    from kiosk.contract.config import SAMPLE_CONFIG, parse_config
     from kiosk.counter.runtime import CounterRuntime
     from kiosk.counter.service import CounterService
     from kiosk.storage import open_database

@@ -1,6 +1,6 @@
 """Which counter a panel press belongs to, and which panel/address prompts a counter's rating.
 
-Pure: built from kiosk.config.CounterSettings; the composition root opens the ports
+Pure: built from kiosk.contract.config.CounterSettings; the composition root opens the ports
 (devices.serial.open_panel) and passes `PanelPress`es in. kiosk/ never imports devices/.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from kiosk.config import CounterSettings, PanelSettings
+from kiosk.contract.config import CounterSettings, PanelSettings
 from kiosk.ports import PanelPress
 
 EVALUATOR_OFFSET = 0x80  # public ft12 convention: evaluator address = caller address + 0x80

@@ -76,7 +76,7 @@ class RatingRules:
 
     @classmethod
     def from_settings(cls, settings) -> "RatingRules":
-        """From kiosk.config.RatingSettings."""
+        """From kiosk.contract.config.RatingSettings."""
         keys = ({int(k): Level(v) for k, v in settings.keys.items()} if settings.keys
                 else default_keys(settings.buttons, settings.first_key))
         return cls(keys=keys, window_s=settings.window_s, debounce_s=settings.debounce_s,

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.counter.announce import Announcement, call_announcement
 from kiosk.counter.client import CounterClient
 from kiosk.counter.panels import PanelMap, Route

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
-from kiosk.config import QueueRules
+from kiosk.contract.config import QueueRules
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from kiosk.config import Service, Window
+from kiosk.contract.config import Service, Window
 
 
 class Availability(str, enum.Enum):

@@ -62,7 +62,7 @@ def start_loopback_central(db_url: str, *, sample: bool = True) -> LoopbackCentr
     from central.db import Database, migrate
     from central.devices import ensure_admin_token, new_token
     from central.dossiers import SAMPLE, import_dossiers, load_file
-    from kiosk.config import SAMPLE_CONFIG
+    from kiosk.contract.config import SAMPLE_CONFIG
 
     db = Database(db_url)
     migrate(db.engine)

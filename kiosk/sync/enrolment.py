@@ -10,7 +10,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kiosk.config import Config, merge_centre_document, parse_config
+from kiosk.contract.config import Config, merge_centre_document, parse_config
 from kiosk.sync.client import CentralClient
 
 ENROLMENT_FILE = "enrolment.json"

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.config import Config, Service
+from kiosk.contract.config import Config, Service
 from kiosk.storage.leases import NumberLease
 
 

@@ -15,7 +15,7 @@ from typing import Callable
 
 from kiosk import __version__
 from kiosk.bootstrap import Core
-from kiosk.config import Config, ConfigError, merge_centre_document
+from kiosk.contract.config import Config, ConfigError, merge_centre_document
 from kiosk.domain.clock import local_day
 from kiosk.events import iso
 from kiosk.outbox import dead_letter_count, pending_count

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.config import Config, load_config
+from kiosk.contract.config import Config, load_config
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from kiosk.counter.announce import CALL_MESSAGE, call_announcement
 from kiosk.i18n import N_, Translator
 from kiosk.spoken import number_to_words, ticket_number_words

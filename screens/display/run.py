@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 
 log = logging.getLogger(__name__)
 

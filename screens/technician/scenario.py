@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from kiosk.config import Config
+from kiosk.contract.config import Config
 from screens.scenario import Scenario, ScenarioDriver
 
 GOOD_PIN = "2580"
@@ -147,7 +147,7 @@ class SetupScenario(Scenario):
 def _centre_document() -> dict:
     import tomllib
 
-    from kiosk.config import SAMPLE_CONFIG
+    from kiosk.contract.config import SAMPLE_CONFIG
     data = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
     for local in ("device", "printer", "speech", "central", "counter", "scanner"):
         data.pop(local, None)

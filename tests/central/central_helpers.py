@@ -11,7 +11,7 @@ import httpx
 
 from central.centres import load_toml, parse_doc, store_doc
 from central.embedded import EmbeddedCentral, start_embedded
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from central import cli
 from central.embedded import start_embedded
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 
 
 def run(*argv: str) -> int:

@@ -8,7 +8,7 @@ import pytest
 from central_helpers import Central
 
 from central.centres import fallback_block, lease_limit, load_toml, parse_doc
-from kiosk.config import CENTRE_SECTIONS, SAMPLE_CONFIG, ConfigError
+from kiosk.contract.config import CENTRE_SECTIONS, SAMPLE_CONFIG, ConfigError
 
 
 def sample() -> dict:

@@ -8,7 +8,7 @@ from central_helpers import Central, event, issued
 from sqlalchemy import select
 
 from central.leases import Lease
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 
 DAY = "2026-11-23"
 

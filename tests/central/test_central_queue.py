@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from central.queue import call_order, step
 from central.tickets import Applied, blank, reduce
-from kiosk.config import QueueRules
+from kiosk.contract.config import QueueRules
 
 
 def order(labels: str, priority: int, normal: int, taken: tuple[int, int] = (0, 0)) -> str:

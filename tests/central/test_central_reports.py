@@ -9,7 +9,7 @@ import tomllib
 import httpx
 from central_helpers import Central, event, issued, now
 
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 
 UTC = dt.timezone.utc
 DAY = "2026-11-20"  # Friday; 08:00 in Cà Mau is 01:00 UTC

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SAMPLE_CONFIG = Path(__file__).with_name("sample_centre.toml")
+SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_centre.toml"
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
