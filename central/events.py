@@ -17,7 +17,7 @@ from central import fleet, leases, ratings, tickets
 from central.db import Base, dialect_insert
 from central.devices import Device
 from central.tickets import Applied
-from kiosk.events import EVENT_TYPES
+from kiosk.contract.events import EVENT_TYPES
 
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -94,7 +94,7 @@ def _time_ok(value: Any) -> bool:
 
 
 def check(ev: EventIn) -> str | None:
-    """Why this event cannot be accepted, or None. Keys per kiosk.events.EVENT_TYPES."""
+    """Why this event cannot be accepted, or None. Keys per kiosk.contract.events.EVENT_TYPES."""
     required = EVENT_TYPES.get(ev.type)
     if required is None:
         return f"unknown event type {ev.type!r}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kiosk.contract.config import Config
 from kiosk.domain.clock import Clock, system_clock
-from kiosk.events import Event
+from kiosk.contract.events import Event
 from kiosk.health import HealthBoard
 from kiosk.i18n import Translator
 from kiosk.outbox import add_event

@@ -6,7 +6,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.events import Event
+from kiosk.contract.events import Event
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
 
 

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from kiosk.domain.clock import Clock, system_clock
-from kiosk.events import Event, iso
+from kiosk.contract.events import Event, iso
 from kiosk.outbox import add_event
 from kiosk.storage import Database
 from kiosk.sync import state

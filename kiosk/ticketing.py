@@ -18,7 +18,7 @@ from kiosk.contract.config import Config, Service
 from kiosk.domain.clock import Clock, local_day, system_clock
 from kiosk.domain.queue import call_order, estimated_wait_minutes
 from kiosk.domain.schedule import Availability, ServiceState, service_state, window_bounds
-from kiosk.events import Event, iso
+from kiosk.contract.events import Event, iso
 from kiosk.outbox import add_event
 from kiosk.ports import PrintResult
 from kiosk.storage import Database

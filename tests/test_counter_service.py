@@ -12,7 +12,7 @@ from kiosk.contract.config import ConfigError
 from kiosk.counter import CounterError, CounterOffline, CounterService
 from kiosk.counter.panels import PanelConfigError, PanelMap
 from kiosk.counter.service import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER
-from kiosk.events import EVENT_TYPES
+from kiosk.contract.events import EVENT_TYPES
 from kiosk.ports import PanelPress
 from kiosk.storage import open_database
 from kiosk.storage.counter import QueueEntry

@@ -37,7 +37,7 @@ from kiosk.counter.panels import PanelMap, Route
 from kiosk.counter.rating import (Decision, RatingMachine, RatingRules, Rated, ReasonAsked, Rejected,
                                   ServedTicket)
 from kiosk.domain.clock import Clock, local_day, system_clock
-from kiosk.events import Event, iso
+from kiosk.contract.events import Event, iso
 from kiosk.i18n import Translator
 from kiosk.outbox import add_event
 from kiosk.ports import HealthReport, HealthSink, HealthState, PanelPress

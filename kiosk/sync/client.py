@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from kiosk.events import iso
+from kiosk.contract.events import iso
 
 
 class CentralUnavailable(Exception):

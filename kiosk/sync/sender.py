@@ -24,7 +24,7 @@ from kiosk.storage import Database
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
 from kiosk.sync import state
 from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
-from kiosk.events import iso
+from kiosk.contract.events import iso
 
 log = logging.getLogger(__name__)
 

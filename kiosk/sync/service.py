@@ -17,7 +17,7 @@ from kiosk import __version__
 from kiosk.bootstrap import Core
 from kiosk.contract.config import Config, ConfigError, merge_centre_document
 from kiosk.domain.clock import local_day
-from kiosk.events import iso
+from kiosk.contract.events import iso
 from kiosk.outbox import dead_letter_count, pending_count
 from kiosk.ports import HealthReport, HealthState
 from kiosk.storage.engine import StorageError

@@ -50,6 +50,3 @@ class Event:
         missing = [k for k in required if k not in self.payload]
         if missing:
             raise ValueError(f"{self.type} event lacks {', '.join(missing)}")
-
-    def to_wire(self) -> dict[str, Any]:
-        return {"id": self.id, "type": self.type, "occurred_at": iso(self.occurred_at), "payload": self.payload}
