@@ -27,19 +27,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def lease_limit(numbering: Numbering, max_number: int) -> int:
-    """Highest number the central may lease; everything above is offline fallback space."""
-    return max_number - numbering.max_devices * numbering.fallback_block_size
-
-
-def fallback_block(numbering: Numbering, max_number: int, device_index: int) -> tuple[int, int] | None:
-    """The numbers device k owns for offline use: [max - k*B + 1, max - (k-1)*B]."""
-    if not 1 <= device_index <= numbering.max_devices:
-        return None
-    b = numbering.fallback_block_size
-    return max_number - device_index * b + 1, max_number - (device_index - 1) * b
-
-
 class Publication(_Strict):
     public: bool = False  # True: GET /reports/satisfaction needs no admin token
 

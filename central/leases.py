@@ -1,7 +1,7 @@
 """Number leases: disjoint blocks of ticket numbers per (centre, service, day).
 
 The top of each service's number space is reserved for offline fallback blocks, one per
-device index (see centres.fallback_block); leases never reach into it.
+device index (see kiosk.contract.numbering); leases never reach into it.
 """
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from collections import Counter as Tally
 from sqlalchemy import ForeignKey, Index, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central.centres import CentreRow, doc_of, lease_limit
+from central.centres import CentreRow, doc_of
 from central.db import Base, dialect_insert, utc_now
 from central.devices import Device
 from central.tickets import Applied
+from kiosk.contract.numbering import lease_limit
 
 MAX_LEASE = 1000
 

@@ -2,8 +2,8 @@
 
 Online, a background top-up keeps a few leased numbers ahead for each service (so issuing
 never waits on the network). When the leases run out offline, the kiosk uses its own fallback
-block at the top of the number space, which the central never leases (docs/central.md):
-device k owns [max - k*B + 1, max - (k-1)*B], B = numbering.fallback_block_size.
+block at the top of the number space, which the central never leases
+(kiosk.contract.numbering, docs/central.md).
 """
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.contract.config import Config, Service
+from kiosk.contract.numbering import fallback_block
 from kiosk.storage.leases import NumberLease
-
-
-def fallback_block(service: Service, device_index: int, block_size: int) -> tuple[int, int]:
-    top = service.max_number - (device_index - 1) * block_size
-    return top - block_size + 1, top
 
 
 class FallbackLeases:
@@ -28,14 +24,14 @@ class FallbackLeases:
         self.config = config
 
     def new_lease(self, session: Session, service: Service, day: str, now: dt.datetime) -> NumberLease | None:
-        index = self.config.central.device_index
-        if index is None or index > self.config.numbering.max_devices:
+        block = fallback_block(self.config.numbering, service.max_number, self.config.central.device_index)
+        if block is None:
             return None  # not enrolled: no block of its own, so no numbers that cannot collide
         used = session.scalar(select(func.count()).select_from(NumberLease).where(
             NumberLease.service_code == service.code, NumberLease.day == day, NumberLease.source == "fallback"))
         if used:
             return None
-        first, last = fallback_block(service, index, self.config.numbering.fallback_block_size)
+        first, last = block
         return NumberLease(service_code=service.code, day=day, first=first, last=last, next_number=first,
                            source="fallback", created_at=now)
 

@@ -7,8 +7,9 @@ import tomllib
 import pytest
 from central_helpers import Central
 
-from central.centres import fallback_block, lease_limit, load_toml, parse_doc
+from central.centres import load_toml, parse_doc
 from kiosk.contract.config import CENTRE_SECTIONS, SAMPLE_CONFIG, ConfigError
+from kiosk.contract.numbering import fallback_block, lease_limit
 
 
 def sample() -> dict:
