@@ -21,8 +21,8 @@ from central.db import Base, utc_now
 from central.devices import Device
 from central.tickets import CALLED, WAITING, Ticket
 from kiosk.contract.config import QueueRules
-from kiosk.domain.queue import CyclePosition, step
-from kiosk.domain.queue import call_order as domain_call_order
+from kiosk.contract.queue import CyclePosition, step
+from kiosk.contract.queue import call_order as domain_call_order
 
 
 class QueueState(Base):

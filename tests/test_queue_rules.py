@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from kiosk.contract.config import QueueRules
-from kiosk.domain.queue import CyclePosition, call_order, estimated_wait_minutes, next_position
+from kiosk.contract.queue import CyclePosition, call_order, estimated_wait_minutes, next_position
 
 
 def test_two_normal_one_priority_explicit_order():
