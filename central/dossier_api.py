@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1")
 
 _NOT_FOUND = {"reason": "dossier_not_found", "message": "no dossier with this code or id at this centre"}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"description": "the dossier, applicant masked (kiosk.dossier.privacy)"},
+    200: {"description": "the dossier, applicant masked (kiosk.contract.privacy)"},
     404: {"description": "no such dossier at the caller's centre: detail.reason = dossier_not_found"}}
 _HEADERS = {"Cache-Control": "no-store"}  # personal data, even masked: no proxy keeps it
 

@@ -3,7 +3,7 @@
 A demo/bridge store: dossiers are imported (JSON or CSV, `import_dossiers`) from a province's
 one-stop system export; kiosks read them with `GET /api/v1/dossiers/{code}`. A dossier belongs
 to one centre and a device only sees its own centre's dossiers. Answers are masked here
-(kiosk.dossier.privacy): raw personal data never leaves the central.
+(kiosk.contract.privacy): raw personal data never leaves the central.
 """
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 
 from central.centres import find_centre
 from central.db import Base, utc_now
-from kiosk.dossier.lookup import DossierRecord, HistoryEntry
-from kiosk.dossier.parse import parse_code
-from kiosk.dossier.privacy import Applicant
+from kiosk.contract.dossier import DossierRecord, HistoryEntry, parse_code
+from kiosk.contract.privacy import Applicant
 
 MAX_IMPORT = 5000
 SAMPLE = Path(__file__).resolve().parent / "sample_dossiers.json"

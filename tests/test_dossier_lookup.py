@@ -13,11 +13,11 @@ import requests
 
 from central.dossiers import SAMPLE
 from kiosk.dossier.bench import LoopbackCentral, start_loopback_central
+from kiosk.contract.dossier import DossierCode, DossierRecord, HistoryEntry
+from kiosk.contract.privacy import Applicant
 from kiosk.dossier.lookup import (MSG_NOT_FOUND, MSG_UNAVAILABLE, CachedLookup, CentralDossierSource, DossierDesk,
-                                  DossierRecord, HistoryEntry, Message, Shown, SourceUnavailable,
-                                  StaticDossierSource, TicketScanned)
-from kiosk.dossier.parse import DossierCode, DossierId, parse
-from kiosk.dossier.privacy import Applicant
+                                  Message, Shown, SourceUnavailable, StaticDossierSource, TicketScanned)
+from kiosk.dossier.parse import DossierId, parse
 from kiosk.dossier.status import Timeliness
 from kiosk.i18n import Translator
 from kiosk.sync.client import CentralClient

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.dossier.parse import (CODE_PATTERN, MAX_PAYLOAD, REFUSALS, DossierCode, DossierId, Refused, TicketRef,
-                                 is_valid_code, parse, parse_code, refusal_message)
+from kiosk.contract.dossier import CODE_PATTERN, MAX_PAYLOAD, DossierCode, is_valid_code, parse_code
+from kiosk.dossier.parse import REFUSALS, DossierId, Refused, TicketRef, parse, refusal_message
 from kiosk.ticketing import ticket_qr_payload
 
 CENTRE = "000.00.12.H12"

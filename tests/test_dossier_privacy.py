@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.dossier.privacy import (REDACTED, Applicant, PersonalDataFilter, get_logger, install_log_filter,
+from kiosk.contract.privacy import (REDACTED, Applicant, PersonalDataFilter, get_logger, install_log_filter,
                                    mask_address, mask_id_number, mask_name, mask_phone, redact)
 
 

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from devices.scanner.framing import LineFramer, Scan
 from devices.scanner.hid import SUB, KeyDecoder
-from kiosk.dossier.parse import MAX_PAYLOAD, DossierCode, Refused, parse
+from kiosk.contract.dossier import MAX_PAYLOAD, DossierCode
+from kiosk.dossier.parse import Refused, parse
 
 CODE = b"000.00.12.H12-261110-0001"
 

@@ -10,7 +10,8 @@ from devices.scanner import Scan, ScannerSupervisor, open_scanner
 from devices.scanner.simulator import ScannerSimulator
 from devices.serial.supervisor import Backoff
 from kiosk.contract.config import ScannerSettings
-from kiosk.dossier.parse import DossierCode, Refused, parse
+from kiosk.contract.dossier import DossierCode
+from kiosk.dossier.parse import Refused, parse
 from kiosk.ports import HealthState
 
 CODE = "000.00.12.H12-261110-0001"

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-MAX_LENGTH = 512        # = kiosk.dossier.parse.MAX_PAYLOAD: a receipt QR is far shorter
+MAX_LENGTH = 512        # = kiosk.contract.dossier.MAX_PAYLOAD: a receipt QR is far shorter
 TIMEOUT_S = 0.5         # a scanner sends a whole code in a few ms, even at 9600 baud (~50 ms for 50 bytes)
 REPEAT_GUARD_S = 2.0
 

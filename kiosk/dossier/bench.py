@@ -95,7 +95,12 @@ def _pct(samples: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from central.dossiers import SAMPLE
-    from kiosk.dossier.lookup import CachedLookup, CentralDossierSource, DossierDesk, Shown
+    from kiosk.dossier.lookup import (
+        CachedLookup,
+        CentralDossierSource,
+        DossierDesk,
+        Shown,
+    )
     from kiosk.i18n import Translator
     from kiosk.sync.client import CentralClient
 

@@ -1,5 +1,7 @@
 """Looking dossiers up: the adapter interface, the central adapter, the cache and the desk.
 
+The record itself (`DossierRecord`) is part of the shared contract (kiosk.contract.dossier).
+
 * `DossierSource` — what a province's one-stop system adapter implements (`lookup(code)`,
   `lookup_id(id)`), returning a `DossierRecord`, None for "no such dossier", or raising
   `SourceUnavailable` when it cannot answer now.
@@ -19,125 +21,27 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Protocol, Union
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from kiosk.dossier.parse import (DEFAULT_ALLOWED_HOSTS, DossierCode, DossierId, Refused, TicketRef, is_valid_code,
-                                 parse, refusal_message)
-from kiosk.dossier.privacy import Applicant, get_logger, redact
+from kiosk.contract.dossier import DossierCode, DossierRecord
+from kiosk.contract.privacy import get_logger
+from kiosk.dossier.parse import DEFAULT_ALLOWED_HOSTS, DossierId, Refused, TicketRef, parse, refusal_message
 from kiosk.i18n import N_
 from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
 
 log = get_logger(__name__)
 
 CACHE_FILE = "dossier_cache.sqlite3"
-MAX_HISTORY = 100
 MSG_UNAVAILABLE = N_("The dossier look-up is not available right now. Please ask at the information desk: an officer can check your dossier for you.")
 MSG_NOT_FOUND = N_("No dossier with this code was found. Please check the code on your receipt, or ask at the information desk.")
 
 
 class SourceUnavailable(Exception):
     """The source cannot answer now (network, central down, refused device, malformed answer)."""
-
-
-# -- the record ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: dt.datetime   # timezone-aware
-    status: int
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class DossierRecord:
-    code: str
-    procedure_name: str
-    status: int
-    received_date: dt.date
-    due_date: dt.date | None = None
-    finished_date: dt.date | None = None
-    history: tuple[HistoryEntry, ...] = ()
-    applicant: Applicant = field(default_factory=Applicant)
-    external_id: str | None = None
-
-    def masked(self) -> "DossierRecord":
-        """The applicant masked and the notes scrubbed (idempotent)."""
-        names = [self.applicant.name] if self.applicant.name else []
-        return replace(self, applicant=self.applicant.masked(),
-                       history=tuple(replace(h, note=redact(h.note, names)) for h in self.history))
-
-    def __repr__(self) -> str:  # no personal data, whatever the record holds
-        return f"DossierRecord(code={self.code!r}, status={self.status}, history={len(self.history)} entries)"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code, "external_id": self.external_id, "procedure_name": self.procedure_name,
-            "status": self.status, "received_date": self.received_date.isoformat(),
-            "due_date": self.due_date.isoformat() if self.due_date else None,
-            "finished_date": self.finished_date.isoformat() if self.finished_date else None,
-            "history": [{"at": h.when.isoformat(), "status": h.status, "note": h.note} for h in self.history],
-            "applicant": {"name": self.applicant.name, "id_number": self.applicant.id_number,
-                          "phone": self.applicant.phone, "address": self.applicant.address},
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> "DossierRecord":
-        """Strict: raises ValueError for anything malformed (an answer we must not show)."""
-        if not isinstance(data, dict):
-            raise ValueError("record is not an object")
-
-        def text(d: dict, key: str, limit: int, required: bool = False) -> str:
-            v = d.get(key)
-            if v is None and not required:
-                return ""
-            if not isinstance(v, str) or len(v) > limit or (required and not v.strip()):
-                raise ValueError(f"bad {key}")
-            return v
-
-        def day(key: str, required: bool = False) -> dt.date | None:
-            v = data.get(key)
-            if v is None and not required:
-                return None
-            if not isinstance(v, str):
-                raise ValueError(f"bad {key}")
-            return dt.date.fromisoformat(v)
-
-        code = text(data, "code", 64, True)
-        if not is_valid_code(code):
-            raise ValueError("bad code")
-        status = data.get("status")
-        if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 99:
-            raise ValueError("bad status")
-        raw_history = data.get("history") or []
-        if not isinstance(raw_history, list) or len(raw_history) > MAX_HISTORY:
-            raise ValueError("bad history")
-        history = []
-        for h in raw_history:
-            if not isinstance(h, dict) or not isinstance(h.get("status"), int) or not isinstance(h.get("at"), str):
-                raise ValueError("bad history entry")
-            when = dt.datetime.fromisoformat(h["at"])
-            if when.tzinfo is None:
-                raise ValueError("naive history time")
-            history.append(HistoryEntry(when, h["status"], text(h, "note", 1000)))
-        a = data.get("applicant") or {}
-        if not isinstance(a, dict):
-            raise ValueError("bad applicant")
-        external = data.get("external_id")
-        if external is not None and (not isinstance(external, str) or len(external) > 64):
-            raise ValueError("bad external_id")
-        received = day("received_date", True)
-        assert received is not None
-        return cls(code=code, procedure_name=text(data, "procedure_name", 500, True), status=status,
-                   received_date=received, due_date=day("due_date"), finished_date=day("finished_date"),
-                   history=tuple(sorted(history, key=lambda h: h.when)),
-                   applicant=Applicant(text(a, "name", 200), text(a, "id_number", 32), text(a, "phone", 32),
-                                       text(a, "address", 500)),
-                   external_id=external)
 
 
 # -- sources -------------------------------------------------------------------------------

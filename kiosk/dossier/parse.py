@@ -3,9 +3,7 @@
 `parse(payload)` returns exactly one of:
 
 * `DossierCode` — a dossier code: agency code + received date + daily sequence, in one of the
-  two known formats (see `FORMATS`): `000.00.12.H62-201105-0004` (yymmdd, 4-digit sequence)
-  or `G09.20-20260609-0092637` (yyyymmdd, 7-digit sequence). Case, surrounding whitespace,
-  inner spaces, full-width characters and dash look-alikes are normalised.
+  known formats (kiosk.contract.dossier.FORMATS, read the same way by the central).
 * `DossierId` — an id taken from the query of an http(s) receipt link (`?id=12345`); the
   link is only parsed, NEVER opened.
 * `TicketRef` — the product's own queue ticket QR (`KMC1:T:...`) of this centre.
@@ -24,24 +22,13 @@ from dataclasses import dataclass
 from typing import Final, Iterable, Union
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from kiosk.contract.dossier import AGENCY_PATTERN, MAX_PAYLOAD, DossierCode, code_date, read_code
 from kiosk.i18n import N_
 
-MAX_PAYLOAD: Final = 512          # characters; scanners send far less for a receipt QR
-MAX_AGENCY: Final = 32            # characters of the agency part
 MAX_ID: Final = 64                # characters of an id taken from a link
 DEFAULT_ALLOWED_HOSTS: Final = ("gov.vn",)  # receipt links must point under one of these domains
 
-# (date digits, sequence digits): the code formats we accept. Add a variant here, nowhere else.
-FORMATS: Final = ((6, 4), (8, 7))
-
-_AGENCY = r"[A-Z0-9]{1,12}(?:\.[A-Z0-9]{1,12}){0,7}"
-# The loose shape (any date/sequence length) tells "a mistyped code" from "not a code at all".
-_SHAPE = re.compile(rf"(?P<agency>{_AGENCY})-(?P<date>[0-9]{{6,8}})-(?P<seq>[0-9]{{3,8}})")
-# The strict pattern a returned DossierCode.code always matches (plus a real date, see is_valid_code).
-CODE_PATTERN: Final = re.compile(rf"(?P<agency>{_AGENCY})-(?:(?P<d6>[0-9]{{6}})-(?P<s4>[0-9]{{4}})|"
-                                 rf"(?P<d8>[0-9]{{8}})-(?P<s7>[0-9]{{7}}))")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)  # BOM, zero-width
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}:")
 
@@ -50,14 +37,6 @@ CODE_KEYS: Final = frozenset({"mahoso", "mahs", "code", "dossiercode", "sohoso",
 ID_KEYS: Final = frozenset({"id", "hosoid", "idhoso", "dossierid", "recordid"})
 
 TICKET_PREFIX: Final = "KMC1:T:"
-
-
-@dataclass(frozen=True)
-class DossierCode:
-    code: str                 # normalised: "000.00.12.H62-201105-0004"
-    agency: str               # "000.00.12.H62"
-    received_date: dt.date    # from the code's date part
-    sequence: str             # digits as printed, leading zeros kept: "0004"
 
 
 @dataclass(frozen=True)
@@ -102,55 +81,9 @@ def refusal_message(reason: str) -> str:
     return REFUSALS.get(reason, REFUSALS["unrecognised"])
 
 
-# -- codes ---------------------------------------------------------------------------------
-def _date(digits: str) -> dt.date | None:
-    try:
-        if len(digits) == 6:
-            return dt.date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
-        if len(digits) == 8:
-            year = int(digits[:4])
-            if not 2000 <= year <= 2099:
-                return None
-            return dt.date(year, int(digits[4:6]), int(digits[6:]))
-    except ValueError:
-        return None
-    return None
-
-
-def _squeeze(text: str) -> str:
-    """Unicode-normalised, upper case, no whitespace, dash look-alikes as '-'."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
-    return "".join(text.split()).upper()
-
-
 def _code(text: str) -> DossierCode | Refused | None:
-    """A DossierCode, Refused('invalid_code') for a code-shaped mistake, None for not code-shaped."""
-    squeezed = _squeeze(text)
-    shape = _SHAPE.fullmatch(squeezed)
-    if shape is None:
-        return None
-    agency, date_part, seq = shape.group("agency", "date", "seq")
-    received = _date(date_part)
-    if len(agency) > MAX_AGENCY or (len(date_part), len(seq)) not in FORMATS or received is None:
-        return Refused("invalid_code")
-    return DossierCode(squeezed, agency, received, seq)
-
-
-def is_valid_code(code: str) -> bool:
-    """True for a normalised code: the strict pattern, a bounded agency and a real date."""
-    m = CODE_PATTERN.fullmatch(code)
-    if m is None or len(m.group("agency")) > MAX_AGENCY:
-        return False
-    return _date(m.group("d6") or m.group("d8")) is not None
-
-
-def parse_code(text: str) -> DossierCode | None:
-    """Just the code form (for imports and adapters): a DossierCode or None."""
-    try:
-        found = _code(text) if isinstance(text, str) and len(text) <= MAX_PAYLOAD else None
-    except Exception:  # noqa: BLE001 - a parser of untrusted input must not raise
-        return None
-    return found if isinstance(found, DossierCode) else None
+    found = read_code(text)
+    return Refused(found) if isinstance(found, str) else found
 
 
 # -- links ---------------------------------------------------------------------------------
@@ -207,9 +140,9 @@ def _ticket(text: str, centre_code: str | None) -> TicketRef | Refused:
     if len(fields) != 6 or fields[0].upper() != "KMC1" or fields[1].upper() != "T":
         return Refused("bad_ticket")
     _, _, centre, day, number, hexid = fields
-    date = _date(day) if len(day) == 8 and day.isascii() and day.isdigit() else None
+    date = code_date(day) if len(day) == 8 and day.isascii() and day.isdigit() else None
     if (date is None or not re.fullmatch(r"[A-Za-z0-9]{1,10}", number)
-            or not re.fullmatch(r"[0-9a-fA-F]{32}", hexid) or not re.fullmatch(_AGENCY, centre.upper())):
+            or not re.fullmatch(r"[0-9a-fA-F]{32}", hexid) or not re.fullmatch(AGENCY_PATTERN, centre.upper())):
         return Refused("bad_ticket")
     if centre_code is not None and centre.upper() != centre_code.strip().upper():
         return Refused("other_centre_ticket")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from kiosk.dossier.lookup import DossierRecord
+from kiosk.contract.dossier import DossierRecord
 from kiosk.dossier.status import Timeliness, status_info, timeliness, timeliness_label
 from kiosk.i18n import N_
 
