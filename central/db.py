@@ -8,13 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, Engine, MetaData, Table, create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
 
-from kiosk.storage.engine import migrate as migrate_with
+from kiosk.contract.sqlstore import UTCDateTime, sqlite_engine
+from kiosk.contract.sqlstore import migrate as migrate_with
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Own version table: a central may share a database file with other alembic users (kiosk demo).
@@ -28,22 +28,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Naive UTC in the database (SQLite has no zones), aware UTC in Python."""
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: every stored moment is timezone-aware")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -60,25 +44,7 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")  # an acknowledged batch survives a power cut
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            # One writer at a time, decided at BEGIN: read-then-write transactions
-            # (call-next, leases) cannot interleave and no lock upgrade can deadlock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
+        return sqlite_engine(url, busy_timeout_s=30)
     return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True, connect_args={"prepare_threshold": None})
 
 

@@ -1,4 +1,4 @@
-"""SQLite engine tuned for a device that may lose power at any moment."""
+"""The device database: SQLite (kiosk.contract.sqlstore) for a device that may lose power at any moment."""
 from __future__ import annotations
 
 import sqlite3
@@ -6,8 +6,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.contract.sqlstore import migrate, sqlite_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -16,46 +17,10 @@ class StorageError(Exception):
     """Storage cannot take a write (disk full, read-only, corrupt); str() explains it."""
 
 
-def _make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 15, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
-        # We issue BEGIN ourselves (IMMEDIATE), so the driver must not.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed ticket survives a power cut (NORMAL may roll back the last ones).
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=15000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn) -> None:
-        # Take the write lock at the start: number allocation reads then writes.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def migrate(engine: Engine, script_location: Path = MIGRATIONS) -> None:
-    """Applies the Alembic migrations in script_location (the device's by default; the central
-    passes its own) inside one transaction."""
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(script_location))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-
-
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.engine = _make_engine(path)
+        self.engine = sqlite_engine(f"sqlite:///{path}", busy_timeout_s=15)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -96,7 +61,7 @@ def open_database(path: str | Path) -> Database:
         raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
     db = Database(path)
     try:
-        migrate(db.engine)
+        migrate(db.engine, MIGRATIONS)
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"{path}: {_explain(exc)}") from None
     except Exception as exc:
@@ -107,4 +72,4 @@ def open_database(path: str | Path) -> Database:
     return db
 
 
-__all__ = ["Database", "StorageError", "open_database", "migrate"]
+__all__ = ["Database", "StorageError", "open_database"]

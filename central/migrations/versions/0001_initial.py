@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises: (none)
 Create Date: 2026-11-23
 
-Every moment is stored as naive UTC (central.db.UTCDateTime), the same on SQLite and PostgreSQL.
+Every moment is stored as naive UTC (kiosk.contract.sqlstore.UTCDateTime), the same on SQLite and PostgreSQL.
 """
 from alembic import op
 import sqlalchemy as sa

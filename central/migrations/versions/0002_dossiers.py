@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-24
 
 Tables of central/dossiers.py: dossiers (one row per centre + code, applicant data stored raw,
-masked on the way out) and dossier_history. Moments are naive UTC (central.db.UTCDateTime).
+masked on the way out) and dossier_history. Moments are naive UTC (kiosk.contract.sqlstore.UTCDateTime).
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,0 +1,67 @@
+"""SQLite/SQLAlchemy set-up shared by the device database and the central.
+
+One engine recipe for a store that may lose power at any moment, one UTC column type, one
+Alembic runner. Each side keeps its own models, migrations and busy timeout.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Naive UTC in the database (SQLite has no zones), aware UTC in Python."""
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every stored moment is timezone-aware")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def sqlite_engine(url: str, busy_timeout_s: float) -> Engine:
+    """An SQLite engine (url "sqlite:///path") in WAL mode with synchronous=FULL, foreign keys on
+    and every transaction started with BEGIN IMMEDIATE."""
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (IMMEDIATE), so the driver must not
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed transaction (a ticket, an acknowledged batch) survives a power cut;
+        # NORMAL may roll back the last ones.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # The write lock at the start: read-then-write transactions (number allocation, call-next,
+        # leases) cannot interleave and no lock upgrade can deadlock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def migrate(engine: Engine, script_location: Path) -> None:
+    """Applies the Alembic migrations in script_location inside one transaction."""
+    from alembic import command  # Alembic is loaded only when a database is opened
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(script_location))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
