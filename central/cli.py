@@ -14,21 +14,14 @@ DEFAULT_DB = "sqlite:///data/central.db"
 DEFAULT_URL = "http://127.0.0.1:8800"
 
 
-def _db(args: argparse.Namespace) -> Any:
-    from central.db import Database, migrate
-
-    db = Database(args.db)
-    migrate(db.engine)
-    return db
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from central.app import create_app
+    from central.db import open_database
     from central.devices import ensure_admin_token
 
-    db = _db(args)
+    db = open_database(args.db)
     token = args.admin_token or os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN") or None
     with db.transaction() as s:
         generated = ensure_admin_token(s, token)
@@ -41,6 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_import_config(args: argparse.Namespace) -> int:
     from central.centres import load_toml, store_doc
+    from central.db import open_database
     from kiosk.contract.config import ConfigError
 
     try:
@@ -48,7 +42,7 @@ def cmd_import_config(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    with _db(args).transaction() as s:
+    with open_database(args.db).transaction() as s:
         row = store_doc(s, doc)
         print(f"centre {row.code} ({row.name}): {len(doc.config.services)} services, "
               f"{len(doc.config.counters)} counters; ETag {row.etag}")
@@ -60,9 +54,10 @@ def cmd_enrol_code(args: argparse.Namespace) -> int:
 
     from central.admin_api import qr_payload
     from central.centres import find_centre
+    from central.db import open_database
     from central.devices import create_enrolment_code
 
-    with _db(args).transaction() as s:
+    with open_database(args.db).transaction() as s:
         try:
             centre = find_centre(s, args.centre)
         except LookupError as exc:
@@ -81,9 +76,10 @@ def cmd_enrol_code(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from central.db import open_database
     from central.devices import revoke
 
-    with _db(args).transaction() as s:
+    with open_database(args.db).transaction() as s:
         try:
             d = revoke(s, args.device_id)
         except LookupError as exc:
@@ -95,9 +91,10 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 def cmd_devices(args: argparse.Namespace) -> int:
     from central.centres import CentreRow
+    from central.db import open_database
     from central.devices import Device
 
-    with _db(args).transaction() as s:
+    with open_database(args.db).transaction() as s:
         codes = {c.id: c.code for c in s.scalars(select(CentreRow))}
         rows = s.scalars(select(Device).order_by(Device.centre_id, Device.device_index)).all()
         if not rows:
@@ -107,6 +104,25 @@ def cmd_devices(args: argparse.Namespace) -> int:
                                                     if d.last_heartbeat_at else "no heartbeat yet")
             print(f"{d.id}  {codes.get(d.centre_id, '?'):<16} #{d.device_index:<3} {d.role:<8} "
                   f"{d.name:<24} {d.version or '-':<10} {state}")
+    return 0
+
+
+def cmd_import_dossiers(args: argparse.Namespace) -> int:
+    from central.db import open_database
+    from central.dossiers import SAMPLE, ImportError_, import_dossiers, load_file
+
+    try:
+        body = load_file(args.file or SAMPLE)
+    except ImportError_ as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        with open_database(args.db).transaction() as s:
+            counts = import_dossiers(s, body, args.centre)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"dossiers: {counts['created']} created, {counts['updated']} updated")
     return 0
 
 
@@ -143,8 +159,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("device_id")
     p.set_defaults(func=cmd_revoke)
 
-    from central.dossier_api import register_cli as register_dossier_cli
-    register_dossier_cli(sub, common)
+    p = sub.add_parser("import-dossiers", parents=[common],
+                       help="import dossiers for the kiosk look-up (JSON or CSV; default: the demo sample)")
+    p.add_argument("file", nargs="?", default=None, help="a .json or .csv file (default sample_dossiers.json)")
+    p.add_argument("--centre", default=None, help="centre code (default: the file's, or the only centre)")
+    p.set_defaults(func=cmd_import_dossiers)
+
     p = sub.add_parser("devices", parents=[common], help="list enrolled devices")
     p.set_defaults(func=cmd_devices)
     return central

@@ -52,6 +52,13 @@ def migrate(engine: Engine) -> None:
     migrate_with(engine, MIGRATIONS)
 
 
+def open_database(url: str) -> "Database":
+    """The central database at url, migrated to the current schema."""
+    db = Database(url)
+    migrate(db.engine)
+    return db
+
+
 def dialect_insert(session: Session, table: Table | Any) -> Any:
     """INSERT with .on_conflict_do_nothing() for the session's dialect."""
     name = session.get_bind().dialect.name

@@ -1,15 +1,7 @@
-"""Dossier look-up routes (device) and the dossier import (admin, HTTP and CLI).
-
-Wiring (done by the lead, see docs/dossier.md):
-    central/app.py:    from central.dossier_api import router as dossier_router
-                       app.include_router(dossier_router)          # in create_app()
-    central/cli.py:    from central.dossier_api import register_cli; register_cli(sub, common)  # in register()
-    central/models.py: add `dossiers` to the imported table modules
-"""
+"""Dossier look-up routes (device) and the dossier import (admin, HTTP); the CLI import is
+`kiosk central import-dossiers` (central/cli.py)."""
 from __future__ import annotations
 
-import argparse
-import sys
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -17,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from central.auth import Caller, admin, device, get_db
 from central.db import Database
-from central.dossiers import SAMPLE, ImportError_, ImportIn, find_dossier, import_dossiers, load_file, public_json
+from central.dossiers import ImportIn, find_dossier, import_dossiers, public_json
 
 router = APIRouter(prefix="/api/v1")
 
@@ -59,32 +51,3 @@ def post_import(body: ImportIn, db: Database = Depends(get_db)) -> Any:
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     return {"created": counts["created"], "updated": counts["updated"]}
-
-
-# -- CLI: `kiosk central import-dossiers FILE` -------------------------------------------------
-
-
-def cmd_import_dossiers(args: argparse.Namespace) -> int:
-    from central.cli import _db
-
-    try:
-        body = load_file(args.file or SAMPLE)
-    except ImportError_ as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    try:
-        with _db(args).transaction() as s:
-            counts = import_dossiers(s, body, args.centre)
-    except LookupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"dossiers: {counts['created']} created, {counts['updated']} updated")
-    return 0
-
-
-def register_cli(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("import-dossiers", parents=[common],
-                       help="import dossiers for the kiosk look-up (JSON or CSV; default: the demo sample)")
-    p.add_argument("file", nargs="?", default=None, help=f"a .json or .csv file (default {SAMPLE.name})")
-    p.add_argument("--centre", default=None, help="centre code (default: the file's, or the only centre)")
-    p.set_defaults(func=cmd_import_dossiers)

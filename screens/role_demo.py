@@ -34,7 +34,7 @@ def seed_waiting_tickets(central, config: Config, data_dir: Path, services: list
 
     lobby = _enrol(central, "lobby", "demo lobby (seed)")
     client = CentralClient(central.url, lobby["token"], timeout=10)
-    summary = client._json(client._request("GET", "/api/v1/queue/summary"))
+    summary = client.call("GET", "/api/v1/queue/summary")
     waiting = {s["service_code"]: s["waiting"] for s in summary["services"]}
     seq_path = Path(data_dir) / "central" / SEQ_FILE
     seqs = json.loads(seq_path.read_text()) if seq_path.exists() else {}

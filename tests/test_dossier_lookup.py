@@ -259,14 +259,10 @@ def test_import_cli(tmp_path):
     code = (
         "import argparse, sys\n"
         "from central import cli\n"
-        "from central.dossier_api import register_cli\n"
-        "p = argparse.ArgumentParser(); sub = p.add_subparsers(dest='c', required=True)\n"
-        "common = argparse.ArgumentParser(add_help=False); common.add_argument('--db')\n"
-        "register_cli(sub, common)\n"
         "p2 = argparse.ArgumentParser(); s2 = p2.add_subparsers(dest='c', required=True); cli.register(s2)\n"
         "a = p2.parse_args(['central', 'import-config', '--db', sys.argv[1], 'kiosk/sample_centre.toml'])\n"
         "assert a.func(a) == 0\n"
-        "a = p.parse_args(['import-dossiers', '--db', sys.argv[1]])\n"
+        "a = p2.parse_args(['central', 'import-dossiers', '--db', sys.argv[1]])\n"
         "sys.exit(a.func(a))\n")
     r = subprocess.run([sys.executable, "-c", code, f"sqlite:///{db}"], cwd=ROOT, capture_output=True, text=True,
                        timeout=60)

@@ -12,7 +12,7 @@ class CounterClient:
         self.central = central
 
     def _post(self, path: str, **kw: Any) -> dict:
-        body = self.central._json(self.central._request("POST", path, **kw))
+        body = self.central.call("POST", path, **kw)
         if not isinstance(body, dict):
             raise CentralUnavailable("central answered a counter action with something that is not an object")
         return body
@@ -41,11 +41,11 @@ class CounterClient:
         params: dict = {"limit": limit}
         if since:
             params["since"] = since
-        return self.central._json(self.central._request("GET", "/api/v1/calls", params=params))
+        return self.central.call("GET", "/api/v1/calls", params=params)
 
     def queue(self, service_code: str, day: str | None = None) -> dict:
         params = {"service": service_code, **({"day": day} if day else {})}
-        body = self.central._json(self.central._request("GET", "/api/v1/queue", params=params))
+        body = self.central.call("GET", "/api/v1/queue", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("waiting"), list):
             raise CentralUnavailable("central answered GET /queue without a waiting list")
         return body

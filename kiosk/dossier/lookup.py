@@ -23,13 +23,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Protocol, Union
+from typing import Callable, Iterable, Literal, Protocol, Union
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from kiosk.contract.dossier import DossierCode, DossierRecord
 from kiosk.contract.privacy import get_logger
 from kiosk.dossier.parse import DEFAULT_ALLOWED_HOSTS, DossierId, Refused, TicketRef, parse, refusal_message
+from kiosk.dossier.view import DossierView, present
 from kiosk.i18n import N_
 from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
 
@@ -93,8 +94,7 @@ class CentralDossierSource:
 
     def _get(self, path: str) -> DossierRecord | None:
         try:
-            resp = self.client._request("GET", path, timeout=self.timeout)
-            body = self.client._json(resp)
+            body = self.client.call("GET", path, timeout=self.timeout)
         except CentralUnavailable as exc:
             raise SourceUnavailable(str(exc)) from None
         except CentralRejected as exc:
@@ -274,7 +274,7 @@ class CachedLookup:
 
 @dataclass(frozen=True)
 class Shown:
-    view: Any  # kiosk.dossier.view.DossierView
+    view: DossierView
     kind: str = "shown"
 
 
@@ -309,8 +309,6 @@ class DossierDesk:
         self.now = now
 
     def scan(self, payload: str | bytes) -> Answer:
-        from kiosk.dossier.view import present
-
         parsed = parse(payload, centre_code=self.centre_code, allowed_hosts=self.allowed_hosts)
         if isinstance(parsed, Refused):
             log.info("dossier scan refused: %s", parsed.reason)  # the reason code only, never the input

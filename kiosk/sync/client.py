@@ -65,6 +65,12 @@ class CentralClient:
         except ValueError:
             raise CentralUnavailable("central sent a response that is not JSON (cut or proxied?)") from None
 
+    def call(self, method: str, path: str, **kw: Any) -> Any:
+        """The JSON answer of one request to the central (for the counter and dossier clients).
+        Raises CentralUnavailable (retry later) or CentralRejected (refused)."""
+        resp = self._request(method, path, **kw)
+        return self._json(resp)
+
     def post_events(self, device_id: str, events: list[dict], sent_at: dt.datetime) -> dict:
         resp = self._request("POST", "/api/v1/events",
                              json={"device_id": device_id, "sent_at": iso(sent_at), "events": events})
@@ -86,13 +92,13 @@ class CentralClient:
         return self._json(resp)
 
     def queue_summary(self) -> dict:
-        return self._json(self._request("GET", "/api/v1/queue/summary"))
+        return self.call("GET", "/api/v1/queue/summary")
 
     def enrol(self, code: str, device_name: str | None = None) -> dict:
         body = {"code": code}
         if device_name:
             body["device_name"] = device_name
-        return self._json(self._request("POST", "/api/v1/enrol", json=body, retryable=FINAL_409))
+        return self.call("POST", "/api/v1/enrol", json=body, retryable=FINAL_409)
 
 
 def _reason(resp: requests.Response) -> str:
