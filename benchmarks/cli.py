@@ -8,10 +8,10 @@ import inspect
 BENCHMARKS = {
     "lobby": ("benchmarks.lobby", "tap to ticket bytes, start-up, idle CPU, RSS"),
     "sync": ("benchmarks.sync", "100,000-event backlog flush to the central"),
-    "central": ("central.bench", "central ingestion events/s and batch p95 (SQLite, PostgreSQL)"),
-    "panels": ("devices.serial.bench", "framer throughput, 32 panels on a 9600-baud bus, press latency"),
-    "rating": ("kiosk.counter.bench", "panel press to rating committed"),
-    "dossier": ("kiosk.dossier.bench", "scan to dossier view via the central and from the cache"),
+    "central": ("benchmarks.central", "central ingestion events/s and batch p95 (SQLite, PostgreSQL)"),
+    "panels": ("benchmarks.panels", "framer throughput, 32 panels on a 9600-baud bus, press latency"),
+    "rating": ("benchmarks.rating", "panel press to rating committed"),
+    "dossier": ("benchmarks.dossier", "scan to dossier view via the central and from the cache"),
 }
 
 

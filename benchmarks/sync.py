@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--events", type=int, default=100_000)
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from tests.sync_support import enrolled_config, sample_document
+    from benchmarks.sync_support import enrolled_config, sample_document
     from kiosk.bootstrap import build_core
     from kiosk.sync.client import CentralClient
     from kiosk.sync.sender import OutboxSender
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             url, admin_token = proc.stdout.readline().split()
 
-            class Remote:  # what tests.sync_support expects of a central
+            class Remote:  # what benchmarks.sync_support expects of a central
                 pass
             central = Remote()
             central.url, central.admin_headers = url, {"Authorization": f"Bearer {admin_token}"}

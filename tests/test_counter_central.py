@@ -12,6 +12,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from benchmarks.sync_support import enrolment_code, start_central
 from kiosk.contract.config import SAMPLE_CONFIG, parse_config
 from kiosk.counter import CounterOffline, CounterService
 from kiosk.counter.client import CounterClient
@@ -20,7 +21,6 @@ from kiosk.storage import open_database
 from kiosk.sync.client import CentralClient
 from kiosk.sync.sender import OutboxSender
 from tests.faultproxy import FaultProxy
-from tests.sync_support import enrolment_code, start_central
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

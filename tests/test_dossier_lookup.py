@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from benchmarks.dossier import LoopbackCentral, start_loopback_central
 from central.dossiers import SAMPLE
-from kiosk.dossier.bench import LoopbackCentral, start_loopback_central
 from kiosk.contract.dossier import DossierCode, DossierRecord, HistoryEntry
 from kiosk.contract.privacy import Applicant
 from kiosk.dossier.lookup import (MSG_NOT_FOUND, MSG_UNAVAILABLE, CachedLookup, CentralDossierSource, DossierDesk,
@@ -272,7 +272,7 @@ def test_import_cli(tmp_path):
 
 @pytest.mark.postgres
 def test_migration_import_and_lookup_on_postgresql():
-    from central.testing_pg import PostgresUnavailable, ThrowawayPostgres
+    from benchmarks.throwaway_pg import PostgresUnavailable, ThrowawayPostgres
 
     try:
         server = ThrowawayPostgres().start()

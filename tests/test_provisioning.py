@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from benchmarks.sync_support import enrolment_code, start_central
 from kiosk.contract.config import SAMPLE_CONFIG
 from tests.conftest import ROOT
-from tests.sync_support import enrolment_code, start_central
 
 
 def kiosk(*args: str, stdin: str | None = None, timeout: float = 90) -> subprocess.CompletedProcess:

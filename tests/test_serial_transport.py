@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from benchmarks import panels as bench
 from devices import cli
-from devices.serial import bench, open_panel
+from devices.serial import open_panel
 from devices.serial.supervisor import Backoff
 from devices.serial.transport import PortNotFound, PortSpec, resolve_port
 

@@ -7,6 +7,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from benchmarks.sync_support import enrolled_config, start_central
 from kiosk.bootstrap import build_core
 from kiosk.storage.leases import NumberLease
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
@@ -14,7 +15,6 @@ from kiosk.sync.client import CentralClient
 from kiosk.sync.service import SyncService
 from tests.conftest import FakeClock
 from tests.faultproxy import FaultProxy
-from tests.sync_support import enrolled_config, start_central
 
 UTC = dt.timezone.utc
 
@@ -182,7 +182,7 @@ def test_revoked_token_keeps_events_and_raises_health(tmp_path, central):
 
 
 def test_config_pull_with_etag_applies_without_restart(tmp_path, central):
-    from tests.sync_support import sample_document
+    from benchmarks.sync_support import sample_document
     core, sync, clock = make_kiosk(tmp_path, enrolled_config(central))
     seen = []
     sync.on_config = seen.append

@@ -10,13 +10,13 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from benchmarks.sync_support import enrolled_config, start_central
 from kiosk.bootstrap import build_core
 from kiosk.contract.config import parse_config
 from kiosk.storage.tickets import Ticket
 from kiosk.sync.client import CentralClient
 from kiosk.sync.service import SyncService
 from tests.conftest import ROOT
-from tests.sync_support import enrolled_config, start_central
 
 CHILD = r"""
 import datetime as dt, json, sys, time, uuid

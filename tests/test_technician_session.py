@@ -14,6 +14,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from benchmarks.sync_support import enrolment_code, start_central
 from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, ScannerSettings, load_config
 from kiosk.storage import open_database
 from kiosk.storage.outbox import OutboxEvent
@@ -22,7 +23,6 @@ from provisioning import selftest
 from provisioning.assign import (Assignment, PanelChoice, assignment_of, default_panel_map, find_ca_files,
                                  find_usb_media, save_assignment)
 from provisioning.session import EnrolFailed, TechnicianContext, TechnicianSession
-from tests.sync_support import enrolment_code, start_central
 
 COMMENT = "# printer chosen by the installer, do not remove this note"
 

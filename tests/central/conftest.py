@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 from central_helpers import Central, start
 
-from central.testing_pg import PostgresUnavailable, ThrowawayPostgres
+from benchmarks.throwaway_pg import PostgresUnavailable, ThrowawayPostgres
 
 
 @pytest.fixture(scope="session")

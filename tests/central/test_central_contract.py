@@ -13,10 +13,10 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from central_helpers import Central
 
+from benchmarks.throwaway_pg import ThrowawayPostgres
 from central.db import MIGRATIONS, VERSION_TABLE, Database, migrate
 from central.models import metadata
 from central.openapi import SCHEMA_FILE, render
-from central.testing_pg import ThrowawayPostgres
 
 
 def test_served_openapi_equals_the_file_in_the_repo(central: Central) -> None:

@@ -1,6 +1,6 @@
 """Benchmark: framer throughput, a 9600-baud bus of 32 evaluators, press-to-callback latency.
 
-Run: .venv/bin/python -m devices.serial.bench
+Run: .venv/bin/python -m benchmarks.panels
 """
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import statistics
 import threading
 import time
 
-from . import ft12
-from .ft12 import Ft12Framer
-from .ptys import open_pty_pair
-from .supervisor import Backoff, PanelSupervisor
-from .transport import StreamLink
+from devices.serial import ft12
+from devices.serial.ft12 import Ft12Framer
+from devices.serial.ptys import open_pty_pair
+from devices.serial.supervisor import Backoff, PanelSupervisor
+from devices.serial.transport import StreamLink
 
 LINE_RATE_9600 = 960  # bytes/s: 8N1 is 10 bits per byte
 

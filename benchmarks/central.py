@@ -1,6 +1,6 @@
 """Ingestion benchmark: concurrent clients post event batches to a real central on loopback.
 
-    python -m central.bench [--backend sqlite|postgres|both] [--clients 4] [--batches 40] [--batch-size 500]
+    python -m benchmarks.central [--backend sqlite|postgres|both] [--clients 4] [--batches 40] [--batch-size 500]
 
 The server runs in its own process (`python -m central serve`), as in production, so the
 load generator does not share its interpreter lock. PostgreSQL is a throwaway server with
@@ -28,7 +28,7 @@ import httpx
 
 from central.centres import load_toml, store_doc
 from central.db import Database, migrate
-from central.testing_pg import ThrowawayPostgres
+from benchmarks.throwaway_pg import ThrowawayPostgres
 from kiosk.contract.config import SAMPLE_CONFIG
 
 SERVICES = ["TPHT", "DD", "XD", "DKKD", "CT", "GTVT"]
@@ -143,7 +143,7 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m central.bench", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m benchmarks.central", description=__doc__.split("\n\n")[0])
     p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--batches", type=int, default=40, help="batches in total (split over the clients)")

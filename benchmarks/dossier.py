@@ -1,6 +1,6 @@
 """Issue 5 figures: scan payload -> parsed -> looked up at the central on loopback -> view ready.
 
-    python -m kiosk.dossier.bench [--lookups 300]
+    python -m benchmarks.dossier [--lookups 300]
 
 Starts a real central (SQLite file in a temp dir) with the dossier router and the demo
 dossiers, enrols a lobby device and times `DossierDesk.scan` end to end: through the central
@@ -95,16 +95,11 @@ def _pct(samples: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from central.dossiers import SAMPLE
-    from kiosk.dossier.lookup import (
-        CachedLookup,
-        CentralDossierSource,
-        DossierDesk,
-        Shown,
-    )
+    from kiosk.dossier.lookup import CachedLookup, CentralDossierSource, DossierDesk, Shown
     from kiosk.i18n import Translator
     from kiosk.sync.client import CentralClient
 
-    ap = argparse.ArgumentParser(prog="python -m kiosk.dossier.bench")
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.dossier")
     ap.add_argument("--lookups", type=int, default=300)
     args = ap.parse_args(argv)
 

@@ -1,6 +1,6 @@
 """Benchmark: evaluator press (bytes written on a pty) -> rating committed on SQLite.
 
-Run: .venv/bin/python -m kiosk.counter.bench [samples]
+Run: .venv/bin/python -m benchmarks.rating [samples]
 
 Composes the real parts like a counter device does: an ft12 frame is written on the device
 side of a pty pair, PanelSupervisor decodes it on its port thread, CounterRuntime hands it to
