@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from central import queue
 from central.auth import Caller, device, get_db, require_role
@@ -20,11 +21,15 @@ from central.schemas import CallOut, CallsOut, EnrolIn, EnrolOut, LeaseIn, Lease
 router = APIRouter(prefix="/api/v1")
 
 
+def _centre_in(session: Session, caller: Caller) -> CentreRow:
+    row = session.get(CentreRow, caller.centre_id)
+    assert row is not None  # devices.centre_id is a foreign key: an authenticated device has a centre
+    return row
+
+
 def _centre(db: Database, caller: Caller) -> CentreRow:
     with db.transaction() as s:
-        row = s.get(CentreRow, caller.centre_id)
-        assert row is not None
-        return row
+        return _centre_in(s, caller)
 
 
 @router.post("/enrol", response_model=EnrolOut, tags=["devices"],
@@ -90,7 +95,7 @@ def get_queue(service: str = Query(description="service code"), day: str | None 
               caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     try:
         with db.transaction() as s:
-            return queue.queue_view(s, s.get(CentreRow, caller.centre_id), service, day)
+            return queue.queue_view(s, _centre_in(s, caller), service, day)
     except QueueError as exc:
         raise HTTPException(exc.status, str(exc)) from None
 
@@ -103,13 +108,13 @@ def get_calls(since: dt.datetime | None = Query(default=None, description="only 
     if since is not None and since.tzinfo is None:
         raise HTTPException(422, "since must carry a time zone, e.g. 2026-11-23T02:00:00+00:00")
     with db.transaction() as s:
-        return queue.recent_calls(s, s.get(CentreRow, caller.centre_id), since, limit)
+        return queue.recent_calls(s, _centre_in(s, caller), since, limit)
 
 
 @router.get("/queue/summary", response_model=SummaryOut, tags=["queue"])
 def get_summary(caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     with db.transaction() as s:
-        return queue.summary(s, s.get(CentreRow, caller.centre_id))
+        return queue.summary(s, _centre_in(s, caller))
 
 
 def _counter_call(db: Database, caller: Caller, fn: Any) -> Any:

@@ -5,9 +5,9 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select, update
+from sqlalchemy import CursorResult, ForeignKey, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.centres import CentreRow
@@ -107,10 +107,11 @@ def enrol(session: Session, code: str, device_name: str | None) -> tuple[Device,
     if row is None:
         raise EnrolError("unknown", 404, "unknown enrolment code (check the spelling, or ask for a new code)")
     # Conditional update: two devices racing for one code cannot both win.
-    spent = session.execute(
+    result = session.execute(
         update(EnrolmentCode)
         .where(EnrolmentCode.id == row.id, EnrolmentCode.used_at.is_(None), EnrolmentCode.expires_at > now)
-        .values(used_at=now)).rowcount
+        .values(used_at=now))
+    spent = cast(CursorResult[Any], result).rowcount  # an UPDATE answers with a cursor result
     if spent != 1:
         session.refresh(row)
         if row.used_at is not None:

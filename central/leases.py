@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter as Tally
+from typing import cast
 
-from sqlalchemy import ForeignKey, Index, String, bindparam, select, update
+from sqlalchemy import ForeignKey, Index, String, Table, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.centres import CentreRow, doc_of
@@ -107,6 +108,6 @@ def record_usage(session: Session, device: Device, issued: list[Applied]) -> Non
         if lease is not None:
             tally[lease.id] += 1
     if tally:
-        table = Lease.__table__
+        table = cast(Table, Lease.__table__)
         stmt = update(table).where(table.c.id == bindparam("k_id")).values(used=table.c.used + bindparam("n"))
         session.connection().execute(stmt, [{"k_id": k, "n": n} for k, n in sorted(tally.items())])

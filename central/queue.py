@@ -85,7 +85,7 @@ def recent_calls(session: Session, centre: CentreRow, since: dt.datetime | None,
         query = query.where(Ticket.called_at > since)
     rows = session.scalars(query.order_by(Ticket.called_at.desc()).limit(limit)).all()
     calls = [{"ticket_id": t.ticket_id, "display_number": t.display_number, "service_code": t.service_code,
-              "counter": t.counter, "called_at": t.called_at.isoformat(), "recall": (t.call_count or 0) > 1,
+              "counter": t.counter, "called_at": t.called_at.isoformat() if t.called_at else None, "recall": (t.call_count or 0) > 1,
               "status": t.status} for t in reversed(rows)]
     return {"day": day, "server_time": utc_now().isoformat(), "calls": calls}
 

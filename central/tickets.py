@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, String, bindparam, select, update
+from sqlalchemy import ForeignKey, Index, String, Table, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.db import Base, dialect_insert
@@ -160,8 +160,8 @@ def apply_events(session: Session, centre_id: int, events: list[Applied]) -> dic
 def write_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    table = Ticket.__table__
-    values = {c: bindparam(c) for c in COLUMNS if c not in _KEYS}
+    table = cast(Table, Ticket.__table__)
+    values: dict[str, Any] = {c: bindparam(c) for c in COLUMNS if c not in _KEYS}
     stmt = (update(table).where(table.c.centre_id == bindparam("k_centre"), table.c.ticket_id == bindparam("k_ticket"))
             .values(values))
     params = [{**{c: r[c] for c in values}, "k_centre": r["centre_id"], "k_ticket": r["ticket_id"]} for r in rows]

@@ -9,16 +9,10 @@ import datetime as dt
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_centre.toml"
 
@@ -92,7 +86,7 @@ class Service(_Strict):
 
     @property
     def max_number(self) -> int:
-        return 10 ** self.digits - 1
+        return int(10 ** self.digits - 1)
 
     def display_name(self, language: str) -> str:
         return self.name_en if language == "en" and self.name_en else self.name
@@ -336,21 +330,21 @@ class Config(_Strict):
 CENTRE_SECTIONS = ("centre", "services", "priority_groups", "counters", "officers", "queue", "numbering", "lobby")
 
 
-def merge_centre_document(local: Config, document: dict, source: str = "central config") -> Config:
+def merge_centre_document(local: Config, document: dict[str, Any], source: str = "central config") -> Config:
     """The local device sections with the centre sections the central sent (validated)."""
     data = local.model_dump(mode="json")
     data.update({k: v for k, v in document.items() if k in CENTRE_SECTIONS})
     return parse_config(data, source)
 
 
-def _dotted(loc: tuple) -> str:
+def _dotted(loc: tuple[str | int, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
 
-def _explain(err: dict) -> str:
+def _explain(err: ErrorDetails) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key (check the spelling; see the config reference in the README)"
@@ -362,14 +356,14 @@ def _explain(err: dict) -> str:
     return msg
 
 
-def config_error(exc: ValidationError, source: str, section: tuple = ()) -> ConfigError:
+def config_error(exc: ValidationError, source: str, section: tuple[str | int, ...] = ()) -> ConfigError:
     """A pydantic error as lines a technician can act on: the file, the dotted key, what is wrong.
     `section`: where the validated mapping sits in the file (e.g. ("reports",))."""
     lines = [f"{source}: key `{_dotted(section + tuple(e['loc']))}`: {_explain(e)}" for e in exc.errors()]
     return ConfigError("Invalid configuration\n" + "\n".join(lines))
 
 
-def parse_config(data: dict, source: str = "<config>") -> Config:
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

@@ -140,7 +140,7 @@ class DossierRecord:
         if not isinstance(data, dict):
             raise ValueError("record is not an object")
 
-        def text(d: dict, key: str, limit: int, required: bool = False) -> str:
+        def text(d: dict[str, Any], key: str, limit: int, required: bool = False) -> str:
             v = d.get(key)
             if v is None and not required:
                 return ""

@@ -56,8 +56,9 @@ def call_order(priority: Sequence[T], normal: Sequence[T], rules: QueueRules,
 
 def next_position(position: CyclePosition, called_priority: bool, rules: QueueRules) -> CyclePosition:
     """The cycle position after one more call of the given class."""
-    _, (p, n) = step((position.priority_called, position.normal_called), rules,
-                     called_priority, not called_priority)
+    nxt = step((position.priority_called, position.normal_called), rules, called_priority, not called_priority)
+    assert nxt is not None  # one class is always waiting here, so step always answers
+    _, (p, n) = nxt
     return CyclePosition(p, n)
 
 
