@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from kiosk.contract.numbering import MAX_DEVICE_INDEX, lease_limit
+
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_centre.toml"
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -176,7 +178,7 @@ class CentralSettings(_Strict):
     url: str | None = None  # None: standalone (no central)
     token: str | None = None
     ca_file: str | None = None
-    device_index: int | None = Field(default=None, ge=1, le=99)  # given at enrolment; picks the fallback block
+    device_index: int | None = Field(default=None, ge=1, le=MAX_DEVICE_INDEX)  # given at enrolment; picks the fallback block
     timeout_s: float = Field(default=5, gt=0, le=120)
     heartbeat_s: float = Field(default=30, ge=1)
     config_poll_s: float = Field(default=60, ge=1)
@@ -189,7 +191,7 @@ class Numbering(_Strict):
     lease_size: int = Field(default=20, ge=1, le=500)      # numbers asked for at a time
     lease_low_water: int = Field(default=5, ge=0, le=500)  # renew when fewer remain
     fallback_block_size: int = Field(default=20, ge=1)     # numbers each kiosk owns for offline use
-    max_devices: int = Field(default=10, ge=1, le=99)
+    max_devices: int = Field(default=10, ge=1, le=MAX_DEVICE_INDEX)
 
 
 class DeviceSettings(_Strict):
@@ -294,7 +296,7 @@ class Config(_Strict):
         if len(set(prefixes)) != len(prefixes):
             raise ValueError("service prefixes must be unique, or two services would print the same number")
         for s in self.services:
-            if self.numbering.fallback_block_size * self.numbering.max_devices >= s.max_number:
+            if lease_limit(self.numbering, s.max_number) < 1:
                 raise ValueError(f"service {s.code}: {s.digits} digits leave no room for the offline fallback "
                                  "blocks (numbering.fallback_block_size x numbering.max_devices)")
         officers = {o.code for o in self.officers}

@@ -7,7 +7,18 @@ both use these functions, so "numbers never collide" rests on one formula (docs/
 """
 from __future__ import annotations
 
-from kiosk.contract.config import Numbering
+from typing import Protocol
+
+MAX_DEVICE_INDEX = 99  # the cap on device indexes and on numbering.max_devices
+
+
+class Numbering(Protocol):
+    """The config's `numbering` section (kiosk.contract.config.Numbering), as far as numbers go."""
+    @property
+    def fallback_block_size(self) -> int: ...
+
+    @property
+    def max_devices(self) -> int: ...
 
 
 def lease_limit(numbering: Numbering, max_number: int) -> int:
