@@ -1,5 +1,6 @@
-"""Composition root: the `kiosk` command. Each package registers its own subcommands; the core
-(kiosk/) never imports the UI or the device drivers, this file is where they meet."""
+"""The `kiosk` command: parses the arguments and hands over to the package whose subcommand it
+is (each registers its own). A device's parts are composed in screens/launch.py, the central's in
+central/; the core (kiosk/) never imports the UI or the device drivers."""
 from __future__ import annotations
 
 import argparse

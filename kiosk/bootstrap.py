@@ -1,5 +1,5 @@
 """Builds the core of a device from its config: storage, ticketing, translations, health.
-Device drivers and the UI are added on top by the composition root (main.py)."""
+Device drivers and the UI are added on top by the launcher (screens/launch.py)."""
 from __future__ import annotations
 
 import logging

@@ -19,27 +19,23 @@ import sys
 import traceback
 from pathlib import Path
 
+from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, load_config
+from kiosk.sync.enrolment import apply_saved
+from kiosk.technician import RESTART_EXIT
+from screens.counter.role import CounterRole
+from screens.display.role import DisplayRole
+from screens.kivy_setup import parse_size
+from screens.launch import Role, launch
+from screens.lobby.role import LobbyRole
+from screens.scenarios import DEFAULT_SCENARIO, SCENARIOS, DemoHarness, get_scenario
+
 DEFAULT_DEMO_DATA = Path("data/demo")
-ROLES = ("lobby", "counter", "display")
-
-
-def _runner(role: str):
-    """The app of a device role: run_lobby / run_counter / run_display (same arguments)."""
-    if role == "counter":
-        from screens.counter.run import run_counter
-        return run_counter
-    if role == "display":
-        from screens.display.run import run_display
-        return run_display
-    from screens.run import run_lobby
-    return run_lobby
+# A new role: its module (screens/<role>/role.py) and one line here.
+ROLES: dict[str, Role] = {"lobby": LobbyRole(), "counter": CounterRole(), "display": DisplayRole()}
 
 
 def register(subparsers) -> None:
     """Add `demo` and `run` to an argparse sub-parser set; each sets func(args) -> int."""
-    from screens.role_scenarios import ROLE_SCENARIOS
-    from screens.scenario import SCENARIOS
-
     demo = subparsers.add_parser(
         "demo", help="the lobby kiosk on the sample centre, in a normal window",
         description="Runs the lobby kiosk on kiosk/sample_centre.toml with a preview printer (tickets become "
@@ -49,7 +45,7 @@ def register(subparsers) -> None:
                       help="no window: run a scenario (default lobby-ticket) and save screenshots")
     demo.add_argument("--role", choices=ROLES, help="which app: the lobby kiosk (default), a counter terminal or a "
                                                     "hall display (its scenarios imply it)")
-    demo.add_argument("--scenario", choices=sorted({*SCENARIOS, *ROLE_SCENARIOS}),
+    demo.add_argument("--scenario", choices=sorted(SCENARIOS),
                       help="drive the app through this scenario")
     demo.add_argument("--out", type=Path, help="folder for scenario screenshots (default DATA/scenario-NAME)")
     demo.add_argument("--data", type=Path, help=f"kiosk data folder (default {DEFAULT_DEMO_DATA}, or OUT/data "
@@ -82,15 +78,11 @@ def _fail(exc: BaseException) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from kiosk.contract.config import SAMPLE_CONFIG, ConfigError
-    from screens.kivy_setup import parse_size
-
-    scenario = args.scenario or ({"counter": "counter-rating", "display": "display-calls"}.get(args.role or "lobby",
-                                                                                                "lobby-ticket")
-                                 if args.headless else None)
-    role = args.role or (scenario.split("-")[0] if scenario and scenario.split("-")[0] in ROLES else "lobby")
-    if scenario is not None and scenario.split("-")[0] in ROLES and scenario.split("-")[0] != role:
-        print(f"error: scenario {scenario} is for the {scenario.split('-')[0]} role, not {role}",
+    name = args.scenario or (DEFAULT_SCENARIO[args.role or "lobby"] if args.headless else None)
+    scenario = get_scenario(name) if name is not None else None
+    role = args.role or (scenario.role if scenario is not None else "lobby")
+    if scenario is not None and scenario.role != role:
+        print(f"error: scenario {scenario.name} is for the {scenario.role} role, not {role}",
               file=sys.__stderr__ or sys.stderr)
         return 2
     default_data = DEFAULT_DEMO_DATA if role == "lobby" else Path(f"{DEFAULT_DEMO_DATA}-{role}")
@@ -98,13 +90,13 @@ def _demo(args: argparse.Namespace) -> int:
         size = parse_size(args.size) if args.size else None
         out = args.out
         if scenario is not None and out is None:
-            out = (args.data or default_data) / f"scenario-{scenario}"
+            out = (args.data or default_data) / f"scenario-{scenario.name}"
         data = args.data or (out / "data" if scenario is not None else default_data)
         # What a technician saved on the demo's screens (DATA/kiosk.toml) is used from then on.
         config = data / "kiosk.toml" if scenario is None and (data / "kiosk.toml").is_file() else SAMPLE_CONFIG
-        rc = _runner(role)(config, data, demo=True, headless_scenario=scenario, out_dir=out, size=size,
-                           headless=args.headless, ready_file=args.ready_file)
-        return rc if scenario is not None else _restart_if_asked(rc)
+        rc = launch(ROLES[role], config, data, demo=True, harness=scenario or DemoHarness(role), out_dir=out,
+                    size=size, headless=args.headless, ready_file=args.ready_file)
+        return rc if scenario is not None else restart_if_asked(rc)
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.__stderr__ or sys.stderr)
         return 2
@@ -113,16 +105,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk.contract.config import ConfigError, load_config
-
     try:
         config = load_config(args.config)
         data = args.data or config.data_path(Path.cwd())
         # the role of an enrolled device is the one it was enrolled as (kiosk.sync.enrolment)
-        from kiosk.sync.enrolment import apply_saved
         role = apply_saved(config, data).device.role
-        return _restart_if_asked(_runner(role)(config, data, demo=False, ready_file=args.ready_file,
-                                               config_path=args.config))
+        return restart_if_asked(launch(ROLES[role], config, data, demo=False, ready_file=args.ready_file,
+                                       config_path=args.config))
     except ConfigError as exc:
         print(str(exc), file=sys.__stderr__ or sys.stderr)
         return 2
@@ -130,10 +119,9 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(exc)
 
 
-def _restart_if_asked(rc: int) -> int:
+def restart_if_asked(rc: int) -> int:
     """The technician asked for a restart (new enrolment, devices, factory reset): start this
     same command again in this process, so it works the same under systemd and by hand."""
-    from kiosk.technician import RESTART_EXIT
     if rc != RESTART_EXIT:
         return rc
     (sys.__stderr__ or sys.stderr).write("restarting to apply the technician's changes\n")

@@ -8,6 +8,7 @@ import time
 from kivy.clock import Clock
 
 from kiosk.systemd import notify, watchdog_interval_s
+from screens.startup import process_age_s
 
 
 def announce_ready() -> None:
@@ -25,6 +26,5 @@ def record_first_frame(app) -> None:
     app.first_frame_at = time.monotonic()
     runtime = app.runtime
     if runtime.ready_file is not None:
-        from screens.run import process_age_s
         runtime.timings["process_start_to_first_frame_s"] = round(process_age_s(), 3)
         runtime.ready_file.write_text(json.dumps(runtime.timings))

@@ -1,4 +1,4 @@
-"""Widgets shared by the lobby screens (layout and colours in widgets.kv)."""
+"""Widgets shared by the screens of every role (layout and colours in widgets.kv)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,7 +63,11 @@ class BusyOverlay(AnchorLayout):
 
 
 class StatusBar(BoxLayout):
-    """A thin bar: connection and printer state, for staff walking past."""
+    """The lobby's thin bar: connection and printer state, for staff walking past."""
+
+
+class RoleStatusBar(BoxLayout):
+    """The counter's and hall display's thin bar: device id, device health, connection."""
 
 
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))

@@ -1,5 +1,5 @@
 """The on-screen technician mode, end to end: the real lobby app headless in a fresh process,
-driven by screens/technician/scenario.py, against a real central on loopback, a serial
+driven by screens/scenarios/technician.py, against a real central on loopback, a serial
 scanner on a pty pair, a real SQLite database and a folder standing for a USB stick."""
 from __future__ import annotations
 
@@ -146,11 +146,11 @@ def test_a_restart_asked_by_the_technician_runs_the_same_command_again(tmp_path)
     script = tmp_path / "app.py"
     script.write_text(
         "import os, sys\n"
-        "from screens.cli import _restart_if_asked\n"
+        "from screens.cli import restart_if_asked\n"
         "n = int(os.environ.get('KIOSK_TEST_RUN', '0'))\n"
         "print('run', n, os.getpid(), sys.argv[1:], flush=True)\n"
         "os.environ['KIOSK_TEST_RUN'] = str(n + 1)\n"
-        "sys.exit(_restart_if_asked(75 if n == 0 else 0))\n")
+        "sys.exit(restart_if_asked(75 if n == 0 else 0))\n")
     proc = subprocess.run([sys.executable, str(script), "run", "--config", "x.toml"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = [line.split() for line in proc.stdout.splitlines()]

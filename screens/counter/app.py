@@ -16,15 +16,24 @@ from typing import Any, Callable
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
+from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk.contract.config import Config
 from kiosk.counter import CounterError, CounterOffline, Level
 from kiosk.i18n import N_
-from screens.roles import RoleApp, RoleRuntime
-from screens.service_manager import announce_ready
+from kiosk.ports import PanelPress
+from screens import widgets  # noqa: F401  (the status bar)
+from screens.app import DeviceApp
+from screens.counter.keypad import KeypadScreen
+from screens.counter.rate import RateScreen
+from screens.counter.reason import ReasonScreen
+from screens.counter.runtime import CounterUIRuntime
+from screens.counter.serve import ServeScreen
+from screens.counter.thanks import ThanksScreen
+from screens.counter.transfer import TransferScreen
+from screens.ui_thread import on_ui_thread
 
 log = logging.getLogger(__name__)
 
@@ -63,35 +72,11 @@ class Snapshot:
     paused: bool
 
 
-@dataclass
-class CounterUIRuntime(RoleRuntime):
-    service: Any = None        # kiosk.counter.CounterService
-    counter_runtime: Any = None  # kiosk.counter.runtime.CounterRuntime
-    counter: int = 0           # the counter this screen shows
-    panel_names: tuple[str, ...] = ()
-    close_hooks: list[Callable[[], None]] | None = None
-
-
 class CounterRoot(BoxLayout):
-    """Screen manager above the status bar (counter.kv)."""
+    """Screen manager above the status bar (root.kv)."""
 
 
-class RatingButton(ButtonBehavior, BoxLayout):
-    """One big rating choice: a drawn face (mood 1 / 0 / -1) and its label."""
-    level = StringProperty("")
-    text = StringProperty("")
-    mood = NumericProperty(0)
-    fill = ObjectProperty((0, 0, 0, 1))
-    fill_down = ObjectProperty((0, 0, 0, 1))
-
-
-class Avatar(BoxLayout):
-    """The officer's photo, or a circle with their initials when there is none."""
-    photo = StringProperty("")
-    initials = StringProperty("")
-
-
-class CounterApp(RoleApp):
+class CounterApp(DeviceApp):
     title = "Kiosk Một Cửa - Quầy"
     offline_text = N_("Offline - type the number on the ticket")
     counter_no = NumericProperty(0)
@@ -122,7 +107,6 @@ class CounterApp(RoleApp):
         for key, level in sorted(rules.keys.items()):
             self.key_for.setdefault(level, key)
         self.events: list[tuple[str, dict]] = []   # what the service reported (scenarios read it)
-        self.technician = None                     # screens.technician.mode.TechnicianMode (build)
         self._timers: dict[str, Any] = {}
         self._load_officer()
 
@@ -157,86 +141,59 @@ class CounterApp(RoleApp):
         return self.tr(text, lang) if text else code.replace("_", " ").capitalize()
 
     # -- building -------------------------------------------------------------------------
-    def build(self):
-        self.setup_window()
-        Builder.load_file(str(Path(__file__).with_name("counter.kv")))
+    def build(self) -> CounterRoot:
+        self.setup_window()  # first: the screens are laid out in app.u
+        Builder.load_file(str(Path(__file__).with_name("root.kv")))
         root = CounterRoot()
         sm: ScreenManager = root.ids.sm
         sm.transition = NoTransition()
-        for name in ("serve", "keypad", "transfer", "rate", "reason", "thanks"):
-            sm.add_widget(_make(name))
+        for screen in (ServeScreen(name="serve"), KeypadScreen(name="keypad"), TransferScreen(name="transfer"),
+                       RateScreen(name="rate"), ReasonScreen(name="reason"), ThanksScreen(name="thanks")):
+            sm.add_widget(screen)
         self.sm = sm
         sm.current = "serve"
-        self._build_transfer_list()
-        self._build_reason_list()
-        self._build_prefix_keys()
+        self._fill_screens()
         self.svc.listeners.append(self._from_service)
         self.update_devices_text()
-        from screens.technician.mode import TechnicianMode
-        self.technician = TechnicianMode(self, db=self.svc.db, home="serve",
-                                         capabilities=frozenset({"panels"} if self.has_panels else ()))
-        self.technician.install(sm)
+        self.install_technician(sm, home="serve", capabilities=frozenset({"panels"} if self.has_panels else ()))
         return root
 
+    def _fill_screens(self) -> None:
+        """What the screens list from the config: services, reasons, the keypad's letters."""
+        self.screen("transfer").fill(self)
+        self.screen("reason").fill(self)
+        self.screen("keypad").fill(self)
+
     def on_start(self) -> None:
-        announce_ready()
         super().on_start()
         self.refresh()
 
     def on_stop(self) -> None:
-        if self.technician is not None:
-            self.technician.close()
+        super().on_stop()
         try:
             self.svc.listeners.remove(self._from_service)
         except ValueError:
             pass
 
-    def _build_transfer_list(self) -> None:
-        grid = self.screen("transfer").ids.services
-        grid.clear_widgets()
-        from screens.widgets import BigButton
-        for s in self.kiosk_config.services:
-            b = BigButton(role="secondary", size_hint_y=None)
-            b.code = s.code
-            b.height = self.u * 120
-            b.font_size = self.u * 36
-            b.text = s.display_name(self.lang)
-            b.bind(on_release=lambda btn: self.transfer(btn.code))
-            grid.add_widget(b)
+    def apply_config(self, config: Config) -> None:
+        """A new centre configuration: the officer, the services' names and the transfer list,
+        the keypad's letters. The counters this device runs stay (a restart changes them)."""
+        super().apply_config(config)
+        configured = {c.number: c for c in config.counters}
+        self.svc.config = config
+        self.svc.counters = {n: configured.get(n, current) for n, current in self.svc.counters.items()}
+        self._load_officer()
+        self._fill_screens()
+        self.service_name = self.service_label(getattr(self, "_service_code", None), self.lang)
 
-    def _build_reason_list(self) -> None:
-        grid = self.screen("reason").ids.reasons
-        grid.clear_widgets()
-        from screens.widgets import BigButton
-        for code in self.svc.rules.reasons:
-            b = BigButton(role="secondary" if code == "other" else "primary", size_hint_y=None)
-            b.code = code
-            b.height = self.u * 170
-            b.font_size = self.u * 46
-            b.text = self.reason_label(code, self.lang)
-            b.bind(on_release=lambda btn: self.choose_reason(btn.code))
-            grid.add_widget(b)
-
-    def _build_prefix_keys(self) -> None:
-        row = self.screen("keypad").ids.prefixes
-        row.clear_widgets()
-        from screens.widgets import BigButton
-        counter = next((c for c in self.kiosk_config.counters if c.number == self.counter_no), None)
-        prefixes = []
-        for code in (counter.services if counter else []):
-            p = self.kiosk_config.service(code).prefix
-            if p and p not in prefixes:
-                prefixes.append(p)
-        for p in prefixes if len(prefixes) > 1 else []:  # one service: digits alone are enough
-            b = BigButton(role="secondary", text=p)
-            b.font_size = self.u * 60
-            b.bind(on_release=lambda btn: self.key(btn.text))
-            row.add_widget(b)
-        row.opacity = 1 if row.children else 0
-        row.height = self.u * 130 if row.children else 0
-
-    def go(self, name: str) -> None:
-        self.sm.current = name
+    def panel_press_from_any_thread(self, press: PanelPress) -> None:
+        """A panel's reader thread: while a technician is at the device, presses go to the panel
+        test, never to a rating."""
+        mode = self.technician
+        if mode is not None and mode.active:
+            on_ui_thread(lambda: mode.on_press(press))
+        else:
+            self.crt.on_press(press)
 
     # -- state ----------------------------------------------------------------------------
     def _snapshot(self) -> Snapshot:
@@ -320,9 +277,7 @@ class CounterApp(RoleApp):
                          lambda _: self.say(self.tr(N_("The counter is paused: no number is called."))))
 
     def open_transfer(self) -> None:
-        for b in self.screen("transfer").ids.services.children:
-            b.disabled = b.code == getattr(self, "_service_code", None)
-            b.text = self.service_label(b.code, self.lang)
+        self.screen("transfer").show_for(self, getattr(self, "_service_code", None))
         self.go("transfer")
 
     def transfer(self, code: str) -> None:
@@ -404,7 +359,7 @@ class CounterApp(RoleApp):
 
     # -- what the service reports (any thread) -------------------------------------------
     def _from_service(self, kind: str, data: dict) -> None:
-        Clock.schedule_once(lambda dt: self.on_service_event(kind, data))
+        on_ui_thread(lambda: self.on_service_event(kind, data))
 
     def on_service_event(self, kind: str, data: dict) -> None:
         if data.get("counter") != self.counter_no:
@@ -446,35 +401,3 @@ class CounterApp(RoleApp):
         self.devices_ok = not bad
         self.devices_text = (self.tr(N_("Rating panel: not working ({names})")).format(names=", ".join(bad)) if bad
                              else self.tr(N_("Rating panel ready")))
-
-
-class ServeScreen(Screen):
-    pass
-
-
-class KeypadScreen(Screen):
-    pass
-
-
-class TransferScreen(Screen):
-    pass
-
-
-class RateScreen(Screen):
-    pass
-
-
-class ReasonScreen(Screen):
-    pass
-
-
-class ThanksScreen(Screen):
-    pass
-
-
-_SCREENS = {"serve": ServeScreen, "keypad": KeypadScreen, "transfer": TransferScreen, "rate": RateScreen,
-            "reason": ReasonScreen, "thanks": ThanksScreen}
-
-
-def _make(name: str) -> Screen:
-    return _SCREENS[name](name=name)

@@ -7,45 +7,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import deque
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from kivy.clock import Clock
-from kivy.lang import Builder
-from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk.contract.config import Config
 from kiosk.i18n import N_
+from screens.app import DeviceApp
+from screens.display.board import HISTORY_ROWS, CallsScreen
 from screens.display.calls import Call
-from screens.roles import RoleApp, RoleRuntime
-from screens.service_manager import announce_ready
+from screens.display.runtime import DisplayRuntime
+from screens.ui_thread import on_ui_thread
 
 log = logging.getLogger(__name__)
 
-HISTORY_ROWS = 6        # previous calls listed beside the newest one
 SPEAK_AT_MOST = 2       # per batch: after an outage, only the newest calls are read aloud
 
 
-@dataclass
-class DisplayRuntime(RoleRuntime):
-    speaker: Any = None
-    poller: Any = None   # CallsPoller (started by the app)
-    db: Any = None       # the device database (technician PIN, audit events)
-
-
-class DisplayRoot(BoxLayout):
-    """Header, offline banner, the calls, status bar (display.kv)."""
-
-
-class CallRow(BoxLayout):
-    number = StringProperty("")
-    counter = StringProperty("")
-    odd = BooleanProperty(False)
-
-
-class DisplayApp(RoleApp):
+class DisplayApp(DeviceApp):
     title = "Kiosk Một Cửa - Màn hình gọi số"
     offline_text = N_("Connection lost")
     latest_number = StringProperty("")
@@ -63,7 +45,6 @@ class DisplayApp(RoleApp):
         self.online = True
         self.centre_name = runtime.config.centre.display_name(self.lang)
         self._tz = ZoneInfo(runtime.config.centre.timezone)
-        self.technician = None   # screens.technician.mode.TechnicianMode (build)
 
     def counters_text(self, counters: tuple[int, ...], lang: str | None = None) -> str:
         if not counters:
@@ -73,47 +54,37 @@ class DisplayApp(RoleApp):
         return self.tr(N_("{first} or {second}"), lang).format(first=", ".join(map(str, counters[:-1])),
                                                                second=counters[-1])
 
-    def build(self):
-        self.setup_window()
-        Builder.load_file(str(Path(__file__).with_name("display.kv")))
-        root = DisplayRoot()
-        self.rows = []
-        for i in range(HISTORY_ROWS):
-            row = CallRow(odd=bool(i % 2))
-            root.ids.history.add_widget(row)
-            self.rows.append(row)
-        self.root_widget = root
-        # One screen of calls, in a ScreenManager so the technician screens can replace it.
-        from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+    def build(self) -> ScreenManager:
+        self.setup_window()  # first: the screens are laid out in app.u
         sm = ScreenManager(transition=NoTransition())
-        calls = Screen(name="calls")
-        calls.add_widget(root)
+        calls = CallsScreen(name="calls")
         sm.add_widget(calls)
         self.sm = sm
+        self.rows = calls.rows
         self._tick_clock()
         Clock.schedule_interval(lambda dt_: self._tick_clock(), 10)
         self.update_devices_text()
-        from screens.technician.mode import TechnicianMode
-        self.technician = TechnicianMode(self, db=self.runtime.db, home="calls")
-        self.technician.install(sm)
+        self.install_technician(sm, home="calls")
         return sm
 
-    def go(self, name: str) -> None:
-        self.sm.current = name
-
     def on_start(self) -> None:
-        announce_ready()
         super().on_start()
         if self.poller is not None:
-            self.poller.on_calls = lambda calls: Clock.schedule_once(lambda dt_: self.show_calls(calls))
-            self.poller.on_online = lambda online: Clock.schedule_once(lambda dt_: setattr(self, "online", online))
+            self.poller.on_calls = lambda calls: on_ui_thread(lambda: self.show_calls(calls))
+            self.poller.on_online = lambda online: on_ui_thread(lambda: setattr(self, "online", online))
             self.poller.start()
 
     def on_stop(self) -> None:
-        if self.technician is not None:
-            self.technician.close()
+        super().on_stop()
         if self.poller is not None:
             self.poller.stop()
+
+    def apply_config(self, config: Config) -> None:
+        """A new centre configuration: its name and time zone (the calls come from the central)."""
+        super().apply_config(config)
+        self.centre_name = config.centre.display_name(self.lang)
+        self._tz = ZoneInfo(config.centre.timezone)
+        self._tick_clock()
 
     def _tick_clock(self) -> None:
         self.clock_text = dt.datetime.now(self._tz).strftime("%H:%M")

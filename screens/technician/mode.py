@@ -15,14 +15,22 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.worker import BackgroundWorker
-from screens.roles import clock_dispatch
+from provisioning.session import TechnicianContext, TechnicianSession
+from screens.technician.diag import TechDiagScreen
+from screens.technician.devices import TechDevicesScreen
+from screens.technician.enrol import TechEnrolScreen
+from screens.technician.menu import TechMenuScreen
+from screens.technician.pin import TechPinScreen
+from screens.technician.self_tests import TechTestsScreen
+from screens.ui_thread import on_ui_thread
 
 log = logging.getLogger(__name__)
 
 HOLD_S = 3.0            # how long the corner is held: longer than any citizen's tap
 CORNER = 0.12           # the corner square, as a fraction of the window's shorter side
 INACTIVE_S = 300.0      # technician screens left alone this long close themselves (audited)
-SCREENS = ("tech_pin", "tech_menu", "tech_enrol", "tech_devices", "tech_tests", "tech_diag")
+SCREEN_CLASSES = {"tech_pin": TechPinScreen, "tech_menu": TechMenuScreen, "tech_enrol": TechEnrolScreen,
+                  "tech_devices": TechDevicesScreen, "tech_tests": TechTestsScreen, "tech_diag": TechDiagScreen}
 
 
 class TechnicianMode(EventDispatcher):
@@ -49,10 +57,9 @@ class TechnicianMode(EventDispatcher):
 
     # -- installing --------------------------------------------------------------------------
     def install(self, sm) -> None:
-        from screens.technician import screens as tech_screens
         self.sm = sm
-        self.worker = BackgroundWorker("technician", dispatch=clock_dispatch)
-        for name, cls in tech_screens.SCREEN_CLASSES.items():
+        self.worker = BackgroundWorker("technician", dispatch=on_ui_thread)
+        for name, cls in SCREEN_CLASSES.items():
             sm.add_widget(cls(name=name, app=self.app, mode=self))
         sm.bind(current=self._on_screen)
         Window.bind(on_touch_down=self._touch_down, on_touch_up=self._touch_up, on_key_down=self._key_down)
@@ -67,7 +74,6 @@ class TechnicianMode(EventDispatcher):
     def session(self):
         """The TechnicianSession (built on first use: the worker thread may call it)."""
         if self._session is None:
-            from provisioning.session import TechnicianContext, TechnicianSession
             r = self.app.runtime
             self._session = TechnicianSession(TechnicianContext(
                 config=r.config, config_path=r.config_path, config_seed=r.config_seed, data_dir=r.data_dir,
@@ -127,7 +133,7 @@ class TechnicianMode(EventDispatcher):
 
     def _on_screen(self, sm, current: str) -> None:
         was = self.active
-        self.active = current in SCREENS
+        self.active = current in SCREEN_CLASSES
         if was and not self.active and self.entered:
             self._left("home")  # the app went home by itself (it should not): still audited
         if self.active:

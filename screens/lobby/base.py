@@ -1,0 +1,30 @@
+"""The base of every lobby screen."""
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import ObjectProperty
+from kivy.uix.screenmanager import Screen
+
+
+class KioskScreen(Screen):
+    app = ObjectProperty(None)  # the LobbyApp (also reachable as `app` inside .kv rules)
+
+    def prepare(self, **kwargs: Any) -> None:
+        """Fill the screen in place before it is shown."""
+
+    def idle_timeout(self) -> float | None:
+        """Seconds without a touch before the kiosk goes back to the attract screen."""
+        return self.app.kiosk_config.lobby.idle_timeout_s
+
+    def texts(self) -> list[str]:
+        """Every text the screen's labels show now (tests check that nothing unmasked is there)."""
+        out = []
+        stack: list[Any] = [self]
+        while stack:
+            w = stack.pop()
+            text = getattr(w, "text", None)
+            if isinstance(text, str) and text:
+                out.append(text)
+            stack.extend(w.children)
+        return out

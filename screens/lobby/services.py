@@ -1,0 +1,158 @@
+"""Service screen: big buttons for the service areas, a page at a time. Closed services and
+those out of numbers stay visible, greyed, with the reason; tapping one explains it."""
+from __future__ import annotations
+
+import math
+
+from kivy.clock import Clock
+from kivy.properties import NumericProperty
+
+from kiosk.domain.schedule import Availability
+from kiosk.i18n import N_
+from kiosk.ticketing import ServiceView
+from screens.lobby.attract import WEEKDAYS
+from screens.base import load_kv
+from screens.lobby.base import KioskScreen
+from screens.widgets import ServiceTile
+
+REFRESH_S = 20  # waiting counts and opening states, while the screen is shown
+
+TILE_REASON = {
+    Availability.CLOSED_TODAY: N_("Closed for today"),
+    Availability.QUOTA_DAY: N_("No more numbers today"),
+    Availability.QUOTA_WINDOW: N_("No more numbers this session"),
+}
+REFUSAL_FOR = {
+    Availability.NOT_YET_OPEN: "closed", Availability.BREAK: "closed", Availability.CLOSED_TODAY: "closed",
+    Availability.QUOTA_DAY: "quota_day", Availability.QUOTA_WINDOW: "quota_window",
+}
+
+
+def tile_detail(app, view: ServiceView) -> str:
+    """The second line of a tile: people waiting, or why no number can be taken now."""
+    tr = app.tr
+    state = view.state
+    if state.is_open:
+        if view.waiting == 0:
+            return tr("No one waiting")
+        if view.waiting == 1:
+            return tr("1 person waiting")
+        return tr("{count} people waiting").format(count=view.waiting)
+    if state.availability is Availability.NOT_YET_OPEN and state.next_window:
+        return tr("Not open yet - opens at {time}").format(time=state.next_window.start)
+    if state.availability is Availability.BREAK and state.next_window:
+        return tr("Break - reopens at {time}").format(time=state.next_window.start)
+    if state.availability is Availability.CLOSED_TODAY and app.now_local().isoweekday() not in view.service.weekdays:
+        return tr("Closed today (not a working day)")
+    return tr(TILE_REASON.get(state.availability, N_("Closed for today")))
+
+
+def format_days(app, weekdays: list[int]) -> str:
+    days = sorted(set(weekdays))
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return "{} - {}".format(app.tr(WEEKDAYS[days[0] - 1]), app.tr(WEEKDAYS[days[-1] - 1]))
+    return ", ".join(app.tr(WEEKDAYS[d - 1]) for d in days)
+
+
+def closed_explanation(app, view: ServiceView) -> tuple[str, str, str]:
+    """(title, message, detail) shown when a greyed service is tapped."""
+    tr = app.tr
+    service = view.service
+    state = view.state
+    message = app.lobby.refusal_message(REFUSAL_FOR.get(state.availability, "closed"), app.lang)
+    if state.availability in (Availability.NOT_YET_OPEN, Availability.BREAK) and state.next_window:
+        message += "\n" + tr("Please come back at {time}.").format(time=state.next_window.start)
+    elif state.availability is Availability.CLOSED_TODAY:
+        message += "\n" + tr("Please come back on the next working day.")
+    hours = ", ".join(f"{w.start} - {w.end}" for w in service.windows)
+    detail = tr("Opening hours: {hours}").format(hours=hours) + "\n" + format_days(app, service.weekdays)
+    return service.display_name(app.lang), message, detail
+
+
+class ServicesScreen(KioskScreen):
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.per_page = self.app.kiosk_config.lobby.services_per_page
+        self.tiles: list[ServiceTile] = []
+        grid = self.ids.grid
+        for _ in range(self.per_page):
+            tile = ServiceTile()
+            tile.bind(on_release=self._on_tile)
+            grid.add_widget(tile)
+            self.tiles.append(tile)
+        self._refresh_ev = None
+        self.app.bind(lang=lambda *a: self.render(), portrait=lambda *a: self._layout())
+        self._layout()
+        self.show_views(self.app.views)
+
+    def _layout(self) -> None:
+        cols = 2 if self.app.portrait or self.per_page <= 4 else 3
+        self.ids.grid.cols = cols
+        self.ids.grid.rows = math.ceil(self.per_page / cols)
+
+    def prepare(self, page: int = 0, **kwargs) -> None:
+        self.page = page
+        self.render()
+        self.app.refresh_overview()
+
+    def on_enter(self, *args) -> None:
+        if self._refresh_ev is None:
+            self._refresh_ev = Clock.schedule_interval(lambda dt: self.app.refresh_overview(), REFRESH_S)
+
+    def on_leave(self, *args) -> None:
+        if self._refresh_ev is not None:
+            self._refresh_ev.cancel()
+            self._refresh_ev = None
+
+    def show_views(self, views: list[ServiceView]) -> None:
+        self.views = list(views)
+        self.pages = max(1, math.ceil(len(self.views) / self.per_page))
+        self.page = min(self.page, self.pages - 1)
+        self.render()
+
+    def render(self) -> None:
+        lang = self.app.lang
+        start = self.page * self.per_page
+        for i, tile in enumerate(self.tiles):
+            index = start + i
+            if index < len(self.views):
+                view = self.views[index]
+                tile.code = view.service.code
+                tile.title = view.service.display_name(lang)
+                tile.detail = tile_detail(self.app, view)
+                tile.available = view.state.is_open
+                tile.used = True
+            else:
+                tile.code, tile.title, tile.detail, tile.used = "", "", "", False
+
+    def view_for(self, code: str) -> ServiceView | None:
+        return next((v for v in self.views if v.service.code == code), None)
+
+    def tile_for(self, code: str) -> ServiceTile | None:
+        """The tile showing a service (scenarios tap it); None when not on this page."""
+        return next((t for t in self.tiles if t.used and t.code == code), None)
+
+    def _on_tile(self, tile: ServiceTile) -> None:
+        view = self.view_for(tile.code)
+        if view is None:
+            return
+        if view.state.is_open:
+            self.app.go("priority", view=view)
+        else:
+            self.app.show_closed(view)
+
+    def next_page(self) -> None:
+        if self.page < self.pages - 1:
+            self.page += 1
+            self.render()
+
+    def previous_page(self) -> None:
+        if self.page > 0:
+            self.page -= 1
+            self.render()
+
+
+load_kv(__file__)

@@ -1,0 +1,142 @@
+"""The embedded central of `kiosk demo --role counter|display`, with something to call: a few
+waiting tickets issued as a lobby kiosk would (ticket.issued events), and for the hall display
+a counter device that calls them. Demo and scenario use only: `DemoHarness` is what the
+launcher gets for an interactive demo (screens.launch.Harness)."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import logging
+import threading
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+import requests
+
+from kiosk.contract.config import Config
+from kiosk.counter.client import CounterClient
+from kiosk.domain.clock import Clock
+from kiosk.sync.client import CentralClient
+
+log = logging.getLogger(__name__)
+
+SEQ_FILE = "demo-ticket-numbers.json"
+
+
+def _enrol(central, role: str, name: str) -> dict:
+    admin = {"Authorization": f"Bearer {central.admin_token}"}
+    code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": role}, headers=admin, timeout=10)
+    code.raise_for_status()
+    r = requests.post(f"{central.url}/api/v1/enrol", json={"code": code.json()["code"], "device_name": name},
+                      timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
+def seed_waiting_tickets(central, config: Config, data_dir: Path, services: list[str], per_service: int = 4,
+                         minimum: int = 2) -> int:
+    """Issue `per_service` tickets in each service with fewer than `minimum` waiting today.
+    Numbers continue from a counter kept in the demo's data folder (one central per folder)."""
+    lobby = _enrol(central, "lobby", "demo lobby (seed)")
+    client = CentralClient(central.url, lobby["token"], timeout=10)
+    summary = client.call("GET", "/api/v1/queue/summary")
+    waiting = {s["service_code"]: s["waiting"] for s in summary["services"]}
+    seq_path = Path(data_dir) / "central" / SEQ_FILE
+    seqs = json.loads(seq_path.read_text()) if seq_path.exists() else {}
+    now = dt.datetime.now(dt.timezone.utc)
+    day = now.astimezone(ZoneInfo(config.centre.timezone)).date().isoformat()
+    events = []
+    for code in services:
+        if waiting.get(code, 0) >= minimum:
+            continue
+        service = config.service(code)
+        for i in range(per_service):
+            number = seqs[code] = seqs.get(code, 0) % service.max_number + 1
+            issued = (now - dt.timedelta(minutes=20) + dt.timedelta(seconds=len(events))).isoformat()
+            tid = str(uuid.uuid4())
+            events.append({"id": str(uuid.uuid4()), "type": "ticket.issued", "occurred_at": issued, "payload": {
+                "ticket_id": tid, "service_code": code, "day": day, "number": number,
+                "display_number": f"{service.prefix}{number:0{service.digits}d}", "priority_group": None,
+                "issued_at": issued}})
+    if events:
+        client.post_events(lobby["device_id"], events, now)
+    seq_path.write_text(json.dumps(seqs))
+    return len(events)
+
+
+class DemoCaller:
+    """A counter device at the demo central (for the hall-display scenario and demo)."""
+
+    def __init__(self, central) -> None:
+        answer = _enrol(central, "counter", "demo counter (caller)")
+        self.client = CounterClient(CentralClient(central.url, answer["token"], timeout=10))
+
+    def call(self, counter: int) -> dict | None:
+        """Finish what the counter serves, then call its next ticket (None: nobody waits)."""
+        try:
+            self.client.complete(counter)
+        except Exception:
+            pass  # nothing served at that counter
+        return self.client.call_next(counter)
+
+
+def start_demo_calls(central, config: Config, data_dir: Path, every_s: float = 8.0):
+    """`kiosk demo --role display`: counters call a waiting ticket every few seconds (a thread);
+    returns a function that stops it."""
+    stop = threading.Event()
+    counters = [c.number for c in config.counters]
+
+    def run() -> None:
+        caller = DemoCaller(central)
+        for counter in itertools.cycle(counters):
+            if stop.wait(every_s):
+                return
+            try:
+                if caller.call(counter) is None:
+                    seed_waiting_tickets(central, config, data_dir, list(
+                        next(c for c in config.counters if c.number == counter).services))
+            except Exception as exc:
+                log.info("demo call failed: %s", exc)
+
+    threading.Thread(target=run, name="demo-calls", daemon=True).start()
+    return stop.set
+
+
+def seed_counter(central: Any, config: Config, data_dir: Path) -> None:
+    """Waiting tickets in the services of the counters this device runs."""
+    mine = sorted({s for c in config.counters if c.number in (config.counter.counters or [c.number])
+                   for s in c.services})
+    seed_waiting_tickets(central, config, data_dir, mine)
+
+
+class DemoHarness:
+    """`kiosk demo` in a window: the demo's central gets waiting tickets (counter, display), and
+    for a hall display, counters that call them every few seconds."""
+    embedded_central = True
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
+        return config, None
+
+    def setup(self, parts: Any) -> None:
+        central, config, data_dir = parts.central, parts.config, parts.data_dir
+        if central is None:
+            return
+        if self.role == "counter":
+            seed_counter(central, config, data_dir)
+        elif self.role == "display":
+            seed_waiting_tickets(central, config, data_dir, [s.code for s in config.services
+                                                             if config.counters_for(s.code)])
+            stop: Callable[[], None] = start_demo_calls(central, config, data_dir)
+            parts.stack.callback(stop)
+
+    def attach(self, app: Any, out_dir: Path) -> None:
+        return None
+
+    def cleanup(self) -> None:
+        pass

@@ -1,0 +1,190 @@
+"""Headless scenarios of the lobby kiosk: tickets, closed services, offline, a failing printer.
+
+Each runs on a fixed "Monday morning" clock (moving with real time), so opening hours hold at
+any hour of the day, and with short timeouts so the idle return is seen in seconds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+from kiosk.contract.config import Config, RateLimit
+from kiosk.domain.clock import Clock
+from screens.scenarios.driver import Scenario, ScenarioDriver
+
+
+def monday_clock(timezone: str, hhmm: str) -> Clock:
+    """A clock that starts at this week's Monday (local) at hh:mm and runs at real speed."""
+    tz = ZoneInfo(timezone)
+    today = dt.datetime.now(tz).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    start = dt.datetime.combine(monday, dt.time.fromisoformat(hhmm), tz).astimezone(dt.timezone.utc)
+    t0 = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - t0)
+
+
+@dataclass
+class LobbyScenario(Scenario):
+    local_time: str = "09:00"             # on Monday
+    printer_kind: str = "preview"
+    lobby: dict = field(default_factory=dict)      # LobbySettings overrides
+    services: dict = field(default_factory=dict)   # service code -> Service overrides
+    central: dict = field(default_factory=dict)    # CentralSettings overrides (e.g. an unreachable URL)
+
+    def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
+        lobby = config.lobby.model_copy(update={"idle_timeout_s": 5.0, "ticket_screen_s": 3.0, **self.lobby})
+        services = [s.model_copy(update=self.services.get(s.code, {})) for s in config.services]
+        config = config.model_copy(update={
+            "lobby": lobby, "services": services,
+            "device": config.device.model_copy(update={"kiosk_mode": False}),
+            "printer": config.printer.model_copy(update={"kind": self.printer_kind}),
+            "speech": config.speech.model_copy(update={"mode": "file"}),  # no sound card needed
+            "central": config.central.model_copy(update=self.central),
+        })
+        return config, monday_clock(config.centre.timezone, self.local_time)
+
+
+# -- steps ---------------------------------------------------------------------------------
+def _lobby_ticket(d: ScenarioDriver) -> Iterator:
+    app = d.app
+    yield from d.started()
+    yield from d.screenshot("attract")
+    d.tap(d.widget("attract", "lang_en"))
+    yield d.until(lambda: app.lang == "en", what="English")
+    yield from d.screenshot("attract-en")
+    d.tap(d.widget("attract", "lang_vi"))
+    yield d.until(lambda: app.lang == "vi", what="Vietnamese again")
+    d.tap_at(0.5, 0.45)  # anywhere on the attract screen
+    yield d.on("services")
+    services = d.screen("services")
+    yield from d.screenshot("services")
+    d.tap(d.widget("services", "next_page"))
+    yield d.until(lambda: services.page == 1, what="page 2")
+    yield from d.screenshot("services-page2")
+    d.tap(d.widget("services", "prev_page"))
+    yield d.until(lambda: services.page == 0, what="page 1 again")
+    d.tap(services.tile_for("TPHT"))
+    yield d.on("priority")
+    yield from d.screenshot("priority")
+    button = d.screen("priority").group_buttons["elderly"]
+    d.mark("tap_priority_s")
+    d.tap(button)
+    d.tap(button)  # a double tap: both touches in the same frame
+    yield d.on("ticket")
+    d.mark("ticket_screen_s")
+    ticket = d.screen("ticket")
+    d.step("ticket shown", state=ticket.print_state)
+    yield d.until(lambda: ticket.print_state != "printing", 15, "printing to finish")
+    d.mark("printed_s")
+    d.record_ticket()
+    yield from d.screenshot("ticket")
+    copied = d.copy_printed_ticket()
+    d.step("printed ticket copied", file=copied.name if copied else None)
+    d.facts["tickets_in_db"] = d.tickets_in_db()
+    yield d.on("attract", timeout=app.kiosk_config.lobby.ticket_screen_s + 5)
+    d.mark("back_to_attract_s")
+    yield from d.screenshot("attract-after-timeout")
+
+
+def _lobby_closed(d: ScenarioDriver) -> Iterator:
+    """11:15 on Monday: Tài chính - Thuế (mornings until 11:00) is closed, Cư trú has a daily
+    quota of 1; a second ticket within the hour is refused by the kiosk's rate limit."""
+    app = d.app
+    yield from d.started()
+    services = d.screen("services")
+    d.tap_at(0.5, 0.45)
+    yield d.on("services")
+    d.tap(d.widget("services", "next_page"))
+    yield d.until(lambda: services.page == 1, what="page 2")
+    # One ticket for Cư trú uses up its quota of one.
+    d.tap(services.tile_for("CT"))
+    yield d.on("priority")
+    d.tap(d.widget("priority", "regular"))
+    yield d.on("ticket")
+    yield d.until(lambda: d.screen("ticket").print_state != "printing", 15, "printing to finish")
+    d.record_ticket()
+    d.tap(d.widget("ticket", "done"))
+    yield d.on("attract")
+    d.tap_at(0.5, 0.45)
+    yield d.on("services")
+    d.tap(d.widget("services", "next_page"))
+    yield d.until(lambda: services.page == 1, what="page 2")
+    yield d.until(lambda: not services.view_for("CT").state.is_open, what="Cư trú out of numbers")
+    yield from d.screenshot("services-closed")
+    d.facts["closed_tiles"] = {t.code: t.detail for t in services.tiles if t.used and not t.available}
+    d.tap(services.tile_for("TC"))
+    yield d.on("message")
+    message = d.screen("message")
+    d.facts["closed_message"] = {"kind": message.kind, "reason": message.reason, "title": message.title,
+                                 "message": message.message, "detail": message.detail}
+    yield from d.screenshot("closed-reason")
+    d.tap(d.widget("message", "back"))
+    yield d.on("services")
+    d.tap(services.tile_for("YT"))
+    yield d.on("priority")
+    d.tap(d.widget("priority", "regular"))
+    yield d.on("message")
+    d.facts["refusal"] = {"kind": message.kind, "reason": message.reason, "message": message.message}
+    yield from d.screenshot("refused")
+    d.facts["tickets_in_db"] = d.tickets_in_db()
+    d.mark("refused_s")
+    yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + 5)
+    d.mark("idle_return_s")
+    d.step("back to attract by the idle timeout")
+
+
+def _lobby_printfail(d: ScenarioDriver) -> Iterator:
+    """No printer answers: the number and QR stay on screen, longer, with advice."""
+    yield from d.started()
+    d.tap_at(0.5, 0.45)
+    yield d.on("services")
+    d.tap(d.screen("services").tile_for("DD"))
+    yield d.on("priority")
+    d.tap(d.widget("priority", "regular"))
+    yield d.on("ticket")
+    ticket = d.screen("ticket")
+    yield d.until(lambda: ticket.print_state != "printing", 15, "printing to finish")
+    d.record_ticket()
+    yield from d.screenshot("ticket-print-failed")
+    d.facts["tickets_in_db"] = d.tickets_in_db()
+    d.tap(d.widget("ticket", "done"))
+    yield d.on("attract")
+    d.step("back to attract by Done")
+
+
+def _lobby_offline(d: ScenarioDriver) -> Iterator:
+    """The central cannot be reached: the kiosk says so discreetly and still issues numbers,
+    from its own fallback block."""
+    app = d.app
+    yield from d.started()
+    yield d.until(lambda: not app.online, 20, "the offline indicator")
+    d.facts["online"] = app.online
+    yield from d.screenshot("attract-offline")
+    d.tap_at(0.5, 0.45)
+    yield d.on("services")
+    d.tap(d.screen("services").tile_for("TPHT"))
+    yield d.on("priority")
+    d.tap(d.widget("priority", "regular"))
+    yield d.on("ticket")
+    yield d.until(lambda: d.screen("ticket").print_state != "printing", 15, "printing to finish")
+    d.record_ticket()
+    yield from d.screenshot("ticket-offline")
+    d.facts["tickets_in_db"] = d.tickets_in_db()
+
+
+SCENARIOS = {s.name: s for s in (
+    LobbyScenario("lobby-ticket", "attract, language switch, two service pages, a priority ticket with a double tap, "
+                  "printing, back by the ticket timeout", _lobby_ticket),
+    LobbyScenario("lobby-closed", "a closed service explains itself, a quota reached, a refused ticket, back by the "
+                  "idle timeout", _lobby_closed, local_time="11:15",
+                  lobby={"rate_limit": RateLimit(tickets=1, per_seconds=3600)}, services={"CT": {"daily_quota": 1}}),
+    LobbyScenario("lobby-offline", "the central is unreachable: an offline indicator, and a ticket from the kiosk's "
+                  "own fallback block", _lobby_offline,
+                  central={"url": "http://127.0.0.1:9", "token": "unused", "device_index": 1, "timeout_s": 1}),
+    LobbyScenario("lobby-printfail", "the printer fails: the ticket stays on screen", _lobby_printfail,
+                  printer_kind="none"),
+)}

@@ -1,0 +1,148 @@
+"""Headless scenario of the dossier look-up (issue 5).
+
+"dossier-lookup": a serial scanner is configured on a real pty pair; the scenario writes to the
+pty's other end like a scanner would. A code scanned on the attract screen shows its dossier;
+then a code typed on the on-screen keyboard; then line noise, an over-long line and a hostile
+link (a fixed refusal, never the input); then a queue ticket's QR; then the idle timeout clears
+the result. Facts for the tests: what each screen showed (every label's text).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import tty
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from devices.scanner.simulator import ScannerSimulator
+from kiosk.contract.config import Config
+from kiosk.domain.clock import Clock
+from kiosk.ticketing import ticket_qr_payload
+from screens.scenarios.driver import ScenarioDriver
+from screens.scenarios.lobby import LobbyScenario
+
+SCANNED_CODE = "H12.30-20261020-0000087"       # Đang xử lý, past its due date: "Trễ hạn"
+TYPED_CODE = "000.00.12.H12-261112-0014"       # Đã xử lý xong before the due date: "Trước hạn"
+HOSTILE = "javascript:alert(document.cookie)//000.00.12.H12-261112-0014"
+
+
+@dataclass
+class ScannerScenario(LobbyScenario):
+    """A lobby scenario whose kiosk has a serial scanner on a pty; `scanner` writes the scanner's end."""
+    pty: dict = field(default_factory=dict)
+
+    def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
+        config, clock = super().prepare(config, data_dir)
+        master, slave = os.openpty()
+        tty.setraw(master)
+        tty.setraw(slave)
+        self.pty = {"master": master, "slave": slave, "path": os.ttyname(slave)}
+        scanner = config.scanner.model_copy(update={"kind": "serial", "port": self.pty["path"], "timeout_s": 0.3})
+        return config.model_copy(update={"scanner": scanner}), clock
+
+    def simulator(self) -> ScannerSimulator:
+        return ScannerSimulator(self.pty["master"], seed=5)
+
+
+def _record(d: ScenarioDriver, key: str, screen: str) -> None:
+    s = d.screen(screen)
+    facts = {"screen": screen, "texts": s.texts()}
+    for name in ("code", "status_label", "timeliness", "timeliness_label", "applicant", "next_step", "kind",
+                 "reason", "title", "message", "number", "detail", "notice"):
+        if hasattr(s, name):
+            facts[name] = getattr(s, name)
+    d.facts[key] = facts
+
+
+def _pause(d: ScenarioDriver, seconds: float):
+    until = time.monotonic() + seconds
+    return d.until(lambda: time.monotonic() >= until, seconds + 2, f"{seconds} s", settle=0)
+
+
+def _dossier_lookup(d: ScenarioDriver) -> Iterator:
+    app = d.app
+    sim = d.scenario.simulator()
+    yield from d.started()
+    yield d.until(lambda: app.runtime.health.snapshot().get("scanner:lobby") is not None, 5, "the scanner port")
+    d.facts["scanner_health"] = app.runtime.health.snapshot()["scanner:lobby"].state.value
+    yield from d.screenshot("lookup-attract")
+
+    # 1. A receipt scanned on the attract screen: straight to its dossier.
+    d.mark("scan_sent_s")
+    sim.scan(SCANNED_CODE, split=3, pause_s=0.005)
+    yield d.until(lambda: app.sm.current == "dossier" and d.screen("dossier").code == SCANNED_CODE, 10,
+                  "the scanned dossier")
+    d.mark("scan_shown_s")
+    _record(d, "scanned", "dossier")
+    yield from d.screenshot("lookup-scanned")
+
+    # 2. Another dossier typed on the on-screen keyboard.
+    d.tap(d.widget("dossier", "another"))
+    yield d.on("lookup")
+    lookup = d.screen("lookup")
+    yield from d.screenshot("lookup-keyboard")
+    keyboard = lookup.ids.keyboard
+    for ch in TYPED_CODE[:-1] + "9":             # a typing mistake ...
+        d.tap(keyboard.keys[ch])
+        yield d.frames(0)
+    d.tap(keyboard.ids.delete)                   # ... corrected
+    d.tap(keyboard.keys[TYPED_CODE[-1]])
+    yield d.until(lambda: keyboard.text == TYPED_CODE, 3, "the typed code")
+    yield from d.screenshot("lookup-typed")
+    d.mark("search_tapped_s")
+    d.tap(d.widget("lookup", "search"))
+    yield d.until(lambda: app.sm.current == "dossier" and d.screen("dossier").code == TYPED_CODE, 10,
+                  "the typed dossier")
+    d.mark("typed_shown_s")
+    _record(d, "typed", "dossier")
+    yield from d.screenshot("lookup-result")
+    d.tap(d.widget("dossier", "read_aloud"))     # the speech worker (a WAV file in scenarios)
+    d.tap(d.widget("dossier", "print_slip"))     # a status slip on the preview printer
+    dossier = d.screen("dossier")
+    yield d.until(lambda: dossier.print_state in ("printed", "failed"), 15, "the slip to print")
+    d.facts["slip"] = {"state": dossier.print_state, "message": app.lookup.last_slip.message if app.lookup.last_slip else None}
+    if app.lookup.last_slip is not None and app.lookup.last_slip.ok:
+        shutil.copyfile(app.lookup.last_slip.message, d.out_dir / "slip.png")
+
+    # 3. Line noise, an over-long line, half a code, then a hostile link: one fixed refusal.
+    sim.over_long(3000)
+    sim.garbage(30, with_end=False)
+    yield _pause(d, 0.6)                          # the scanner's partial-code timeout is 0.3 s
+    sim.scan(HOSTILE)
+    yield d.until(lambda: app.sm.current == "lookup_message", 10, "the refusal")
+    _record(d, "refused", "lookup_message")
+    d.facts["scanner_stats"] = dict(app_scanner_stats(app))
+    yield from d.screenshot("lookup-refused")
+
+    # 4. A queue ticket of this centre scanned at the look-up.
+    today = app.now_local().date()
+    sim.scan(ticket_qr_payload(app.kiosk_config.centre.code, today.isoformat(), "A012",
+                               "5f0c7f4e-8a51-4c57-9f8e-2d4a1c0b9e77"))
+    yield d.until(lambda: d.screen("lookup_message").kind == "ticket", 10, "the queue ticket")
+    _record(d, "ticket", "lookup_message")
+    yield from d.screenshot("lookup-ticket")
+
+    # 5. Back to the typed dossier, then nobody touches the screen: it clears itself.
+    sim.scan(TYPED_CODE)
+    yield d.until(lambda: app.sm.current == "dossier", 10, "the dossier again")
+    d.mark("result_shown_s")
+    yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + 5)
+    d.mark("cleared_s")
+    d.facts["after_timeout"] = {"screen": app.sm.current, "dossier_texts": d.screen("dossier").texts(),
+                                "lookup_text": d.screen("lookup").ids.keyboard.text}
+    yield from d.screenshot("lookup-cleared")
+
+
+def app_scanner_stats(app) -> dict:
+    """The scanner supervisor's and framer's counters (garbage, too long, timed-out partials)."""
+    sup = app.scanner
+    return {} if sup is None else {**sup.stats, **sup.link.framer.stats}
+
+
+SCENARIOS = {s.name: s for s in (
+    ScannerScenario(
+        "dossier-lookup", "a dossier scanned on the attract screen, another typed on the on-screen keyboard, "
+        "a hostile scan refused, a queue ticket scanned, the result cleared by the idle timeout", _dossier_lookup),
+)}

@@ -1,0 +1,216 @@
+"""Headless scenarios of the counter terminal and the hall display (the same driver as the
+lobby's: one step per frame, real touches, a PNG of each view)."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import requests
+
+from devices.serial import ft12
+from devices.serial.ptys import SocatPair
+from devices.serial.simulator import PanelSimulator
+from kiosk.contract.config import Config, parse_config
+from kiosk.domain.clock import Clock
+from kiosk.sync.client import CentralUnavailable
+from provisioning.demo import centre_document
+from screens.scenarios.demo import DemoCaller, seed_counter, seed_waiting_tickets
+from screens.scenarios.driver import Scenario, ScenarioDriver
+
+
+@dataclass
+class RoleScenario(Scenario):
+    counter: dict = field(default_factory=dict)    # [counter] settings for the counter role
+    central_settings: dict = field(default_factory=dict)  # [central] overrides (e.g. a faster config poll)
+    with_panel: bool = False                         # an ft12 bus on a socat pty pair
+
+    def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
+        self.data_dir = Path(data_dir)
+        self.pair: SocatPair | None = None
+        self.central: Any = None
+        counter = dict(self.counter)
+        if self.with_panel:
+            pty_dir = self.data_dir / "pty"
+            pty_dir.mkdir(parents=True, exist_ok=True)
+            self.pair = SocatPair(pty_dir)
+            self.pair.plug()
+            counter["panels"] = [{"name": "bus", "port": self.pair.host, "protocol": "ft12"}]
+        data = config.model_dump(mode="json")
+        data["device"].update(role=self.role, kiosk_mode=False)
+        data["speech"]["mode"] = "file"   # no sound card needed; the WAVs are checked
+        data["central"].update(self.central_settings)
+        if counter:
+            data["counter"] = {**data["counter"], **counter}
+        return parse_config(data, f"scenario {self.name}"), None
+
+    def setup(self, parts: Any) -> None:
+        self.central = parts.central
+        if self.role == "counter" and parts.central is not None:
+            seed_counter(parts.central, parts.config, parts.data_dir)  # someone to call
+
+    def cleanup(self) -> None:
+        if getattr(self, "pair", None) is not None:
+            self.pair.unplug()
+
+
+def _button(parent, text: str):
+    """The button under `parent` showing `text` (keypad keys have no ids)."""
+    for w in parent.walk():
+        if getattr(w, "text", None) == text and hasattr(w, "trigger_action"):
+            return w
+    return None
+
+
+# -- counter ---------------------------------------------------------------------------------
+def _counter_rating(d) -> Iterator:
+    app = d.app
+    yield from d.first_frame()
+    yield d.until(lambda: any(k == "rating_requested" for k, _ in app.events) or app.state == "idle", 10,
+                  "the counter state")
+    yield from d.screenshot("counter-idle")
+    # the keypad for offline calls: type 12, look, cancel
+    d.tap(d.widget("serve", "keypad"))
+    yield d.on("keypad")
+    for k in ("1", "2"):
+        d.tap(_button(d.screen("keypad"), k))
+    yield d.until(lambda: app.typed == "12", what="12 typed")
+    yield from d.screenshot("counter-keypad")
+    d.tap(d.widget("keypad", "cancel"))
+    yield d.on("serve")
+    # call the next citizen
+    d.mark("tap_call_next_s")
+    d.tap(d.widget("serve", "call_next"))
+    yield d.until(lambda: app.number != "" and not app.busy, 10, "a number being served")
+    d.mark("serving_s")
+    d.facts["served"] = [app.number]
+    yield from d.screenshot("counter-serving")
+    d.tap(d.widget("serve", "transfer"))
+    yield d.on("transfer")
+    yield from d.screenshot("counter-transfer")
+    d.tap(d.widget("transfer", "cancel"))
+    yield d.on("serve")
+    # done: the citizen rates on the screen
+    d.tap(d.widget("serve", "complete"))
+    yield d.on("rate", 10)
+    yield from d.screenshot("counter-rating")
+    d.tap(d.widget("rate", "unsatisfied"))
+    yield d.on("reason", 5)
+    yield from d.screenshot("counter-reason")
+    d.facts["reason_seconds_shown"] = app.reason_left
+    d.tap(_button(d.screen("reason"), app.reason_label("long_wait", app.lang)))
+    yield d.on("thanks", 5)
+    yield from d.screenshot("counter-thanks")
+    d.facts["touch_rating"] = [list(r) for r in d.db_rows(
+        "select level, reason, device, raw_key, counter from rating")]
+    yield d.on("serve", 10)
+    d.step("back to the counter view")
+    # a second citizen rates on the serial panel (ft12 evaluator 0x81 of counter 1, via a pty)
+    scenario = d.scenario
+    sim = PanelSimulator(scenario.pair.dev, "ft12", addresses=(0x01, 0x81))
+    sim.open()
+    try:
+        d.tap(d.widget("serve", "call_next"))
+        yield d.until(lambda: app.number != "" and not app.busy, 10, "the second number")
+        d.facts["served"].append(app.number)
+        d.tap(d.widget("serve", "complete"))
+        yield d.on("rate", 10)
+        yield d.until(lambda: any(f.func == ft12.FUNC_START_RATING and f.address == 0x81 for f in sim.received),
+                      5, "the start-rating frame at evaluator 0x81")
+        d.facts["panel_prompted"] = True
+        d.mark("panel_press_s")
+        sim.press(1, address=0x81)  # left-most button: Rất hài lòng
+        yield d.on("thanks", 5)
+        d.mark("panel_thanks_s")
+        yield from d.screenshot("counter-thanks-panel")
+    finally:
+        sim.close()
+    d.facts["ratings"] = [list(r) for r in d.db_rows(
+        "select level, reason, device, raw_key, counter from rating order by rated_at")]
+    d.facts["rating_events"] = [r[0] for r in d.db_rows(
+        "select payload from outbox where type = 'rating.recorded' order by seq")]
+    d.facts["events"] = [k for k, _ in app.events]
+
+
+# -- hall display ---------------------------------------------------------------------------
+def _display_calls(d) -> Iterator:
+    app = d.app
+    yield from d.first_frame()
+    poller = app.poller
+    central = d.scenario.central
+    seed_waiting_tickets(central, app.kiosk_config, app.runtime.data_dir, ["TNMT", "GTVT", "TPHT"], per_service=2)
+    polls = poller.polls
+    yield d.until(lambda: poller.polls >= polls + 2, 10, "the display to see the waiting tickets")
+    yield from d.screenshot("display-waiting")
+    caller = DemoCaller(central)
+    d.facts["called"] = []
+    for i, counter in enumerate((3, 7, 1)):
+        t = caller.call(counter)
+        d.facts["called"].append({"counter": counter, "number": t["display_number"] if t else None})
+        yield d.until(lambda n=i + 1: len(app.calls) >= n, 10, f"call {i + 1} on the display")
+    yield from d.screenshot("display-calls")
+    d.facts["shown"] = {"latest": [app.latest_number, app.latest_counter, app.latest_text],
+                        "history": [[r.number, r.counter] for r in app.rows if r.number]}
+    d.facts["spoken"] = list(app.spoken)
+    speaker = app.speaker
+    yield d.until(lambda: speaker.spoken >= 3, 20, "the announcements to be written")
+    wavs = sorted((app.runtime.data_dir / "speech").glob("*.wav"))
+    d.facts["wavs"] = [w.name for w in wavs]
+    if wavs:
+        shutil.copyfile(wavs[0], d.out_dir / "announcement.wav")
+    # the central goes away: the display says so and keeps the calls
+    def unreachable(since):
+        raise CentralUnavailable("scenario: central unplugged")
+    poller.fetch_calls = unreachable
+    yield d.until(lambda: not app.online, 10, "the offline banner")
+    yield from d.screenshot("display-offline")
+    d.facts["offline_keeps"] = [app.latest_number] + [r.number for r in app.rows if r.number]
+
+
+# -- a new centre configuration, applied without a restart ---------------------------------------
+NEW_OFFICER = "Trần Thị Mới"
+NEW_SERVICE = "Tư pháp (mới)"
+
+
+def _counter_config(d: ScenarioDriver) -> Iterator:
+    """The central gets a new centre document (counter 1's officer renamed, a service renamed):
+    the counter shows it at its next config poll, without a restart."""
+    app = d.app
+    yield from d.first_frame()
+    d.facts["before"] = {"officer": app.officer_name, "services": _transfer_names(app)}
+    central = d.scenario.central
+    document = centre_document(app.kiosk_config)
+    officer = next(c["officer"] for c in document["counters"] if c["number"] == app.counter_no)
+    for o in document["officers"]:
+        if o["code"] == officer:
+            o["name"] = NEW_OFFICER
+    for s in document["services"]:
+        if s["code"] == "TPHT":
+            s["name"] = NEW_SERVICE
+    requests.put(f"{central.url}/api/v1/admin/centres", json=document, timeout=10,
+                 headers={"Authorization": f"Bearer {central.admin_token}"}).raise_for_status()
+    d.mark("config_changed_s")
+    yield d.until(lambda: app.officer_name == NEW_OFFICER, 15, "the new officer on the screen")
+    d.mark("config_shown_s")
+    d.facts["after"] = {"officer": app.officer_name, "services": _transfer_names(app)}
+    yield from d.screenshot("counter-new-config")
+
+
+def _transfer_names(app: Any) -> list[str]:
+    return sorted(b.text for b in app.screen("transfer").ids.services.children)
+
+
+SCENARIOS = {s.name: s for s in (
+    RoleScenario(
+        "counter-rating", "call next, keypad, transfer picker, complete, Không hài lòng with a reason on the screen, "
+        "then a second citizen rates on an ft12 panel through a pty", _counter_rating, role="counter",
+        counter={"counters": [1]}, with_panel=True),
+    RoleScenario(
+        "counter-config", "a new centre configuration at the central (an officer and a service renamed) shows on "
+        "the counter without a restart", _counter_config, role="counter", counter={"counters": [1]},
+        central_settings={"config_poll_s": 1}),
+    RoleScenario(
+        "display-calls", "three calls at the central appear newest first and are announced (WAV); then offline",
+        _display_calls, role="display", poll_s=0.3),
+)}
