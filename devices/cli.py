@@ -21,14 +21,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
 
 def add_panel_parser(nested: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = nested.add_parser("panel", help="a rating panel / caller keypad sending key presses")
-    p.add_argument("--protocol", choices=("ascii", "ft12", "modbus"), required=True)
+    # The config's names (tested equal to devices.serial.registry's): building the parser must not
+    # import the serial package (pymodbus) on every `kiosk` command.
+    from kiosk.contract.config import PANEL_PROTOCOLS
+    p.add_argument("--protocol", choices=PANEL_PROTOCOLS, required=True)
     p.add_argument("--port", required=True, help="device-side port, e.g. one end of a socat pty pair")
     p.add_argument("--address", type=lambda s: int(s, 0), default=None,
                    help="ft12 bus address (default 0x81, an evaluator) or Modbus unit id (default 1)")
     p.add_argument("--keys", type=_keys, default=[1, 2, 3], help="comma-separated keys, e.g. 1,2,3")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between presses")
     p.add_argument("--garbage", action="store_true", help="send random line noise before each frame")
-    p.add_argument("--baudrate", type=int, default=9600)
+    p.add_argument("--baudrate", type=int, default=None, help="default: the protocol's (9600)")
     p.set_defaults(func=simulate_panel)
     return p
 
@@ -41,16 +44,18 @@ def _keys(text: str) -> list[int]:
 
 
 def simulate_panel(args: argparse.Namespace) -> int:
+    from devices.serial import registry
     from devices.serial.simulator import ModbusPanelSimulator, PanelSimulator
 
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():  # signal() only works there
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    baudrate = args.baudrate or registry.get(args.protocol).baudrate
     try:
         if args.protocol == "modbus":
             unit = args.address if args.address is not None else 1
             inputs = max(8, max(args.keys) + 1)
-            with ModbusPanelSimulator(args.port, {unit: inputs}, baudrate=args.baudrate) as sim:
+            with ModbusPanelSimulator(args.port, {unit: inputs}, baudrate=baudrate) as sim:
                 for key in args.keys:
                     if stop.is_set():
                         break
@@ -59,7 +64,7 @@ def simulate_panel(args: argparse.Namespace) -> int:
                     stop.wait(args.interval)
             return 0
         address = args.address if args.address is not None else 0x81
-        with PanelSimulator(args.port, args.protocol, addresses=(address,), baudrate=args.baudrate) as sim:
+        with PanelSimulator(args.port, args.protocol, addresses=(address,), baudrate=baudrate) as sim:
             for key in args.keys:
                 if stop.is_set():
                     break

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Protocol
 
 
 class HealthState(str, enum.Enum):
@@ -65,8 +65,19 @@ class Speaker(Protocol):
 class PanelPress:
     """A button pressed on a serial panel (rating evaluator or caller keypad)."""
     port: str            # transport name, e.g. /dev/serial/by-id/... or pty path
-    protocol: str        # "ascii" | "ft12" | "modbus"
-    address: int | None  # bus address (ft12/modbus), None for ascii keypads
+    protocol: str        # a kiosk.contract.config.PanelProtocol: "ft12", "ascii", "modbus"
+    address: int | None  # bus address, None for keypads (kiosk.contract.config.KEYPAD_PROTOCOLS)
     key: int             # raw key/button number as the device reports it
     kind: str = "evaluator"  # "evaluator" | "caller"
     received_at: float = field(default=0.0)  # time.monotonic() at decode
+
+
+EVALUATOR_OFFSET = 0x80  # public panel convention: evaluator address = caller address + 0x80
+
+
+def convention_addresses(counters: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """(callers, evaluators), bus address -> counter, by the public convention: caller address =
+    counter number, evaluator address = counter number + 0x80. Counters >= 0x80 have no
+    conventional address."""
+    numbers = sorted({n for n in counters if 0 < n < EVALUATOR_OFFSET})
+    return {n: n for n in numbers}, {n + EVALUATOR_OFFSET: n for n in numbers}

@@ -21,7 +21,6 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from kiosk.contract.config import Config, ConfigError, parse_config
-from kiosk.counter.panels import EVALUATOR_OFFSET
 
 # Where a USB stick shows up: udisks (/media/USER/LABEL, /run/media/USER/LABEL), usbmount
 # (/media/usb0) and hand mounts (/mnt/usb).
@@ -66,14 +65,23 @@ def assignment_of(config: Config) -> Assignment:
         counters=list(c.counters), rating_keys=dict(c.rating.keys or {}))
 
 
+def panel_protocols() -> tuple[str, ...]:
+    """The protocols a technician cycles through, in order (devices.serial.registry)."""
+    from devices.serial import registry  # the serial package (pymodbus) only when panels are edited
+    return registry.names()
+
+
+def is_keypad(protocol: str) -> bool:
+    """One keypad per counter (no bus addresses), as opposed to an addressed bus."""
+    from devices.serial import registry
+    return not registry.get(protocol).addressed
+
+
 def default_panel_map(protocol: str, counters: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """(callers, evaluators), address -> counter, by the public convention: caller address =
-    counter number, evaluator address = counter number + 0x80. Counters >= 0x80 have no
-    conventional address (as in kiosk.counter.panels.PanelMap). ascii keypads have no addresses."""
-    if protocol == "ascii":
-        return {}, {}
-    ns = sorted({n for n in counters if 0 < n < EVALUATOR_OFFSET})
-    return {n: n for n in ns}, {n + EVALUATOR_OFFSET: n for n in ns}
+    """(callers, evaluators), address -> counter: the map a technician sees for `protocol`
+    (the public convention for addressed buses, nothing for keypads; see the registry)."""
+    from devices.serial import registry
+    return registry.get(protocol).default_addresses(counters)
 
 
 # -- saving ---------------------------------------------------------------------------------

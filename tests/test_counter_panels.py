@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from devices.serial import ft12, open_panel
+from devices.serial import ft12, open_panel, start_rating_encoder
 from devices.serial.ptys import SocatPair
 from devices.serial.simulator import PanelSimulator
 from devices.serial.supervisor import Backoff
@@ -40,7 +40,7 @@ def rig(tmp_path):
     db = open_database(tmp_path / "kiosk.db")
     senders: dict = {}
     svc = CounterService(db, cfg, counters=[1, 3])
-    svc.prompt = make_prompter(svc.panels, senders, ft12.encode_start_rating)
+    svc.prompt = make_prompter(svc.panels, senders, start_rating_encoder)
     runtime = CounterRuntime(svc, tick_s=0.1)
     sup = open_panel("bus", pair.host, "ft12", runtime.on_press, backoff=Backoff(0.02, 0.2))
     senders["bus"] = sup.send

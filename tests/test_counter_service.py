@@ -89,7 +89,7 @@ def test_panel_map_follows_the_ft12_convention_by_default():
     assert m.route(PanelPress("/dev/bus", "ft12", 0x01, 0x0C, "caller")).counter == 1
     assert m.route(PanelPress("/dev/bus", "ft12", 0x85, 1, "evaluator")) is None  # counter 5 is not ours
     assert m.route(PanelPress("/dev/kp1", "ascii", None, 0x0C, "caller")).counter == 1
-    assert m.prompt_target(3).address == 0x83
+    assert [t.address for t in m.prompt_targets(3)] == [0x83]
 
 
 def test_typed_call_complete_and_rating_go_to_the_outbox(db, clock):

@@ -15,12 +15,9 @@ from typing import Iterable, Sequence
 
 import serial
 
-from . import ascii as ascii_proto
-from . import ft12
+from . import ft12, registry
 
 log = logging.getLogger(__name__)
-
-STREAM_PROTOCOLS = ("ascii", "ft12")
 
 
 class PanelSimulator:
@@ -32,8 +29,10 @@ class PanelSimulator:
 
     def __init__(self, port: str, protocol: str = "ft12", *, addresses: Sequence[int] = (0x81,),
                  baudrate: int = 9600, answer: bool = True, seed: int | None = None) -> None:
-        if protocol not in STREAM_PROTOCOLS:
-            raise ValueError(f"stream protocol must be one of {STREAM_PROTOCOLS}")
+        encode_key = registry.get(protocol).encode_key
+        if encode_key is None:
+            raise ValueError(f"stream protocol must be one of {registry.stream_names()}")
+        self._encode_key = encode_key
         self.port = port
         self.protocol = protocol
         self.addresses = tuple(addresses)
@@ -71,9 +70,7 @@ class PanelSimulator:
             self._serial = None
 
     def frame_for(self, key: int, address: int | None = None) -> bytes:
-        if self.protocol == "ascii":
-            return ascii_proto.encode_key(key)
-        return ft12.encode_key(self.addresses[0] if address is None else address, key)
+        return self._encode_key(self.addresses[0] if address is None else address, key)
 
     def garbage(self, max_len: int = 8) -> bytes:
         return bytes(self.rng.randrange(256) for _ in range(self.rng.randint(1, max_len)))

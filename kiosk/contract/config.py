@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
@@ -204,17 +204,25 @@ class DeviceSettings(_Strict):
 
 RatingLevelName = Literal["very_satisfied", "satisfied", "unsatisfied"]
 
+# The serial panel protocols a config may name. devices/serial/registry.py implements each one
+# (the core cannot import it); tests/test_panel_registry.py fails until both lists agree.
+PanelProtocol = Literal["ft12", "ascii", "modbus"]
+PANEL_PROTOCOLS: tuple[str, ...] = get_args(PanelProtocol)
+# Keypads without bus addresses: one per counter (`counter`, `kind`); the others are addressed buses.
+KEYPAD_PROTOCOLS: frozenset[str] = frozenset({"ascii"})
+
 
 class PanelSettings(_Strict):
     """One serial panel port of a counter device (docs/counter.md, "Panels").
 
-    ft12/modbus: `evaluators` / `callers` map bus address (decimal) -> counter number; both
-    empty = the public convention for the device's counters: caller address = counter number,
-    evaluator address = counter number + 0x80. ascii: one keypad per counter (`counter`, `kind`).
+    Addressed buses (ft12, modbus): `evaluators` / `callers` map bus address (decimal) -> counter
+    number; both empty = the public convention for the device's counters: caller address =
+    counter number, evaluator address = counter number + 0x80. Keypads (ascii): one per counter
+    (`counter`, `kind`).
     """
     name: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
     port: str = Field(min_length=1)
-    protocol: Literal["ft12", "ascii", "modbus"] = "ft12"
+    protocol: PanelProtocol = "ft12"
     baudrate: int = Field(default=9600, ge=1200, le=921600)
     kind: Literal["evaluator", "caller"] = "evaluator"
     counter: int | None = Field(default=None, ge=1, le=999)
@@ -222,9 +230,9 @@ class PanelSettings(_Strict):
     callers: dict[int, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _ascii_needs_counter(self) -> "PanelSettings":
-        if self.protocol == "ascii" and self.counter is None:
-            raise ValueError(f"ascii panel {self.name!r} needs `counter` (one keypad per counter)")
+    def _keypad_needs_counter(self) -> "PanelSettings":
+        if self.protocol in KEYPAD_PROTOCOLS and self.counter is None:
+            raise ValueError(f"{self.protocol} panel {self.name!r} needs `counter` (one keypad per counter)")
         return self
 
 

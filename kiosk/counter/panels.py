@@ -1,17 +1,18 @@
 """Which counter a panel press belongs to, and which panel/address prompts a counter's rating.
 
 Pure: built from kiosk.contract.config.CounterSettings; the composition root opens the ports
-(devices.serial.open_panel) and passes `PanelPress`es in. kiosk/ never imports devices/.
+(devices.serial.open_panel) and passes `PanelPress`es in. kiosk/ never imports devices/: what a
+protocol can do (start a rating) comes in as a function from devices.serial.registry.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from kiosk.contract.config import CounterSettings, PanelSettings
-from kiosk.ports import PanelPress
+from kiosk.contract.config import KEYPAD_PROTOCOLS, CounterSettings, PanelSettings
+from kiosk.ports import PanelPress, convention_addresses
 
-EVALUATOR_OFFSET = 0x80  # public ft12 convention: evaluator address = caller address + 0x80
+StartRatingEncoder = Callable[[int], bytes]  # evaluator address -> frame
 
 
 class PanelConfigError(ValueError):
@@ -29,6 +30,7 @@ class Route:
 class PromptTarget:
     panel: str
     address: int
+    protocol: str
 
 
 class PanelMap:
@@ -37,22 +39,20 @@ class PanelMap:
         known = set(self.counters)
         self._by_port: dict[str, PanelSettings] = {}
         self._routes: dict[tuple[str, int | None, str], Route] = {}
-        self._prompts: dict[int, PromptTarget] = {}
+        self._prompts: dict[int, list[PromptTarget]] = {}
         for p in settings.panels:
             if p.name in self._by_port or any(q.port == p.port for q in self._by_port.values()):
                 raise PanelConfigError(f"panel {p.name!r}: name and port must be unique")
             self._by_port[p.port] = p
-            if p.protocol == "ascii":
+            if p.protocol in KEYPAD_PROTOCOLS:
                 self._add(p, None, p.kind, p.counter, known)  # type: ignore[arg-type]
                 continue
             evaluators, callers = dict(p.evaluators), dict(p.callers)
             if not evaluators and not callers:
-                callers = {c: c for c in self.counters if c < EVALUATOR_OFFSET}
-                evaluators = {c + EVALUATOR_OFFSET: c for c in self.counters if c < EVALUATOR_OFFSET}
+                callers, evaluators = convention_addresses(self.counters)
             for address, counter in evaluators.items():
                 self._add(p, address, "evaluator", counter, known)
-                if p.protocol == "ft12":
-                    self._prompts.setdefault(counter, PromptTarget(p.name, address))
+                self._prompts.setdefault(counter, []).append(PromptTarget(p.name, address, p.protocol))
             for address, counter in callers.items():
                 self._add(p, address, "caller", counter, known)
 
@@ -72,20 +72,26 @@ class PanelMap:
         """The counter of a press; None for an address/port nobody configured."""
         return self._routes.get((press.port, press.address, press.kind))
 
-    def prompt_target(self, counter: int) -> PromptTarget | None:
-        """The ft12 evaluator to send "start rating" to when `counter` completes a service."""
-        return self._prompts.get(counter)
+    def prompt_targets(self, counter: int) -> list[PromptTarget]:
+        """The evaluators of `counter`, in config order: where "start rating" may go when it
+        completes a service (the first whose protocol can be prompted)."""
+        return list(self._prompts.get(counter, ()))
 
     def panels(self) -> list[PanelSettings]:
         return list(self._by_port.values())
 
 
 def make_prompter(panel_map: PanelMap, senders: dict[str, Callable[[bytes], bool]],
-                  encode_start_rating: Callable[[int], bytes]) -> Callable[[int], bool]:
-    """counter -> send the start-rating frame to its evaluator. The composition root passes
-    {panel name: supervisor.send} and devices.serial.ft12.encode_start_rating."""
+                  start_rating_encoder: Callable[[str], StartRatingEncoder | None]) -> Callable[[int], bool]:
+    """counter -> send the start-rating frame to its first evaluator that can be prompted.
+    The composition root passes {panel name: supervisor.send} and
+    devices.serial.registry.start_rating_encoder (protocol -> encoder, or None)."""
     def prompt(counter: int) -> bool:
-        target = panel_map.prompt_target(counter)
-        send = senders.get(target.panel) if target else None
-        return bool(send and target and send(encode_start_rating(target.address)))
+        for target in panel_map.prompt_targets(counter):
+            encode = start_rating_encoder(target.protocol)
+            if encode is None:
+                continue
+            send = senders.get(target.panel)
+            return bool(send and send(encode(target.address)))
+        return False
     return prompt

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from devices.serial import ft12, open_panel
+from devices.serial import open_panel, start_rating_encoder
 from kiosk.counter import CounterService
 from kiosk.counter.client import CounterClient
 from kiosk.counter.panels import make_prompter
@@ -53,4 +53,4 @@ def open_panels(parts: Parts, svc: CounterService, on_press: Callable[[PanelPres
         sup = open_panel(p.name, p.port, p.protocol, on_press, health=parts.core.health.report, baudrate=p.baudrate)
         parts.stack.callback(sup.stop)
         senders[p.name] = sup.send
-    svc.prompt = make_prompter(svc.panels, senders, ft12.encode_start_rating)
+    svc.prompt = make_prompter(svc.panels, senders, start_rating_encoder)

@@ -5,14 +5,13 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Obje
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.i18n import N_
-from provisioning.assign import PanelChoice, default_panel_map
+from provisioning.assign import PanelChoice, default_panel_map, is_keypad, panel_protocols
 from screens.base import load_kv
 from screens.technician.base import TechScreen, cycle
 
 MSG_NO_PORT = N_("No serial port found. Is the USB-serial adapter plugged in?")
 PRINTER_KINDS = ("none", "serial", "usb", "network", "file", "preview")
 SCANNER_KINDS = ("none", "serial", "evdev")
-PROTOCOLS = ("ft12", "ascii", "modbus")
 LEVELS = ("very_satisfied", "satisfied", "unsatisfied")
 LEVEL_TEXT = {"very_satisfied": N_("Very satisfied"), "satisfied": N_("Satisfied"),
               "unsatisfied": N_("Not satisfied")}
@@ -108,7 +107,7 @@ class TechDevicesScreen(TechScreen):
         row.port = self.assignment.panels[row.index].port = cycle(self.port_choices, row.port)
 
     def next_panel_protocol(self, row: PanelRow) -> None:
-        row.protocol = self.assignment.panels[row.index].protocol = cycle(PROTOCOLS, row.protocol)
+        row.protocol = self.assignment.panels[row.index].protocol = cycle(panel_protocols(), row.protocol)
         self._update_texts()
 
     def _counters(self) -> list[int]:
@@ -130,7 +129,7 @@ class TechDevicesScreen(TechScreen):
                                       for i, level in enumerate(LEVELS))
         for row in self.ids.panels.children:
             panel = self.assignment.panels[row.index]
-            if panel.protocol == "ascii":
+            if is_keypad(panel.protocol):
                 panel.counter, panel.evaluators, panel.callers = counters[0] if counters else None, {}, {}
                 row.mapping = tr("keypad of counter {counter}").format(counter=panel.counter)
             else:
