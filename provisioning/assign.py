@@ -67,7 +67,8 @@ def assignment_of(config: Config) -> Assignment:
 
 def panel_protocols() -> tuple[str, ...]:
     """The protocols a technician cycles through, in order (devices.serial.registry)."""
-    from devices.serial import registry  # the serial package (pymodbus) only when panels are edited
+    # the serial package (pymodbus) is imported only when panels are edited
+    from devices.serial import registry
     return registry.names()
 
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.contract.config import ConfigError
-from kiosk.counter import CounterError, CounterOffline, CounterService
-from kiosk.counter.panels import PanelConfigError, PanelMap
-from kiosk.counter.service import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER
 from kiosk.contract.events import EVENT_TYPES
+from kiosk.counter import CounterError, CounterOffline, CounterService
+from kiosk.counter.keypad import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER
+from kiosk.counter.panels import PanelConfigError, PanelMap
 from kiosk.ports import PanelPress
 from kiosk.storage import open_database
 from kiosk.storage.counter import QueueEntry
@@ -52,12 +52,13 @@ def count(db, model):
 
 
 def test_migration_0002_matches_the_models(db):
-    from alembic.migration import MigrationContext
     from alembic.autogenerate import compare_metadata
-    from kiosk.storage.base import Base
+    from alembic.migration import MigrationContext
+
     import kiosk.storage.counter  # noqa: F401
-    import kiosk.storage.ratings  # noqa: F401
     import kiosk.storage.models  # noqa: F401
+    import kiosk.storage.ratings  # noqa: F401
+    from kiosk.storage.base import Base
 
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -142,7 +143,7 @@ def test_rating_row_and_event_are_one_transaction(db, clock, monkeypatch):
     svc.call_typed(3, "B001")
     svc.complete(3)
     mono.advance(3)
-    import kiosk.counter.service as service_module
+    import kiosk.counter.rating_service as service_module
 
     def broken(session, event):
         raise RuntimeError("disk gone mid-transaction")

@@ -7,14 +7,13 @@ protocol is registered once in `registry` (link factory, baudrate, "start rating
 """
 from __future__ import annotations
 
-
 from typing import Any
 
 from kiosk.ports import HealthSink
 
 from . import registry
 from .ascii import AsciiFramer
-from .ft12 import AddressPlan, Ft12Decoder, Ft12Framer, Frame
+from .ft12 import AddressPlan, Frame, Ft12Decoder, Ft12Framer
 from .modbus import EdgeDetector, ModbusLink, ModbusUnit
 from .registry import start_rating_encoder
 from .supervisor import Backoff, PanelSupervisor, PressSink

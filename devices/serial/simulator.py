@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections import deque
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import serial
 
@@ -140,7 +140,7 @@ class ModbusPanelSimulator:
             self._devices.append(SimDevice(id=uid, simdata=(list(bits), bits, regs, list(regs)),
                                            action=self._action_for(uid)))
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._server = None
+        self._server: Any = None  # a pymodbus ModbusSerialServer once serving (imported late)
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self.error: BaseException | None = None

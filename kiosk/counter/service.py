@@ -1,10 +1,14 @@
 """The counter role's service layer: one ticket at a time per counter, actions through the
 central (online) or recorded as outbox events (offline), ratings after each completed service.
 
+CounterService does the counter actions itself and is the one object its callers hold; the
+rating orchestration is `self.ratings` (rating_service.RatingService) and the officer's caller
+keypad `self.keypad` (keypad.CallerKeypad). All three report to `listeners` and count in `stats`.
+
 Threading: every public method is synchronous and thread-safe. Counter actions (which may wait
-on HTTP) hold `_action_lock`; rating decisions hold `_rating_lock` (never across I/O other than
-one short SQLite transaction). `kiosk.counter.runtime.CounterRuntime` feeds panel presses from
-the port threads to workers so the port threads never wait.
+on HTTP) hold `_action_lock`; rating decisions hold the rating service's lock (never across I/O
+other than one short SQLite transaction). `kiosk.counter.runtime.CounterRuntime` feeds panel
+presses from the port threads to workers so the port threads never wait.
 
 Online vs offline (docs/counter.md, "Offline"):
 * A ticket called through the central (`source="central"`): the central records ticket.called /
@@ -22,7 +26,7 @@ import re
 import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
@@ -31,50 +35,28 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kiosk.contract.config import Config
+from kiosk.contract.events import Event, iso
 from kiosk.counter.announce import Announcement, call_announcement
 from kiosk.counter.client import CounterClient
+from kiosk.counter.errors import CounterError, CounterOffline
+from kiosk.counter.keypad import CallerKeypad
 from kiosk.counter.panels import PanelMap, Route
-from kiosk.counter.rating import (Decision, RatingMachine, RatingRules, Rated, ReasonAsked, Rejected,
-                                  ServedTicket)
+from kiosk.counter.rating import Decision, RatingMachine, RatingRules, ServedTicket
+from kiosk.counter.rating_service import RatingService
 from kiosk.domain.clock import Clock, local_day, system_clock
-from kiosk.contract.events import Event, iso
 from kiosk.i18n import Translator
 from kiosk.outbox import add_event
-from kiosk.ports import HealthReport, HealthSink, HealthState, PanelPress
+from kiosk.ports import HealthSink, PanelPress
 from kiosk.storage import Database
 from kiosk.storage.counter import CounterState, QueueEntry
-from kiosk.storage.engine import StorageError
-from kiosk.storage.ratings import Rating, RejectedPress
 from kiosk.sync.client import CentralRejected, CentralUnavailable
 from kiosk.ticketing import display_number as format_display_number
 
 log = logging.getLogger(__name__)
 
-# Caller keypad keys (ft12 CallerKey; ascii 'A'..'F' give the same codes). Digits 0x00-0x09.
-KEY_TRANSFER = 0x0A   # start / transfer: digits typed before = 1-based service index
-KEY_COMPLETE = 0x0B   # wait / evaluate: service done, ask for the rating
-KEY_CALL = 0x0C       # call next; with digits typed before: call that number (offline)
-KEY_RECALL = 0x0D
-KEY_CANCEL = 0x0E     # clears typed digits; with none typed: no-show (skip)
-KEY_FUNCTION = 0x0F   # pause / resume
-MAX_TYPED = 6
-
 _TYPED = re.compile(r"^([A-Z]{0,2})(\d{1,5})$")
 
 Listener = Callable[[str, dict[str, Any]], None]
-
-
-class CounterError(Exception):
-    """An action the counter cannot do now; str() is a short English reason for the log/UI,
-    `code` a stable key the UI translates."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class CounterOffline(CounterError):
-    """The central is unreachable and the action needs it (call next): type the number."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +83,7 @@ class CounterService:
         self.translator = translator or Translator(config.device.language)
         self.clock = clock
         self.monotonic = monotonic
-        self.prompt = prompt
         self.announce = announce
-        self.health = health
         configured = {c.number: c for c in config.counters}
         wanted = list(counters if counters is not None else (config.counter.counters or configured))
         unknown = [n for n in wanted if n not in configured]
@@ -111,15 +91,13 @@ class CounterService:
             raise CounterError("unknown_counter", f"counters {unknown} are not in the centre's [[counters]]")
         self.counters = {n: configured[n] for n in wanted}
         self.panels = PanelMap(config.counter, self.counters)
-        self.rules = RatingRules.from_settings(config.counter.rating)
-        self.machines = {n: RatingMachine(n, self.rules) for n in self.counters}
         self.listeners: list[Listener] = []
-        self.stats: Counter[str] = Counter()
+        self.stats: Counter[str] = Counter()  # shared with the ratings and the keypad
+        self.ratings = RatingService(db, config.counter.rating, self.counters, emit=self._emit, stats=self.stats,
+                                     clock=clock, monotonic=monotonic, prompt=prompt, health=health)
+        self.keypad = CallerKeypad(self, self.counters, config.services, emit=self._emit, stats=self.stats)
         self._tz = ZoneInfo(config.centre.timezone)
         self._action_lock = threading.RLock()
-        self._rating_lock = threading.Lock()
-        self._typed: dict[int, str] = {n: "" for n in self.counters}
-        self._rejections: dict[int, deque[float]] = {n: deque() for n in self.counters}
 
     # -- queries ----------------------------------------------------------------------------
     def current(self, counter: int) -> CurrentTicket | None:
@@ -136,9 +114,6 @@ class CounterService:
         with self.db.transaction() as s:
             st = s.get(CounterState, counter)
             return bool(st and st.paused)
-
-    def typed(self, counter: int) -> str:
-        return self._typed[counter]
 
     # -- counter actions --------------------------------------------------------------------
     def call_next(self, counter: int) -> CurrentTicket | None:
@@ -225,8 +200,8 @@ class CounterService:
                                         "completed_at": iso(now)}, clear=True)
             self._emit("completed", {"counter": counter, "ticket_id": cur.ticket_id,
                                      "display_number": cur.display_number})
-            self.request_rating(ServedTicket(cur.ticket_id, counter, cur.officer, dossier_code or None,
-                                             cur.service_code))
+            self.ratings.request(ServedTicket(cur.ticket_id, counter, cur.officer, dossier_code or None,
+                                              cur.service_code))
             return cur
 
     def pause(self, counter: int) -> None:
@@ -259,113 +234,61 @@ class CounterService:
                                            display_number=str(t["display_number"]), fetched_at=now))
         return sum(len(w) for w in fetched.values())
 
-    # -- ratings ----------------------------------------------------------------------------
+    # -- ratings (kiosk/counter/rating_service.py) and the caller keypad (keypad.py) -------------
+    @property
+    def prompt(self) -> Callable[[int], bool] | None:
+        """counter -> "start rating" sent to its evaluator (kiosk.counter.panels.make_prompter)."""
+        return self.ratings.prompt
+
+    @prompt.setter
+    def prompt(self, prompt: Callable[[int], bool] | None) -> None:
+        self.ratings.prompt = prompt
+
+    @property
+    def rules(self) -> RatingRules:
+        return self.ratings.rules
+
+    @property
+    def machines(self) -> dict[int, RatingMachine]:
+        return self.ratings.machines
+
     def request_rating(self, ticket: ServedTicket) -> bool:
         """Open the rating request for a served ticket (complete() does it). False if the
         ticket already has a stored rating."""
-        with self.db.transaction() as s:
-            if s.scalar(select(Rating.id).where(Rating.ticket_id == ticket.ticket_id)) is not None:
-                return False
-        with self._rating_lock:
-            decisions = self.machines[ticket.counter].request(ticket, self.monotonic())
-            self._store(decisions)
-        sent = bool(self.prompt and self._safe_prompt(ticket.counter))
-        self._emit("rating_requested", {"counter": ticket.counter, "ticket_id": ticket.ticket_id,
-                                        "prompted": sent, "window_s": self.rules.window_s})
-        return True
+        self._check(ticket.counter)
+        return self.ratings.request(ticket)
 
     def rate_press(self, counter: int, key: int, device: str, now: float | None = None) -> list[Decision]:
         """An evaluator key (or a touch on a rating screen) for `counter`."""
         self._check(counter)
-        with self._rating_lock:
-            decisions = self.machines[counter].press(key, device, self.monotonic() if now is None else now)
-            self._store(decisions)
-        return decisions
+        return self.ratings.press(counter, key, device, now)
 
     def choose_reason(self, counter: int, reason: str) -> list[Decision]:
         self._check(counter)
-        with self._rating_lock:
-            decisions = self.machines[counter].choose_reason(reason, self.monotonic())
-            self._store(decisions)
-        return decisions
+        return self.ratings.choose_reason(counter, reason)
 
     def tick(self) -> list[Decision]:
         """Apply rating timeouts (a Không hài lòng with no reason is stored without one)."""
-        now = self.monotonic()
-        out: list[Decision] = []
-        with self._rating_lock:
-            for m in self.machines.values():
-                decisions = m.advance(now)
-                if decisions:
-                    self._store(decisions)
-                    out.extend(decisions)
-        return out
+        return self.ratings.tick()
 
     def flush_ratings(self) -> None:
         """Shutdown: store any Không hài lòng still waiting for its reason."""
-        with self._rating_lock:
-            for m in self.machines.values():
-                self._store(m.flush())
+        self.ratings.flush()
 
-    # -- panel presses ----------------------------------------------------------------------
     def route(self, press: PanelPress) -> Route | None:
+        """The counter of a panel press; None (counted) for a port/address nobody configured."""
         route = self.panels.route(press)
         if route is None:
             self.stats["unmapped_presses"] += 1
         return route
 
-    def handle_press(self, press: PanelPress) -> None:
-        """A press from any configured panel (runs on a worker, never on the port thread)."""
-        route = self.route(press)
-        if route is None:
-            return
-        if route.kind == "evaluator":
-            self.rate_press(route.counter, press.key, route.device)
-        else:
-            self.caller_key(route.counter, press.key)
-
     def caller_key(self, counter: int, key: int) -> None:
         """An officer's caller keypad key; errors are reported to listeners, not raised."""
-        try:
-            self._caller_key(counter, key)
-        except (CounterError, CentralRejected, CentralUnavailable, StorageError) as exc:
-            self.stats["caller_key_errors"] += 1
-            log.info("counter %s: key 0x%02X: %s", counter, key, exc)
-            self._emit("error", {"counter": counter, "key": key, "code": getattr(exc, "code", "failed"),
-                                 "message": str(exc)})
+        self.keypad.key(counter, key)
 
-    def _caller_key(self, counter: int, key: int) -> None:
-        self._check(counter)
-        if 0 <= key <= 9:
-            if len(self._typed[counter]) < MAX_TYPED:
-                self._typed[counter] += str(key)
-            self._emit("typed", {"counter": counter, "typed": self._typed[counter]})
-            return
-        typed, self._typed[counter] = self._typed[counter], ""
-        if key == KEY_CALL:
-            if typed:
-                self.call_typed(counter, typed)
-            else:
-                self.call_next(counter)
-        elif key == KEY_RECALL:
-            self.recall(counter)
-        elif key == KEY_CANCEL:
-            if not typed:
-                self.no_show(counter)
-            else:
-                self._emit("typed", {"counter": counter, "typed": ""})
-        elif key == KEY_COMPLETE:
-            self.complete(counter)
-        elif key == KEY_TRANSFER:
-            services = self.config.services
-            if not typed or not 1 <= int(typed) <= len(services):
-                raise CounterError("transfer_needs_service", "type the service number (1..N) before transfer")
-            self.transfer(counter, services[int(typed) - 1].code)
-        elif key == KEY_FUNCTION:
-            if self.is_paused(counter):
-                self.resume(counter)
-            else:
-                self.pause(counter)
+    def typed(self, counter: int) -> str:
+        """The digits typed on `counter`'s keypad so far."""
+        return self.keypad.typed(counter)
 
     # -- internals --------------------------------------------------------------------------
     def _check(self, counter: int) -> None:
@@ -478,78 +401,6 @@ class CounterService:
                 self.announce(call_announcement(self.translator, cur.display_number, cur.counter))
             except Exception:
                 log.exception("announcement failed for %s", cur.display_number)
-
-    def _safe_prompt(self, counter: int) -> bool:
-        try:
-            ok = bool(self.prompt(counter)) if self.prompt else False
-        except Exception:
-            log.exception("rating prompt failed for counter %s", counter)
-            ok = False
-        self.stats["prompts_sent" if ok else "prompts_failed"] += 1
-        return ok
-
-    def _throttled(self, counter: int, now: float) -> bool:
-        window = self._rejections[counter]
-        while window and now - window[0] >= 60:
-            window.popleft()
-        if len(window) >= self.config.counter.rating.max_rejected_per_minute:
-            return True
-        window.append(now)
-        return False
-
-    def _store(self, decisions: list[Decision]) -> None:
-        """One transaction: the rating/rejected-press rows and their outbox events."""
-        if not decisions:
-            return
-        now = self.clock()
-        mono = self.monotonic()
-        emitted: list[tuple[str, dict[str, Any]]] = []
-        try:
-            with self.db.transaction() as s:
-                for d in decisions:
-                    if isinstance(d, Rated):
-                        emitted.append(self._store_rating(s, d, now))
-                    elif isinstance(d, Rejected):
-                        self.stats[f"rejected_{d.reason.value}"] += 1
-                        if self._throttled(d.counter, mono):
-                            self.stats["rejected_not_stored"] += 1
-                            continue
-                        s.add(RejectedPress(counter=d.counter, reason=d.reason.value, raw_key=d.raw_key,
-                                            device=d.device, pressed_at=now))
-                        add_event(s, Event("rating.rejected_press", {
-                            "counter": d.counter, "reason": d.reason.value, "raw_key": d.raw_key,
-                            "device": d.device}, occurred_at=now))
-                        emitted.append(("rejected_press", {"counter": d.counter, "reason": d.reason.value}))
-                    elif isinstance(d, ReasonAsked):
-                        emitted.append(("reason_asked", {"counter": d.ticket.counter, "ticket_id": d.ticket.ticket_id,
-                                                         "choices": d.choices}))
-        except StorageError as exc:
-            self.stats["storage_errors"] += 1
-            log.error("ratings not stored: %s", exc)
-            if self.health:
-                self.health(HealthReport("ratings", HealthState.FAILED, str(exc)[:200]))
-            raise
-        for kind, data in emitted:
-            self._emit(kind, data)
-
-    def _store_rating(self, s: Session, d: Rated, now: dt.datetime) -> tuple[str, dict[str, Any]]:
-        t = d.ticket
-        if s.scalar(select(Rating.id).where(Rating.ticket_id == t.ticket_id)) is not None:
-            # rated before a restart (the machine forgot): never a second rating
-            self.stats["duplicate_rating_dropped"] += 1
-            return "duplicate_rating", {"counter": t.counter, "ticket_id": t.ticket_id}
-        rating_id = str(uuid.uuid4())
-        s.add(Rating(id=rating_id, ticket_id=t.ticket_id, counter=t.counter, officer=t.officer, level=d.level.value,
-                     reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code, rated_at=now))
-        payload = {"rating_id": rating_id, "ticket_id": t.ticket_id, "counter": t.counter, "officer": t.officer,
-                   "level": d.level.value, "reason": d.reason, "raw_key": d.raw_key, "device": d.device,
-                   "dossier_code": t.dossier_code}
-        if t.service_code:
-            payload["service_code"] = t.service_code
-        add_event(s, Event("rating.recorded", payload, occurred_at=now))
-        self.stats["ratings"] += 1
-        return "rated", {"counter": t.counter, "ticket_id": t.ticket_id, "level": d.level.value,
-                         "reason": d.reason, "rating_id": rating_id}
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         for listener in list(self.listeners):

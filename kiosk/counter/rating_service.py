@@ -1,0 +1,177 @@
+"""Rating orchestration: one RatingMachine per counter (the pure rules, kiosk/counter/rating.py),
+the evaluator prompted when a request opens, and every decision stored with its outbox event
+in one SQLite transaction.
+
+Threading: every public method holds `_lock` (never across I/O other than one short SQLite
+transaction); CounterRuntime calls them on its `ratings` worker.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.contract.config import RatingSettings
+from kiosk.contract.events import Event
+from kiosk.counter.rating import (
+    Decision,
+    Rated,
+    RatingMachine,
+    RatingRules,
+    ReasonAsked,
+    Rejected,
+    ServedTicket,
+)
+from kiosk.domain.clock import Clock, system_clock
+from kiosk.health import HealthReporter
+from kiosk.outbox import add_event
+from kiosk.ports import HealthSink, HealthState
+from kiosk.storage import Database
+from kiosk.storage.engine import StorageError
+from kiosk.storage.ratings import Rating, RejectedPress
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[str, dict[str, Any]], None]
+
+
+class RatingService:
+    def __init__(self, db: Database, settings: RatingSettings, counters: Iterable[int], *, emit: Emit,
+                 stats: Counter[str], clock: Clock = system_clock, monotonic: Callable[[], float] = time.monotonic,
+                 prompt: Callable[[int], bool] | None = None, health: HealthSink | None = None) -> None:
+        self.db = db
+        self.rules = RatingRules.from_settings(settings)
+        self.max_rejected_per_minute = settings.max_rejected_per_minute
+        self.machines = {n: RatingMachine(n, self.rules) for n in counters}
+        self.emit = emit
+        self.stats = stats
+        self.clock = clock
+        self.monotonic = monotonic
+        self.prompt = prompt  # counter -> sent "start rating" to its evaluator (kiosk.counter.panels.make_prompter)
+        self._health = HealthReporter("ratings", health)
+        self._lock = threading.Lock()
+        self._rejections: dict[int, deque[float]] = {n: deque() for n in self.machines}
+
+    def request(self, ticket: ServedTicket) -> bool:
+        """Open the rating request for a served ticket. False if the ticket already has a stored
+        rating."""
+        with self.db.transaction() as s:
+            if s.scalar(select(Rating.id).where(Rating.ticket_id == ticket.ticket_id)) is not None:
+                return False
+        with self._lock:
+            decisions = self.machines[ticket.counter].request(ticket, self.monotonic())
+            self._store(decisions)
+        sent = bool(self.prompt and self._safe_prompt(ticket.counter))
+        self.emit("rating_requested", {"counter": ticket.counter, "ticket_id": ticket.ticket_id,
+                                       "prompted": sent, "window_s": self.rules.window_s})
+        return True
+
+    def press(self, counter: int, key: int, device: str, now: float | None = None) -> list[Decision]:
+        """An evaluator key (or a touch on a rating screen) for `counter`."""
+        with self._lock:
+            decisions = self.machines[counter].press(key, device, self.monotonic() if now is None else now)
+            self._store(decisions)
+        return decisions
+
+    def choose_reason(self, counter: int, reason: str) -> list[Decision]:
+        with self._lock:
+            decisions = self.machines[counter].choose_reason(reason, self.monotonic())
+            self._store(decisions)
+        return decisions
+
+    def tick(self) -> list[Decision]:
+        """Apply rating timeouts (a Không hài lòng with no reason is stored without one)."""
+        now = self.monotonic()
+        out: list[Decision] = []
+        with self._lock:
+            for m in self.machines.values():
+                decisions = m.advance(now)
+                if decisions:
+                    self._store(decisions)
+                    out.extend(decisions)
+        return out
+
+    def flush(self) -> None:
+        """Shutdown: store any Không hài lòng still waiting for its reason."""
+        with self._lock:
+            for m in self.machines.values():
+                self._store(m.flush())
+
+    # -- internals --------------------------------------------------------------------------
+    def _safe_prompt(self, counter: int) -> bool:
+        try:
+            ok = bool(self.prompt(counter)) if self.prompt else False
+        except Exception:
+            log.exception("rating prompt failed for counter %s", counter)
+            ok = False
+        self.stats["prompts_sent" if ok else "prompts_failed"] += 1
+        return ok
+
+    def _throttled(self, counter: int, now: float) -> bool:
+        window = self._rejections[counter]
+        while window and now - window[0] >= 60:
+            window.popleft()
+        if len(window) >= self.max_rejected_per_minute:
+            return True
+        window.append(now)
+        return False
+
+    def _store(self, decisions: list[Decision]) -> None:
+        """One transaction: the rating/rejected-press rows and their outbox events."""
+        if not decisions:
+            return
+        now = self.clock()
+        mono = self.monotonic()
+        emitted: list[tuple[str, dict[str, Any]]] = []
+        try:
+            with self.db.transaction() as s:
+                for d in decisions:
+                    if isinstance(d, Rated):
+                        emitted.append(self._store_rating(s, d, now))
+                    elif isinstance(d, Rejected):
+                        self.stats[f"rejected_{d.reason.value}"] += 1
+                        if self._throttled(d.counter, mono):
+                            self.stats["rejected_not_stored"] += 1
+                            continue
+                        s.add(RejectedPress(counter=d.counter, reason=d.reason.value, raw_key=d.raw_key,
+                                            device=d.device, pressed_at=now))
+                        add_event(s, Event("rating.rejected_press", {
+                            "counter": d.counter, "reason": d.reason.value, "raw_key": d.raw_key,
+                            "device": d.device}, occurred_at=now))
+                        emitted.append(("rejected_press", {"counter": d.counter, "reason": d.reason.value}))
+                    elif isinstance(d, ReasonAsked):
+                        emitted.append(("reason_asked", {"counter": d.ticket.counter, "ticket_id": d.ticket.ticket_id,
+                                                         "choices": d.choices}))
+        except StorageError as exc:
+            self.stats["storage_errors"] += 1
+            log.error("ratings not stored: %s", exc)
+            self._health(HealthState.FAILED, str(exc))
+            raise
+        for kind, data in emitted:
+            self.emit(kind, data)
+
+    def _store_rating(self, s: Session, d: Rated, now: dt.datetime) -> tuple[str, dict[str, Any]]:
+        t = d.ticket
+        if s.scalar(select(Rating.id).where(Rating.ticket_id == t.ticket_id)) is not None:
+            # rated before a restart (the machine forgot): never a second rating
+            self.stats["duplicate_rating_dropped"] += 1
+            return "duplicate_rating", {"counter": t.counter, "ticket_id": t.ticket_id}
+        rating_id = str(uuid.uuid4())
+        s.add(Rating(id=rating_id, ticket_id=t.ticket_id, counter=t.counter, officer=t.officer, level=d.level.value,
+                     reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code, rated_at=now))
+        payload = {"rating_id": rating_id, "ticket_id": t.ticket_id, "counter": t.counter, "officer": t.officer,
+                   "level": d.level.value, "reason": d.reason, "raw_key": d.raw_key, "device": d.device,
+                   "dossier_code": t.dossier_code}
+        if t.service_code:
+            payload["service_code"] = t.service_code
+        add_event(s, Event("rating.recorded", payload, occurred_at=now))
+        self.stats["ratings"] += 1
+        return "rated", {"counter": t.counter, "ticket_id": t.ticket_id, "level": d.level.value,
+                         "reason": d.reason, "rating_id": rating_id}
