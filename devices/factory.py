@@ -12,7 +12,7 @@ class NoPrinter:
     """`printer.kind = "none"`: a kiosk without a printer shows the ticket on screen only."""
 
     def print_ticket(self, ticket):
-        from kiosk.ports import PrintResult, PrinterStatus
+        from kiosk.ports import PrinterStatus, PrintResult
         return PrintResult(ok=False, status=PrinterStatus.OFFLINE, message="no printer configured")
 
     def status(self):

@@ -12,7 +12,8 @@ from escpos.escpos import Escpos
 from escpos.printer import Dummy
 from qrcode.exceptions import DataOverflowError
 
-from kiosk.ports import HealthReport, HealthSink, HealthState, PrinterStatus, PrintResult, TicketPrintout
+from kiosk.health import HealthReporter
+from kiosk.ports import HealthSink, HealthState, PrinterStatus, PrintResult, TicketPrintout
 
 from . import transport
 from .render import DEFAULT_WIDTH, qr_module_size, render_qr, render_ticket_text
@@ -116,13 +117,14 @@ class EscposTicketPrinter:
                  device_name: str = "printer") -> None:
         self.printer = printer
         self.native_qr = native_qr
-        self.on_health = on_health
         self.qr_size = qr_size
         self.paper_width_override = paper_width
         self.status_timeout = status_timeout
         self.timeout = timeout
         self.check_status_before_print = check_status_before_print
         self.device_name = device_name
+        # every report is sent: the lobby reports "printer" failures too
+        self._report = HealthReporter(device_name, on_health, repeats="send")
         self.last_detail = ""          # technician-facing reason for the last status/print
         self._lock = threading.Lock()
 
@@ -228,14 +230,6 @@ class EscposTicketPrinter:
         self.last_detail = message
         self._report(HealthState.FAILED, message)
         return PrintResult(ok=False, status=status, message=message)
-
-    def _report(self, state: HealthState, detail: str) -> None:
-        if self.on_health is None:
-            return
-        try:
-            self.on_health(HealthReport(device=self.device_name, state=state, detail=detail[:200]))
-        except Exception:
-            pass  # a broken listener must not break printing
 
     def _where(self) -> str:
         p: Any = self.printer

@@ -6,7 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from kiosk.ports import HealthReport, HealthSink, HealthState, PrinterStatus, PrintResult, TicketPrintout
+from kiosk.health import HealthReporter
+from kiosk.ports import HealthSink, HealthState, PrinterStatus, PrintResult, TicketPrintout
 
 from .render import DEFAULT_WIDTH, render_ticket_preview
 
@@ -20,8 +21,9 @@ class PreviewTicketPrinter:
         self.folder = Path(folder)
         self.width = width
         self.qr_size = qr_size
-        self.on_health = on_health
         self.device_name = device_name
+        # every report is sent: the lobby reports "printer" failures too
+        self._report = HealthReporter(device_name, on_health, repeats="send")
         self.last_path: Path | None = None
         self._lock = threading.Lock()
         self._seq = 0
@@ -55,11 +57,3 @@ class PreviewTicketPrinter:
 
     def close(self) -> None:
         pass
-
-    def _report(self, state: HealthState, detail: str) -> None:
-        if self.on_health is None:
-            return
-        try:
-            self.on_health(HealthReport(device=self.device_name, state=state, detail=detail[:200]))
-        except Exception:
-            pass

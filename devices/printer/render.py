@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import qrcode
 import qrcode.constants
-from qrcode.exceptions import DataOverflowError
 from PIL import Image, ImageDraw, ImageFont
+from qrcode.exceptions import DataOverflowError
 
 from kiosk.ports import TicketPrintout
 

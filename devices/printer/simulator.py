@@ -15,7 +15,6 @@ from typing import Callable
 
 from .stream import DecodedJob, JobCollector, StreamReader, job_image
 
-
 MAX_RECORDED = 32 * 1024 * 1024  # bytes kept in `received`
 
 

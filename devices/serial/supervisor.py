@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from kiosk.ports import HealthReport, HealthSink, HealthState, PanelPress
+from kiosk.health import HealthReporter
+from kiosk.ports import HealthSink, HealthState, PanelPress
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ class PanelSupervisor:
         self.name = name
         self.link = link
         self.on_press = on_press
-        self.health = health
         self.backoff = backoff
         self.stats: Counter[str] = Counter()
         self.last_error = ""
@@ -63,7 +63,8 @@ class PanelSupervisor:
         self._stop = threading.Event()
         self._up = threading.Event()
         self._thread: threading.Thread | None = None
-        self._reported: tuple[HealthState, str] | None = None
+        # transitions only: a port that stays down would otherwise report every back-off
+        self._report = HealthReporter(self.device, health, repeats="drop_same_state", max_detail=None)
 
     @property
     def device(self) -> str:
@@ -176,15 +177,3 @@ class PanelSupervisor:
         except Exception:  # the app's bug must not unplug the counter
             self.stats["callback_errors"] += 1
             log.exception("panel %s: press callback failed for %r", self.name, press)
-
-    def _report(self, state: HealthState, detail: str) -> None:
-        # Only transitions: a port that stays down would otherwise report every back-off.
-        if self._reported is not None and self._reported[0] == state:
-            return
-        self._reported = (state, detail)
-        if self.health is None:
-            return
-        try:
-            self.health(HealthReport(self.device, state, detail))
-        except Exception:
-            log.exception("panel %s: health sink failed", self.name)

@@ -22,7 +22,8 @@ from devices.speech.engine import (
     SpeechError,
     UnknownVoiceError,
 )
-from kiosk.ports import HealthReport, HealthSink, HealthState
+from kiosk.health import HealthReporter
+from kiosk.ports import HealthSink, HealthState
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class SpeechWorker:
         self.engine = engine
         self.mode = mode
         self.wav_dir = Path(wav_dir) if wav_dir is not None else None
-        self._on_health = on_health
+        self._report = HealthReporter(DEVICE, on_health, repeats="drop", max_detail=None, logger=log)
         self._keep_wavs = keep_wavs
         self._reprobe_interval_s = reprobe_interval_s
         # deque(maxlen) drops the oldest entry by itself when a new one is appended.
@@ -74,7 +75,6 @@ class SpeechWorker:
         self.dropped = 0           # utterances lost because the queue was full
         self.spoken = 0            # utterances played or written
         self.last_wav: Path | None = None
-        self.last_health: HealthReport | None = None
         self._written: collections.deque[Path] = collections.deque()
         self._seq = 0
         self._usable = True        # False after a fatal engine error: discard, don't retry
@@ -220,15 +220,3 @@ class SpeechWorker:
     def _fatal(self, detail: str) -> None:
         self._usable = False
         self._report(HealthState.FAILED, detail)
-
-    def _report(self, state: HealthState, detail: str) -> None:
-        report = HealthReport(device=DEVICE, state=state, detail=detail)
-        if report == self.last_health:
-            return
-        self.last_health = report
-        log.info("speech health: %s %s", state.value, detail)
-        if self._on_health is not None:
-            try:
-                self._on_health(report)
-            except Exception:  # a broken listener must not stop speech
-                log.exception("speech: health listener failed")

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
+from kiosk.contract.events import iso
 from kiosk.domain.clock import Clock, system_clock
-from kiosk.health import HealthBoard
-from kiosk.ports import HealthReport, HealthState
+from kiosk.health import HealthBoard, HealthReporter
+from kiosk.ports import HealthState
 from kiosk.storage import Database
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
 from kiosk.sync import state
 from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
-from kiosk.contract.events import iso
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ class OutboxSender:
         self.db = db
         self.client = client
         self.device_id = device_id
-        self.health = health
+        # every report is sent: the sync service reports "central" too
+        self._central = HealthReporter("central", health.report, repeats="send", max_detail=None)
+        self._outbox = HealthReporter("outbox", health.report, repeats="send", max_detail=None)
         self.batch_size = batch_size
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
@@ -107,7 +109,7 @@ class OutboxSender:
                 break
             except CentralRejected as exc:
                 if exc.status in AUTH_FAILURES:
-                    self.health.report(HealthReport("central", HealthState.FAILED, f"not authorised: {exc.reason}"))
+                    self._central(HealthState.FAILED, f"not authorised: {exc.reason}")
                     self._backoff(str(exc))
                     result.error = str(exc)
                     break
@@ -159,8 +161,7 @@ class OutboxSender:
             s.execute(delete(OutboxEvent).where(OutboxEvent.event_id.in_(list(reasons))))
         for event_id, reason in reasons.items():
             log.warning("event %s dead-lettered: %s", event_id, reason)
-        self.health.report(HealthReport("outbox", HealthState.DEGRADED,
-                                        f"{len(reasons)} event(s) refused by the central; see dead letters"))
+        self._outbox(HealthState.DEGRADED, f"{len(reasons)} event(s) refused by the central; see dead letters")
 
     def purge_sent(self, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
         cutoff = self.clock() - older_than

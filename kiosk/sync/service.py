@@ -16,10 +16,11 @@ from typing import Callable
 from kiosk import __version__
 from kiosk.bootstrap import Core
 from kiosk.contract.config import Config, ConfigError, merge_centre_document
-from kiosk.domain.clock import local_day
 from kiosk.contract.events import iso
+from kiosk.domain.clock import local_day
+from kiosk.health import HealthReporter
 from kiosk.outbox import dead_letter_count, pending_count
-from kiosk.ports import HealthReport, HealthState
+from kiosk.ports import HealthState
 from kiosk.storage.engine import StorageError
 from kiosk.storage.leases import NumberLease
 from kiosk.sync import state
@@ -75,6 +76,11 @@ class SyncService:
         self.sender = OutboxSender(core.db, client, core.config.device.id, core.health,
                                    batch_size=c.batch_size, backoff_cap_s=c.backoff_cap_s, clock=core.desk.clock)
         core.desk.leases = FallbackLeases(core.config)
+        # Every report is sent: the board keeps the latest per device and tells only changes,
+        # and the sender reports "central" too.
+        self._central = HealthReporter("central", core.health.report, repeats="send", max_detail=None)
+        self._storage = HealthReporter("storage", core.health.report, repeats="send", max_detail=None)
+        self._config = HealthReporter("config", core.health.report, repeats="send", max_detail=300)
         self.started = time.monotonic()
         self.online: bool | None = None  # unknown until the first contact or failure
         self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0}
@@ -93,16 +99,12 @@ class SyncService:
         if self._thread:
             self._thread.join(timeout=10)
 
-    def nudge(self) -> None:
-        """Something was written to the outbox: send it soon rather than at the next tick."""
-        self._wake.set()
-
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once()
             except StorageError as exc:
-                self.core.health.report(HealthReport("storage", HealthState.FAILED, str(exc)))
+                self._storage(HealthState.FAILED, str(exc))
             except Exception:  # the sync thread must outlive any bug in one pass
                 log.exception("sync pass failed")
             self._wake.wait(self.tick_s)
@@ -134,8 +136,8 @@ class SyncService:
     def _set_online(self, online: bool) -> None:
         if online != self.online:
             self.online = online
-            self.core.health.report(HealthReport("central", HealthState.OK if online else HealthState.DEGRADED,
-                                                 "" if online else "central unreachable: working offline"))
+            self._central(HealthState.OK if online else HealthState.DEGRADED,
+                          "" if online else "central unreachable: working offline")
 
     def status(self) -> SyncStatus:
         with self.core.db.transaction() as s:
@@ -179,7 +181,7 @@ class SyncService:
         try:
             new = merge_centre_document(self.core.config, answer.document)
         except ConfigError as exc:
-            self.core.health.report(HealthReport("config", HealthState.DEGRADED, f"central config refused: {exc}"[:300]))
+            self._config(HealthState.DEGRADED, f"central config refused: {exc}")
             return False
         save_centre_document(self.core.data_dir, answer.document)
         with self.core.db.transaction() as s:
