@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import stat
 import tomllib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from kiosk.contract.config import Config, ConfigError, parse_config
+from kiosk.files import write_atomic
 
 # Where a USB stick shows up: udisks (/media/USER/LABEL, /run/media/USER/LABEL), usbmount
 # (/media/usb0) and hand mounts (/mnt/usb).
@@ -178,24 +178,12 @@ def _read(path: Path) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Previous file -> <name>.bak, then tmp + fsync + rename: a power cut leaves the old or the new file."""
+    """Previous file -> <name>.bak, then an atomic write: a power cut leaves the old or the new file."""
     real = Path(os.path.realpath(path))  # a symlinked /etc/kiosk/kiosk.toml stays a symlink
-    tmp = real.with_name(real.name + ".tmp")
     try:
         shutil.copy2(real, real.with_name(real.name + ".bak"))
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IMODE(real.stat().st_mode))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, real)
-        dir_fd = os.open(real.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomic(real, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ConfigError(f"{path}: cannot write the config file: {exc}") from None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import tomli_w
 
 from kiosk.contract.config import Config, load_config
+from kiosk.files import write_atomic
 
 # Files in the data folder that hold secrets or identity: overwritten before they are removed.
 SECRET_FILES = ("enrolment.json", "central/central-admin-token")
@@ -25,9 +26,7 @@ def export_config(config: Config) -> str:
 def import_config(source: Path, destination: Path) -> Config:
     config = load_config(source)  # refuses anything invalid, naming the key
     destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = destination.with_suffix(".tmp")
-    tmp.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    os.replace(tmp, destination)
+    write_atomic(destination, source.read_text(encoding="utf-8"))
     return config
 
 

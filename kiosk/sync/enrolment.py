@@ -6,11 +6,11 @@ file can be copied between kiosks without carrying a token.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kiosk.contract.config import Config, merge_centre_document, parse_config
+from kiosk.files import write_atomic
 from kiosk.sync.client import CentralClient
 
 ENROLMENT_FILE = "enrolment.json"
@@ -40,13 +40,8 @@ def enrol(central_url: str, code: str, *, ca_file: str | None = None, device_nam
 def save(data_dir: Path, enrolment: Enrolment) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / ENROLMENT_FILE
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(asdict(enrolment), f, indent=2)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)  # never a half-written identity after a power cut
+    # never a half-written identity after a power cut; the token is a secret: 0600
+    write_atomic(path, json.dumps(asdict(enrolment), indent=2), mode=0o600)
     return path
 
 

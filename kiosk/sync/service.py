@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import threading
 import time
@@ -18,6 +17,7 @@ from kiosk.bootstrap import Core
 from kiosk.contract.config import Config, ConfigError, merge_centre_document
 from kiosk.contract.events import iso
 from kiosk.domain.clock import local_day
+from kiosk.files import write_atomic
 from kiosk.health import HealthReporter
 from kiosk.outbox import dead_letter_count, pending_count
 from kiosk.ports import HealthState
@@ -43,13 +43,7 @@ class SyncStatus:
 def save_centre_document(data_dir: Path, document: dict) -> None:
     """The centre config from the central, kept for offline restarts; written whole or not at all
     (a power cut never leaves half a document for load_cached_centre)."""
-    path = data_dir / CENTRE_DOCUMENT
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(json.dumps(document, ensure_ascii=False))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(data_dir / CENTRE_DOCUMENT, json.dumps(document, ensure_ascii=False))
 
 
 def load_cached_centre(config: Config, data_dir: Path) -> Config:
