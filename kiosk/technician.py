@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 
 from kiosk.domain.clock import Clock, system_clock
 from kiosk.contract.events import Event, iso
@@ -31,12 +30,6 @@ class PinRefused(Exception):
         super().__init__(message)
         self.reason = reason  # wrong | locked | not_set | weak
         self.locked_until = locked_until
-
-
-@dataclass(frozen=True)
-class PinCheck:
-    ok: bool
-    attempts_left: int
 
 
 def hash_pin(pin: str, salt: bytes | None = None) -> str:

@@ -30,13 +30,6 @@ class Level(str, enum.Enum):
     SATISFIED = "satisfied"
     UNSATISFIED = "unsatisfied"
 
-    @property
-    def label_vi(self) -> str:
-        return LEVEL_LABELS_VI[self]
-
-
-LEVEL_LABELS_VI = {Level.VERY_SATISFIED: "Rất hài lòng", Level.SATISFIED: "Hài lòng",
-                   Level.UNSATISFIED: "Không hài lòng"}
 
 OTHER_REASON = "other"
 
@@ -165,10 +158,6 @@ class RatingMachine:
         """The ticket a press would rate now (ignores expiry: call with `advance` first)."""
         r = self._request
         return r.ticket.ticket_id if r is not None and not r.rated else None
-
-    @property
-    def awaiting_reason(self) -> ServedTicket | None:
-        return self._pending.ticket if self._pending else None
 
     def was_rated(self, ticket_id: str) -> bool:
         return ticket_id in self._rated

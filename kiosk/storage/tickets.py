@@ -28,7 +28,3 @@ class Ticket(Base):
     print_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|printed|failed
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # double-tap guard
     lease_id: Mapped[int | None] = mapped_column(ForeignKey("number_lease.id"))
-
-    @property
-    def is_priority(self) -> bool:
-        return self.priority_group is not None

@@ -91,9 +91,6 @@ class CentralClient:
                              retryable=FINAL_409)
         return self._json(resp)
 
-    def queue_summary(self) -> dict:
-        return self.call("GET", "/api/v1/queue/summary")
-
     def enrol(self, code: str, device_name: str | None = None) -> dict:
         body = {"code": code}
         if device_name:
