@@ -107,10 +107,10 @@ def _measure(text: str, font: ImageFont.FreeTypeFont, tight: bool = False) -> _L
     ascent, descent = font.getmetrics()
     _, top, _, bottom = font.getbbox(text or " ", anchor="ls")
     if tight:  # the big number: only its real ink, no line spacing
-        return _Line(text, font, max(-top, 1), max(bottom, 0))
+        return _Line(text, font, max(-int(top), 1), max(int(bottom), 0))
     # Stacked Vietnamese marks ("Ở", "Ữ") rise above the font ascent: never clip them, and
     # leave some leading so they do not touch the descenders of the line above.
-    return _Line(text, font, max(ascent, -top), max(descent, bottom) + font.size // 8)
+    return _Line(text, font, max(ascent, -int(top)), max(descent, int(bottom)) + int(font.size) // 8)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from PIL import Image
 ESC, GS, DLE, FS = 0x1B, 0x1D, 0x10, 0x1C
 
 # Parameter bytes after "ESC x" for fixed-length commands; absent -> 1.
-_ESC_PARAMS = {0x40: 0, 0x32: 0, 0x3C: 0, 0x70: 3, 0x24: 2, 0x5C: 2, 0x63: 2, 0x44: None}
+_ESC_PARAMS = {0x40: 0, 0x32: 0, 0x3C: 0, 0x70: 3, 0x24: 2, 0x5C: 2, 0x63: 2}  # ESC D (0x44) is measured apart
 _GS_CUT_WITH_FEED = {65, 66, 97, 98, 103, 104}
 _INVERT = bytes(i ^ 0xFF for i in range(256))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import time
+from typing import Any
 
 import serial
 from escpos.escpos import Escpos
@@ -25,6 +26,7 @@ class SerialPrinter(Serial):
 
     Draining (tcdrain) on close hangs when the printer holds flow control, e.g. unplugged.
     """
+    _device: Any  # escpos keeps the open serial.Serial here (False when closed)
 
     def open(self, raise_not_found: bool = True) -> None:
         if self._device:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from devices.serial.supervisor import Backoff, PanelSupervisor
+from devices.serial.supervisor import Backoff, Link, PanelSupervisor
 from kiosk.ports import HealthSink
 
 from .framing import LineFramer, Scan
@@ -25,7 +25,7 @@ __all__ = ["EvdevLink", "KeyDecoder", "LineFramer", "Scan", "ScanSink", "Scanner
            "open_scanner"]
 
 
-class ScannerSupervisor(PanelSupervisor):
+class ScannerSupervisor(PanelSupervisor[Scan]):
     """The panels' supervisor (open, read, deliver; close, back off, reopen) for a scanner."""
 
     @property
@@ -40,6 +40,7 @@ def open_scanner(settings, on_scan: ScanSink, *, health: HealthSink | None = Non
         return None
     framer = LineFramer(settings.port, max_length=settings.max_length, timeout_s=settings.timeout_s,
                         repeat_guard_s=settings.repeat_guard_s)
+    link: Link[Scan]
     if settings.kind == "serial":
         from devices.serial.transport import StreamLink
         link = StreamLink(settings.port, framer, baudrate=settings.baudrate)

@@ -15,6 +15,7 @@ import os
 import random
 import sys
 import time
+from typing import Any
 
 SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "etx": b"\x03", "none": b""}
 
@@ -25,7 +26,7 @@ class ScannerSimulator:
         self.suffix = suffix
         self.rng = random.Random(seed)
         self._fd: int | None = target if isinstance(target, int) else None
-        self._serial = None
+        self._serial: Any = None  # a serial.Serial when the target is a path (imported late)
         if self._fd is None:
             import serial
             self._serial = serial.Serial(str(target), baudrate=baudrate, write_timeout=5)

@@ -1,4 +1,5 @@
-"""What every byte-stream framer offers: pure decoding of bytes into panel presses.
+"""What every byte-stream framer offers: pure decoding of bytes into items (panel presses, or
+the scanner's scans).
 
 Framers do no I/O and keep no clock: the caller passes `now` so a framer can be tested (and
 replayed) byte-for-byte, the same way pymodbus framers are.
@@ -6,17 +7,17 @@ replayed) byte-for-byte, the same way pymodbus framers are.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from kiosk.ports import PanelPress
+T = TypeVar("T")  # what the framer decodes: PanelPress (panels), Scan (the scanner)
 
 
-class Framer(Protocol):
+class Framer(Protocol[T]):
     protocol: str
     stats: Counter[str]  # error and event counts by kind, for diagnostics
 
-    def feed(self, data: bytes, now: float = 0.0) -> list[PanelPress]:
-        """Consume bytes, return the presses they complete. Never raises on any input."""
+    def feed(self, data: bytes, now: float = 0.0) -> list[T]:
+        """Consume bytes, return the items (presses) they complete. Never raises on any input."""
 
     def buffered(self) -> int:
         """Bytes held waiting for the rest of a frame (always bounded)."""

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from kiosk.contract.config import KEYPAD_PROTOCOLS
-from kiosk.ports import convention_addresses
+from kiosk.ports import PanelPress, convention_addresses
 
 from . import ascii, ft12, modbus
 from .supervisor import Link
 from .transport import StreamLink
 
-LinkFactory = Callable[..., Link]  # (port, baudrate, **options) -> the link a PanelSupervisor owns
+LinkFactory = Callable[..., Link[PanelPress]]  # (port, baudrate, **options) -> the link a PanelSupervisor owns
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,16 @@ def _register(spec: PanelProtocolSpec) -> None:
     _REGISTRY[spec.name] = spec
 
 
-def _ascii_link(port: str, baudrate: int, **options: Any) -> Link:
+def _ascii_link(port: str, baudrate: int, **options: Any) -> Link[PanelPress]:
     return StreamLink(port, ascii.AsciiFramer(port), baudrate=baudrate)
 
 
-def _ft12_link(port: str, baudrate: int, *, plan: ft12.AddressPlan | None = None, **options: Any) -> Link:
+def _ft12_link(port: str, baudrate: int, *, plan: ft12.AddressPlan | None = None, **options: Any) -> Link[PanelPress]:
     return StreamLink(port, ft12.Ft12Framer(port, plan), baudrate=baudrate)
 
 
 def _modbus_link(port: str, baudrate: int, *, units: list[modbus.ModbusUnit] | None = None,
-                 **options: Any) -> Link:
+                 **options: Any) -> Link[PanelPress]:
     return modbus.ModbusLink(port, units or [modbus.ModbusUnit(1)], baudrate=baudrate)
 
 

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Generic, Protocol, TypeVar
 
 from kiosk.health import HealthReporter
 from kiosk.ports import HealthSink, HealthState, PanelPress
@@ -19,19 +19,20 @@ from kiosk.ports import HealthSink, HealthState, PanelPress
 log = logging.getLogger(__name__)
 
 PressSink = Callable[[PanelPress], None]
+T = TypeVar("T")            # what a link delivers: PanelPress (panels), Scan (the scanner)
 
 # What a link may raise when the port is gone or unusable: SerialException is an IOError
 # subclass, pymodbus ConnectionException is a ModbusException; links convert theirs to these.
 LINK_ERRORS: tuple[type[BaseException], ...] = (OSError, ConnectionError, ValueError)
 
 
-class Link(Protocol):
+class Link(Protocol[T]):
     """A port plus its protocol. Called from the supervisor thread only."""
 
     @property
     def description(self) -> str: ...
     def open(self) -> None: ...
-    def poll(self) -> list[PanelPress]:
+    def poll(self) -> list[T]:
         """Wait briefly (<= ~0.1 s) for input; raise on a dead port."""
     def write(self, data: bytes) -> None: ...
     def close(self) -> None: ...
@@ -49,8 +50,8 @@ class Backoff:
         return min(self.maximum, self.initial * self.factor ** max(0, failures - 1))
 
 
-class PanelSupervisor:
-    def __init__(self, name: str, link: Link, on_press: PressSink, *,
+class PanelSupervisor(Generic[T]):
+    def __init__(self, name: str, link: Link[T], on_press: Callable[[T], None], *,
                  health: HealthSink | None = None, backoff: Backoff = Backoff(),
                  send_queue: int = 64) -> None:
         self.name = name
@@ -170,7 +171,7 @@ class PanelSupervisor:
             except queue.Empty:
                 return
 
-    def _deliver(self, press: PanelPress) -> None:
+    def _deliver(self, press: T) -> None:
         self.stats["presses"] += 1
         try:
             self.on_press(press)

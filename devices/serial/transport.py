@@ -10,12 +10,10 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Generic, Iterable, TypeVar
 
 import serial
 from serial.tools import list_ports
-
-from kiosk.ports import PanelPress
 
 from .framing import Framer
 
@@ -69,12 +67,15 @@ def open_serial(device: str, baudrate: int = 9600, timeout: float = READ_TIMEOUT
     return serial.Serial(device, baudrate=baudrate, timeout=timeout, write_timeout=1.0, exclusive=True)
 
 
-class StreamLink:
+T = TypeVar("T")
+
+
+class StreamLink(Generic[T]):
     """A serial port feeding a byte framer (ascii, ft12). Owned by one supervisor thread."""
 
     writable = True
 
-    def __init__(self, spec: PortSpec | str, framer: Framer, *, baudrate: int = 9600,
+    def __init__(self, spec: PortSpec | str, framer: Framer[T], *, baudrate: int = 9600,
                  comports: Callable[[], Iterable] = list_ports.comports,
                  opener: Callable[[str, int], serial.Serial] = open_serial) -> None:
         self.spec = spec if isinstance(spec, PortSpec) else PortSpec(spec)
@@ -98,7 +99,7 @@ class StreamLink:
         self.framer.reset()  # half a frame from before an unplug must not glue onto new bytes
         self._checked_at = time.monotonic()
 
-    def poll(self) -> list[PanelPress]:
+    def poll(self) -> list[T]:
         port = self._port
         if port is None:
             raise serial.SerialException("port not open")
