@@ -2,6 +2,7 @@
 `dispatch` (the UI passes Kivy's Clock there), so the UI thread never waits on I/O."""
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -37,11 +38,11 @@ class BackgroundWorker:
             except BaseException as exc:  # a failed job must never kill the worker
                 log.exception("background job failed")
                 if on_error is not None:
-                    self.dispatch(lambda exc=exc, on_error=on_error: on_error(exc))
+                    self.dispatch(functools.partial(on_error, exc))
                 continue
             if on_done is not None:
                 # bound now: the loop rebinds on_done before the UI thread runs this
-                self.dispatch(lambda result=result, on_done=on_done: on_done(result))
+                self.dispatch(functools.partial(on_done, result))
 
     def drain(self, timeout: float = 10) -> None:
         """Wait until every job submitted so far has run (tests, shutdown)."""
