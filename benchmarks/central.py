@@ -94,7 +94,7 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
                 break
             except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("central did not start: " + (server.stderr.read() if server.stderr else b"").decode())
+                    raise RuntimeError("central did not start: " + (server.stderr.read() if server.stderr else b"").decode()) from None
                 time.sleep(0.1)
         auth = {"Authorization": f"Bearer {admin}"}
         devices = []

@@ -86,8 +86,8 @@ def startup_and_idle(idle_seconds: float = 10.0) -> dict:
             c0, w0 = cpu(), time.monotonic()
             time.sleep(idle_seconds)
             c1, w1 = cpu(), time.monotonic()
-            rss_kb = int(next(l for l in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-                              if l.startswith("VmRSS")).split()[1])
+            rss_kb = int(next(line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                              if line.startswith("VmRSS")).split()[1])
         finally:
             proc.terminate()
             try:

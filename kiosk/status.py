@@ -38,8 +38,8 @@ def collect_status(config: Config, data_dir: Path) -> dict:
                 "last_contact": state.get(s, "central.last_contact") or "never",
                 "last_error": state.get(s, "outbox.last_error") or "-",
                 "next_retry_at": state.get(s, "outbox.next_attempt_at") or "-",
-                "leases_today": ", ".join(f"{l.service_code}:{l.source}:{l.first}-{l.last} next {l.next_number}"
-                                          for l in leases) or "none",
+                "leases_today": ", ".join(f"{lease.service_code}:{lease.source}:{lease.first}-{lease.last} next {lease.next_number}"
+                                          for lease in leases) or "none",
                 "health": "; ".join(f"{k}={v}" for k, v in sorted(health.items())) or "no reports",
             }
     finally:

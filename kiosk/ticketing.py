@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kiosk.contract.config import Config, Service
 from kiosk.domain.clock import Clock, local_day, system_clock
 from kiosk.contract.queue import call_order, estimated_wait_minutes
-from kiosk.domain.schedule import Availability, ServiceState, service_state, window_bounds
+from kiosk.domain.schedule import ServiceState, service_state, window_bounds
 from kiosk.contract.events import Event, iso
 from kiosk.outbox import add_event
 from kiosk.ports import PrintResult

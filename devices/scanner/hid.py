@@ -35,7 +35,7 @@ _ROW_KEYS = {2: ("1", "!"), 3: ("2", "@"), 4: ("3", "#"), 5: ("4", "$"), 6: ("5"
 _LETTERS = dict(zip((16, 17, 18, 19, 20, 21, 22, 23, 24, 25,      # Q W E R T Y U I O P
                      30, 31, 32, 33, 34, 35, 36, 37, 38,          # A S D F G H J K L
                      44, 45, 46, 47, 48, 49, 50),                 # Z X C V B N M
-                    "qwertyuiopasdfghjklzxcvbnm"))
+                    "qwertyuiopasdfghjklzxcvbnm", strict=True))
 _KEYPAD = {71: "7", 72: "8", 73: "9", 74: "-", 75: "4", 76: "5", 77: "6", 78: "+", 79: "1", 80: "2",
            81: "3", 82: "0", 83: ".", 55: "*", 98: "/"}
 KEY_TAB, KEY_ENTER, KEY_KPENTER = 15, 28, 96

@@ -6,6 +6,7 @@ reading them is a technician at a kiosk, not the developer.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import tomllib
 from pathlib import Path
@@ -81,7 +82,7 @@ class Service(_Strict):
     @model_validator(mode="after")
     def _windows_disjoint(self) -> "Service":
         spans = sorted((w.start, w.end) for w in self.windows)
-        for (_, end), (start, _) in zip(spans, spans[1:]):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             if start < end:
                 raise ValueError("windows overlap")
         return self

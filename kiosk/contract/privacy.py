@@ -129,11 +129,11 @@ def redact(text: str, names: Iterable[str] = ()) -> str:
             continue
         full = r"\s+".join(map(re.escape, words))
         masked = mask_name(" ".join(words))
-        text = re.sub(rf"(?<!\w){full}(?!\w)", lambda _m: masked, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<!\w){full}(?!\w)", lambda _m, masked=masked: masked, text, flags=re.IGNORECASE)
         if len(words) >= 2:  # "anh Văn An": the name without the family name (exact case only)
             tail = r"\s+".join(map(re.escape, words[1:]))
             tail_masked = " ".join(w[0] + STARS for w in words[1:])
-            text = re.sub(rf"(?<!\w){tail}(?!\w)", lambda _m: tail_masked, text)
+            text = re.sub(rf"(?<!\w){tail}(?!\w)", lambda _m, tail_masked=tail_masked: tail_masked, text)
     return _NUMBER_RUN.sub(_mask_run, text)
 
 

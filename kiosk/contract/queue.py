@@ -48,9 +48,11 @@ def call_order(priority: Sequence[T], normal: Sequence[T], rules: QueueRules,
     while (nxt := step(taken, rules, pi < len(priority), ni < len(normal))) is not None:
         kind, taken = nxt
         if kind == "priority":
-            order.append(priority[pi]); pi += 1
+            order.append(priority[pi])
+            pi += 1
         else:
-            order.append(normal[ni]); ni += 1
+            order.append(normal[ni])
+            ni += 1
     return order
 
 

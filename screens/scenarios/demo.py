@@ -53,7 +53,7 @@ def seed_waiting_tickets(central, config: Config, data_dir: Path, services: list
         if waiting.get(code, 0) >= minimum:
             continue
         service = config.service(code)
-        for i in range(per_service):
+        for _ in range(per_service):
             number = seqs[code] = seqs.get(code, 0) % service.max_number + 1
             issued = (now - dt.timedelta(minutes=20) + dt.timedelta(seconds=len(events))).isoformat()
             tid = str(uuid.uuid4())
