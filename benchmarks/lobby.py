@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "kiosk" / "sample_centre.toml"
@@ -30,6 +31,7 @@ def tap_to_bytes(taps: int) -> dict:
     from kiosk.bootstrap import build_core
     from kiosk.contract.config import SAMPLE_CONFIG, load_config, parse_config
     from kiosk.lobby import Lobby
+    from kiosk.ports import TicketPrinter
     from devices.speech.simulator import RecordingSpeaker
 
     data = load_config(SAMPLE_CONFIG).model_dump()
@@ -45,8 +47,9 @@ def tap_to_bytes(taps: int) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         core = build_core(config, Path(tmp), clock=clock)
-        lobby = Lobby(config, core.desk, printer=None, speaker=RecordingSpeaker(), translator=core.translator,
-                      health=core.health)
+        # take_ticket never prints (deliver() does): the bench renders the printer's bytes itself
+        lobby = Lobby(config, core.desk, printer=cast(TicketPrinter, None), speaker=RecordingSpeaker(),
+                      translator=core.translator, health=core.health)
         times, sizes = [], []
         for i in range(taps):
             t0 = time.perf_counter()

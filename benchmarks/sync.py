@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,17 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.sync.sender import OutboxSender
     import requests
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         proc = subprocess.Popen([sys.executable, "-c", CENTRAL, f"sqlite:///{tmp / 'central.db'}", str(ROOT)],
                                 stdout=subprocess.PIPE, text=True)
         try:
+            assert proc.stdout is not None
             url, admin_token = proc.stdout.readline().split()
 
-            class Remote:  # what benchmarks.sync_support expects of a central
-                pass
-            central = Remote()
-            central.url, central.admin_headers = url, {"Authorization": f"Bearer {admin_token}"}
+            central = SimpleNamespace(url=url, admin_headers={"Authorization": f"Bearer {admin_token}"})
             requests.put(f"{url}/api/v1/admin/centres", json=sample_document(), headers=central.admin_headers,
                          timeout=10).raise_for_status()
             config = enrolled_config(central)

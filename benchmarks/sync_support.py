@@ -20,10 +20,9 @@ def start_central(tmp_path: Path):
     from central.embedded import start_embedded
 
     central = start_embedded(f"sqlite:///{tmp_path / 'central.db'}")
-    admin = {"Authorization": f"Bearer {central.admin_token}"}
-    r = requests.put(f"{central.url}/api/v1/admin/centres", json=sample_document(), headers=admin, timeout=10)
+    r = requests.put(f"{central.url}/api/v1/admin/centres", json=sample_document(), headers=central.admin_headers,
+                     timeout=10)
     r.raise_for_status()
-    central.admin_headers = admin
     return central
 
 

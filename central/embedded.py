@@ -18,6 +18,10 @@ class EmbeddedCentral:
         self._server, self._thread, self.db = server, thread, db
         self.url, self.admin_token = url, admin_token
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
     def stop(self, timeout: float = 10) -> None:
         self._server.should_exit = True
         self._thread.join(timeout)

@@ -79,6 +79,7 @@ class CounterRoot(BoxLayout):
 class CounterApp(DeviceApp):
     title = "Kiosk Một Cửa - Quầy"
     offline_text = N_("Offline - type the number on the ticket")
+    runtime: CounterUIRuntime
     counter_no = NumericProperty(0)
     officer_name = StringProperty("")
     officer_title = StringProperty("")
@@ -334,7 +335,11 @@ class CounterApp(DeviceApp):
 
     def _show_rating(self) -> None:
         self.go("rate")
-        self._later("rate", self.svc.rules.window_s, lambda: self.sm.current == "rate" and self.go("serve"))
+        self._later("rate", self.svc.rules.window_s, self._rating_window_over)
+
+    def _rating_window_over(self) -> None:
+        if self.sm.current == "rate":
+            self.go("serve")
 
     def _show_reason(self, seconds: float) -> None:
         self._cancel("rate")
@@ -355,7 +360,11 @@ class CounterApp(DeviceApp):
         self.thanks_text = (self.tr(N_("We have noted your opinion and will do better.")) if level == Level.UNSATISFIED.value
                             else self.tr(N_("We are glad to have served you.")))
         self.go("thanks")
-        self._later("thanks", THANKS_S, lambda: self.sm.current == "thanks" and self.go("serve"))
+        self._later("thanks", THANKS_S, self._thanks_over)
+
+    def _thanks_over(self) -> None:
+        if self.sm.current == "thanks":
+            self.go("serve")
 
     # -- what the service reports (any thread) -------------------------------------------
     def _from_service(self, kind: str, data: dict) -> None:

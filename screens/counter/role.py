@@ -48,7 +48,7 @@ class CounterRole:
 def open_panels(parts: Parts, svc: CounterService, on_press: Callable[[PanelPress], None]) -> None:
     """One supervisor per configured panel port (stopped at tear-down); the service prompts a
     rating through the panel of the counter's evaluator."""
-    senders = {}
+    senders: dict[str, Callable[[bytes], bool]] = {}
     for p in svc.panels.panels():
         sup = open_panel(p.name, p.port, p.protocol, on_press, health=parts.core.health.report, baudrate=p.baudrate)
         parts.stack.callback(sup.stop)

@@ -100,9 +100,9 @@ class DisplayApp(DeviceApp):
         self.latest_text = newest.text
         previous = list(self.calls)[1:]
         for i, row in enumerate(self.rows):
-            call = previous[i] if i < len(previous) else None
-            row.number = call.display_number if call else ""
-            row.counter = self.counters_text(call.counters) if call else ""
+            shown = previous[i] if i < len(previous) else None
+            row.number = shown.display_number if shown else ""
+            row.counter = self.counters_text(shown.counters) if shown else ""
         for call in calls[-SPEAK_AT_MOST:]:
             if self.speaker is not None:
                 self.speaker.say(call.spoken, call.language)

@@ -122,6 +122,7 @@ class LobbyApp(DeviceApp):
     def on_start(self) -> None:
         super().on_start()
         self.refresh_overview()
+        assert self.device_worker is not None, "started in build()"
         self.device_worker.submit(self.runtime.printer.status, on_done=self._on_printer_status,
                                   on_error=lambda exc: None)
         self.screen("attract").on_pre_enter()
@@ -224,6 +225,7 @@ class LobbyApp(DeviceApp):
             log.error("issuing failed: %r", exc)
             self.show_refusal("storage", view)
 
+        assert self.desk_worker is not None, "started in build()"
         self.desk_worker.submit(issue, on_done=done, on_error=failed)
 
     def show_ticket(self, lobby_ticket: LobbyTicket) -> None:
@@ -233,6 +235,7 @@ class LobbyApp(DeviceApp):
             return  # the same ticket as a moment ago (double tap): it is already being printed
         ticket_id = lobby_ticket.ticket.ticket_id
         self._deliver_started = time.perf_counter()
+        assert self.device_worker is not None, "started in build()"
         self.device_worker.submit(lambda: self.lobby.deliver(lobby_ticket),
                                   on_done=lambda result: self._on_printed(ticket_id, result),
                                   on_error=lambda exc: self._on_printed(

@@ -42,6 +42,7 @@ class TicketScreen(KioskScreen):
         self.print_result: PrintResult | None = None
 
     def prepare(self, lobby_ticket: LobbyTicket | None = None, **kwargs) -> None:
+        assert lobby_ticket is not None, "the ticket screen shows a ticket"
         self.lobby_ticket = lobby_ticket
         self.print_result = None
         printout = lobby_ticket.printout

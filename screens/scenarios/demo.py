@@ -48,7 +48,7 @@ def seed_waiting_tickets(central, config: Config, data_dir: Path, services: list
     seqs = json.loads(seq_path.read_text()) if seq_path.exists() else {}
     now = dt.datetime.now(dt.timezone.utc)
     day = now.astimezone(ZoneInfo(config.centre.timezone)).date().isoformat()
-    events = []
+    events: list[dict[str, Any]] = []
     for code in services:
         if waiting.get(code, 0) >= minimum:
             continue

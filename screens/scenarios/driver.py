@@ -79,7 +79,7 @@ class ScenarioDriver:
         self._n = 0
         self._gen: Iterator | None = None
         self._wait: Wait | None = None
-        self._ev = None
+        self._ev: Any = None  # Kivy ClockEvent
         self._t0 = 0.0
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -112,6 +112,7 @@ class ScenarioDriver:
                     wait.condition = lambda: True
                     return
                 self._wait = None
+            assert self._gen is not None, "attach() starts the steps"
             command = next(self._gen)
             if isinstance(command, Wait):
                 command.started = now

@@ -63,6 +63,7 @@ def _pause(d: ScenarioDriver, seconds: float):
 
 def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     app = d.app
+    assert isinstance(d.scenario, ScannerScenario)
     sim = d.scenario.simulator()
     yield from d.started()
     yield d.until(lambda: app.runtime.health.snapshot().get("scanner:lobby") is not None, 5, "the scanner port")

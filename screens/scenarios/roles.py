@@ -51,8 +51,9 @@ class RoleScenario(Scenario):
             seed_counter(parts.central, parts.config, parts.data_dir)  # someone to call
 
     def cleanup(self) -> None:
-        if getattr(self, "pair", None) is not None:
-            self.pair.unplug()
+        pair = getattr(self, "pair", None)
+        if pair is not None:
+            pair.unplug()
 
 
 def _button(parent, text: str):
@@ -138,6 +139,7 @@ def _display_calls(d) -> Iterator:
     app = d.app
     yield from d.first_frame()
     poller = app.poller
+    assert isinstance(d.scenario, RoleScenario)
     central = d.scenario.central
     seed_waiting_tickets(central, app.kiosk_config, app.runtime.data_dir, ["TNMT", "GTVT", "TPHT"], per_service=2)
     polls = poller.polls
@@ -179,6 +181,7 @@ def _counter_config(d: ScenarioDriver) -> Iterator:
     app = d.app
     yield from d.first_frame()
     d.facts["before"] = {"officer": app.officer_name, "services": _transfer_names(app)}
+    assert isinstance(d.scenario, RoleScenario)
     central = d.scenario.central
     document = centre_document(app.kiosk_config)
     officer = next(c["officer"] for c in document["counters"] if c["number"] == app.counter_no)

@@ -13,6 +13,7 @@ the lock is shown with the time it ends.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -159,6 +160,7 @@ def _centre_document() -> dict:
 
 
 def _setup(d: ScenarioDriver) -> Iterator:
+    assert isinstance(d.scenario, SetupScenario)
     app, work = d.app, d.scenario.work
     mode = app.technician
     yield from d.started()
@@ -288,6 +290,10 @@ def _setup(d: ScenarioDriver) -> Iterator:
     d.facts["audit_final"] = audit_actions(app)[len(d.facts["audit"]):]
 
 
+def _pressed_at_least(tests: Any, n: int) -> bool:
+    return len(tests.presses) >= n
+
+
 def _row_button(row: Any) -> Any:
     """The test row's button (its only button)."""
     return next(w for w in row.children if hasattr(w, "trigger_action"))
@@ -343,14 +349,15 @@ def _counter(d: ScenarioDriver) -> Iterator:
     yield from d.screenshot("counter-tech-devices")
     yield from menu_to(d, "tech_devices", "tech_tests")
     tests = d.screen("tech_tests")
-    sim = PanelSimulator(d.scenario.pair.dev, "ft12", addresses=(0x01, 0x81))
+    scenario: Any = d.scenario  # the counter scenario, which opened a pty pair
+    sim = PanelSimulator(scenario.pair.dev, "ft12", addresses=(0x01, 0x81))
     sim.open()
     try:
         d.tap(_row_button(tests.rows["panel"]))
         yield d.until(lambda: tests.waiting_for == "panel", 3, "the panel test to wait")
         for key in (1, 2, 3):
             sim.press(key, address=0x81)
-            yield d.until(lambda n=key: len(tests.presses) >= n, 5, f"press {key}")
+            yield d.until(functools.partial(_pressed_at_least, tests, key), 5, f"press {key}")
         yield from d.screenshot("counter-tech-panel-pressed")
         d.tap(_row_button(tests.rows["panel"]))  # "Done"
         yield d.until(lambda: tests.rows["panel"].state in ("pass", "fail"), 5, "the panel result")

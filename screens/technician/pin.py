@@ -59,7 +59,11 @@ class TechPinScreen(TechScreen):
             time=self.local_time(until)))
         # Offer the pad again once the lock is over.
         wait = max(1.0, (until - self.mode.session.ctx.clock()).total_seconds() + 0.5)
-        Clock.schedule_once(lambda dt_: self.stage == "locked" and self.prepare(), wait)
+        Clock.schedule_once(self._unlock_if_locked, wait)
+
+    def _unlock_if_locked(self, _dt: float) -> None:
+        if self.stage == "locked":
+            self.prepare()
 
     def press(self, digit: str) -> None:
         if self.stage in ("enter", "choose", "confirm") and not self.busy and len(self.digits) < PIN_MAX:

@@ -1,6 +1,8 @@
 """The self-tests with PASS/FAIL; the scanner and panel tests wait for the technician."""
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.clock import Clock
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -61,7 +63,7 @@ class TechTestsScreen(TechScreen):
             self._wait(name, self.tr("Scan any QR code now."), SCAN_TEST_S)
             return
         if name == "panel":
-            self.presses = []
+            self.presses: list[Any] = []
             self._wait(name, self.tr("Press each button of the panel in turn. Tap here when done."), PANEL_TEST_S)
             return
         row.state, row.detail = "running", self.tr("Testing…")
