@@ -96,18 +96,6 @@ def test_ticket_without_qr_has_no_qr_commands():
     assert b"\x1d(k" not in data and b"\x1dv0" in data
 
 
-def test_tap_to_bytes_is_fast():
-    ticket_bytes(TICKET)  # warm font cache
-    times = []
-    for _ in range(30):
-        t0 = time.perf_counter()
-        ticket_bytes(TICKET)
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    p95 = times[int(len(times) * 0.95) - 1]
-    assert p95 < 0.050, f"p95 {p95 * 1000:.1f} ms"
-
-
 def test_dummy_backend_keeps_the_last_job():
     health = []
     printer = open_printer("dummy", on_health=health.append)
