@@ -101,7 +101,7 @@ def list_leases(day: str | None = Query(default=None, description="YYYY-MM-DD"),
         if service:
             stmt = stmt.where(Lease.service_code == service)
         return [LeaseRowOut(lease_id=x.id, centre_code=codes.get(x.centre_id, "?"), device_id=x.device_id,
-                            service_code=x.service_code, day=x.day, first=x.first, last=x.last, used=x.used,
+                            service_code=x.service_code, day=x.day, first=x.first, last=x.last, window=x.window, used=x.used,
                             created_at=x.created_at.isoformat()) for x in s.scalars(stmt)]
 
 

@@ -16,7 +16,9 @@ from central.devices import Device, EnrolError, enrol
 from central.events import MAX_EVENTS, BatchIn, BatchResult, ingest
 from central.leases import LeaseError, allocate
 from central.queue import QueueError
-from central.schemas import CallOut, CallsOut, EnrolIn, EnrolOut, LeaseIn, LeaseOut, QueueOut, SummaryOut, TicketOut, TransferIn
+from central.schemas import CallOut, CallsOut, EnrolIn, EnrolOut, QueueOut, TicketOut, TransferIn
+from kiosk.contract.leases import LeaseAnswer, LeaseRefusal, LeaseRequest
+from kiosk.contract.queue import QueueSummary
 
 router = APIRouter(prefix="/api/v1")
 
@@ -33,7 +35,8 @@ def _centre(db: Database, caller: Caller) -> CentreRow:
 
 
 @router.post("/enrol", response_model=EnrolOut, tags=["devices"],
-             responses={404: {"description": "unknown code"}, 409: {"description": "code already used"},
+             responses={404: {"description": "unknown code"},
+                        409: {"description": "code already used, or no free lobby kiosk index (no_free_index)"},
                         410: {"description": "code expired"}})
 def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
     try:
@@ -74,20 +77,25 @@ def post_events(batch: BatchIn, caller: Caller = Depends(device), db: Database =
     return Response(result.model_dump_json(), media_type="application/json")
 
 
-@router.post("/leases", response_model=LeaseOut, tags=["leases"], responses={
-    404: {"description": "unknown service"}, 409: {"description": "number space exhausted"}})
-def post_lease(body: LeaseIn, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+@router.post("/leases", response_model=LeaseAnswer, tags=["leases"], responses={
+    404: {"description": "unknown service"},
+    409: {"description": "nothing granted; detail.reason says why (kiosk.contract.leases.LeaseRefusalReason)",
+          "content": {"application/json": {"schema": {
+              "type": "object", "properties": {"detail": LeaseRefusal.model_json_schema()}}}}},
+    422: {"description": "malformed request, or a request_id already used for another service or day"}})
+def post_lease(body: LeaseRequest, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     require_role(caller, "lobby")
 
-    def work(s: Any) -> LeaseOut:
-        lease = allocate(s, s.get(Device, caller.device_id), body.service_code, body.day, body.count)
-        return LeaseOut(lease_id=lease.id, service_code=lease.service_code, day=lease.day, first=lease.first,
-                        last=lease.last)
+    def work(s: Any) -> LeaseAnswer:
+        lease = allocate(s, s.get(Device, caller.device_id), body)
+        return LeaseAnswer(lease_id=lease.id, service_code=lease.service_code, day=lease.day, first=lease.first,
+                           last=lease.last, window=lease.window)
 
     try:
         return db.run(work)
     except LeaseError as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+        detail: Any = (LeaseRefusal(reason=exc.reason, message=str(exc)).model_dump() if exc.reason else str(exc))
+        raise HTTPException(exc.status, detail) from None
 
 
 @router.get("/queue", response_model=QueueOut, tags=["queue"])
@@ -111,10 +119,13 @@ def get_calls(since: dt.datetime | None = Query(default=None, description="only 
         return queue.recent_calls(s, _centre_in(s, caller), since, limit)
 
 
-@router.get("/queue/summary", response_model=SummaryOut, tags=["queue"])
-def get_summary(caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+@router.get("/queue/summary", response_model=QueueSummary, tags=["queue"],
+            summary="Every service's queue: waiting counts, cycle position, counters serving, waiting estimate")
+def get_summary(day: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                        description="the centre's local day (default: today)"),
+                caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     with db.transaction() as s:
-        return queue.summary(s, _centre_in(s, caller))
+        return queue.summary(s, _centre_in(s, caller), day)
 
 
 def _counter_call(db: Database, caller: Caller, fn: Any) -> Any:

@@ -96,13 +96,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
     with open_database(args.db).transaction() as s:
         codes = {c.id: c.code for c in s.scalars(select(CentreRow))}
-        rows = s.scalars(select(Device).order_by(Device.centre_id, Device.device_index)).all()
+        rows = s.scalars(select(Device).order_by(Device.centre_id, Device.device_index, Device.enrolled_at)).all()
         if not rows:
             print("no devices enrolled")
         for d in rows:
             state = "revoked" if d.revoked_at else (f"seen {d.last_heartbeat_at:%Y-%m-%d %H:%M}Z"
                                                     if d.last_heartbeat_at else "no heartbeat yet")
-            print(f"{d.id}  {codes.get(d.centre_id, '?'):<16} #{d.device_index:<3} {d.role:<8} "
+            print(f"{d.id}  {codes.get(d.centre_id, '?'):<16} #{d.device_index or '-':<3} {d.role:<8} "
                   f"{d.name:<24} {d.version or '-':<10} {state}")
     return 0
 

@@ -7,11 +7,14 @@ import secrets
 import uuid
 from typing import Any, cast
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import CursorResult, ForeignKey, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central.centres import CentreRow
+from central.centres import CentreRow, doc_of
 from central.db import Base, utc_now
+from kiosk.contract.numbering import free_index
 
 ROLES = ("lobby", "counter", "display")
 # Crockford-like alphabet: no 0/O/1/I/L to misread when typed from a sticker or screen.
@@ -38,7 +41,8 @@ class Device(Base):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
-    device_index: Mapped[int]
+    # Lobby kiosks only (1..numbering.max_devices): picks the offline fallback block.
+    device_index: Mapped[int | None]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     enrolled_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
@@ -120,15 +124,43 @@ def enrol(session: Session, code: str, device_name: str | None) -> tuple[Device,
     # Lock the centre row so concurrent enrolments get distinct device indexes.
     centre = session.scalar(select(CentreRow).where(CentreRow.id == row.centre_id).with_for_update())
     assert centre is not None
-    index = (session.scalar(select(func.max(Device.device_index)).where(Device.centre_id == centre.id)) or 0) + 1
+    index = lobby_index(session, centre, now) if row.role == "lobby" else None
     token = new_token()
-    device = Device(id=str(uuid.uuid4()), centre_id=centre.id, role=row.role, device_index=index,
-                    name=(device_name or f"{row.role}-{index}")[:100], token_hash=hash_token(token),
+    device_id = str(uuid.uuid4())
+    device = Device(id=device_id, centre_id=centre.id, role=row.role, device_index=index,
+                    name=(device_name or f"{row.role}-{index or device_id[:8]}")[:100], token_hash=hash_token(token),
                     enrolled_at=now)
     session.add(device)
     row.device_id = device.id
     session.flush()
     return device, token, centre
+
+
+def lobby_index(session: Session, centre: CentreRow, now: dt.datetime) -> int:
+    """The index of a new lobby kiosk: the smallest one no active lobby holds. A revoked kiosk's
+    index is free from the centre's next local day (its fallback numbers of the day it was
+    revoked may still arrive), and is then taken from its row. Raises EnrolError when every
+    index up to numbering.max_devices is in use."""
+    doc = doc_of(centre)
+    local = now.astimezone(ZoneInfo(doc.config.centre.timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    holders = session.execute(select(Device.device_index, Device.revoked_at).where(
+        Device.centre_id == centre.id, Device.device_index.is_not(None))).all()
+    taken = {i for i, revoked in holders if i is not None and (revoked is None or revoked >= midnight)}
+    index = free_index(taken, doc.numbering)
+    if index is None:
+        raise EnrolError("no_free_index", 409, f"all {doc.numbering.max_devices} lobby kiosk indexes of centre "
+                         f"{centre.code} are in use: raise numbering.max_devices or revoke a kiosk")
+    # The unique (centre, index) constraint: the former holder (revoked before today) lets go.
+    session.execute(update(Device).where(Device.centre_id == centre.id, Device.device_index == index)
+                    .values(device_index=None))
+    return index
+
+
+def lobby_count(session: Session, centre_id: int) -> int:
+    """Active (not revoked) lobby kiosks of a centre."""
+    return session.scalar(select(func.count()).select_from(Device).where(
+        Device.centre_id == centre_id, Device.role == "lobby", Device.revoked_at.is_(None))) or 0
 
 
 def authenticate_device(session: Session, token: str) -> Device | None:

@@ -21,7 +21,7 @@ from central.db import Base, utc_now
 from central.devices import Device
 from central.tickets import CALLED, WAITING, Ticket
 from kiosk.contract.config import QueueRules
-from kiosk.contract.queue import CyclePosition, step
+from kiosk.contract.queue import CyclePosition, QueueSummary, ServiceQueue, estimated_wait_minutes, people_ahead, step
 from kiosk.contract.queue import call_order as domain_call_order
 
 
@@ -106,14 +106,40 @@ def queue_view(session: Session, centre: CentreRow, service: str, day: str | Non
             "normal_waiting": len(normal), "waiting": [ticket_json(t) for t in order]}
 
 
-def summary(session: Session, centre: CentreRow, day: str | None = None) -> dict[str, Any]:
+ACTIVE_COUNTER = dt.timedelta(hours=1)  # a counter that called within this serves now
+
+
+def summary(session: Session, centre: CentreRow, day: str | None = None,
+            now: dt.datetime | None = None) -> QueueSummary:
+    """Per service: who waits (by class), where the call cycle stands, how many counters serve it
+    and the wait of a newcomer. The lobby kiosks show this instead of their own counts."""
     doc = doc_of(centre)
-    day = day or today(doc)
-    counts = dict(session.execute(
-        select(Ticket.service_code, func.count()).where(Ticket.centre_id == centre.id, Ticket.day == day,
-                                                        Ticket.status == WAITING).group_by(Ticket.service_code)).all())
-    return {"day": day, "services": [{"service_code": s.code, "name": s.name, "waiting": counts.get(s.code, 0)}
-                                     for s in doc.config.services]}
+    now = now or utc_now()
+    day = day or today(doc, now)
+    counts: dict[tuple[str, bool], int] = {}
+    for code, is_priority, n in session.execute(
+            select(Ticket.service_code, Ticket.priority_group.is_not(None), func.count())
+            .where(Ticket.centre_id == centre.id, Ticket.day == day, Ticket.status == WAITING)
+            .group_by(Ticket.service_code, Ticket.priority_group.is_not(None))).all():
+        counts[(code, bool(is_priority))] = counts.get((code, bool(is_priority)), 0) + int(n)
+    states = {q.service_code: q for q in session.scalars(select(QueueState).where(QueueState.centre_id == centre.id))}
+    active = set(session.scalars(select(Ticket.counter).where(
+        Ticket.centre_id == centre.id, Ticket.day == day, Ticket.counter.is_not(None),
+        Ticket.called_at >= now - ACTIVE_COUNTER).distinct()))
+    services = []
+    for s in doc.config.services:
+        prio, normal = counts.get((s.code, True), 0), counts.get((s.code, False), 0)
+        state = states.get(s.code)
+        position = CyclePosition(state.priority_taken, state.normal_taken) if state else CyclePosition()
+        serving = [c.number for c in doc.config.counters if s.code in c.services]
+        open_counters = max(1, len(active & set(serving)) or len(serving))
+        ahead = people_ahead(prio, normal, doc.config.queue, position, priority=False)
+        services.append(ServiceQueue(
+            service_code=s.code, name=s.name, waiting=prio + normal, priority_waiting=prio, normal_waiting=normal,
+            priority_called=position.priority_called, normal_called=position.normal_called,
+            open_counters=open_counters,
+            estimated_wait_minutes=estimated_wait_minutes(ahead, s.average_service_minutes, open_counters)))
+    return QueueSummary(day=day, server_time=now.isoformat(), services=services)
 
 
 def _lock_centre(session: Session, centre_id: int) -> CentreDoc:

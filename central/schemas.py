@@ -20,22 +20,9 @@ class EnrolOut(BaseModel):
     token: str = Field(description="bearer token for every later call; shown only here")
     role: str
     centre_code: str
-    device_index: int = Field(description="1, 2, 3... unique per centre: selects the offline fallback block")
+    device_index: int | None = Field(description="lobby kiosks only: 1..numbering.max_devices, unique among the "
+                                                 "centre's active lobby kiosks; selects the offline fallback block")
     config: dict[str, Any] = Field(description="the centre config document (as GET /api/v1/config)")
-
-
-class LeaseIn(_In):
-    service_code: str = Field(min_length=1, max_length=16)
-    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="local day of the centre, YYYY-MM-DD")
-    count: int = Field(ge=1, le=1000)
-
-
-class LeaseOut(BaseModel):
-    lease_id: str
-    service_code: str
-    day: str
-    first: int
-    last: int = Field(description="inclusive; may grant fewer than asked when the space is nearly used up")
 
 
 class TicketOut(BaseModel):
@@ -87,17 +74,6 @@ class QueueOut(BaseModel):
     waiting: list[TicketOut] = Field(description="in call order")
 
 
-class ServiceWaiting(BaseModel):
-    service_code: str
-    name: str
-    waiting: int
-
-
-class SummaryOut(BaseModel):
-    day: str
-    services: list[ServiceWaiting]
-
-
 class CodeIn(_In):
     role: Literal["lobby", "counter", "display"]
     centre_code: str | None = Field(default=None, description="needed only when several centres exist")
@@ -124,7 +100,7 @@ class DeviceOut(BaseModel):
     name: str
     centre_code: str
     role: str
-    device_index: int
+    device_index: int | None
     enrolled_at: str
     revoked_at: str | None
     last_batch_at: str | None
@@ -139,5 +115,6 @@ class LeaseRowOut(BaseModel):
     day: str
     first: int
     last: int
+    window: str | None = Field(default=None, description="HH:MM start of the session whose quota it counts against")
     used: int = Field(description="ticket.issued events seen with a number from this lease")
     created_at: str

@@ -62,7 +62,10 @@ class Lobby:
         _ = lambda m: self.tr.gettext(m, language)  # noqa: E731
         service = self.config.service(ticket.service_code)
         local = ticket.issued_at.astimezone(self.desk.tz)
-        lines = [_("People waiting ahead of you: {count}").format(count=ticket.people_ahead)]
+        # "about": the kiosk's own estimate, without the central's queue (kiosk.waiting)
+        ahead = (_("People waiting ahead of you: about {count}") if ticket.approximate
+                 else _("People waiting ahead of you: {count}"))
+        lines = [ahead.format(count=ticket.people_ahead)]
         if ticket.people_ahead:
             lines.append(_("Estimated wait: about {minutes} minutes").format(minutes=ticket.estimated_wait_minutes))
         else:
@@ -82,8 +85,9 @@ class Lobby:
         text = _("Your number is {number}, for {service}.").format(
             number=ticket_number_words(ticket.display_number, language), service=service)
         if ticket.people_ahead:
-            text += " " + _("{count} people are waiting ahead of you.").format(
-                count=number_to_words(ticket.people_ahead, language))
+            ahead = (_("About {count} people are waiting ahead of you.") if ticket.approximate
+                     else _("{count} people are waiting ahead of you."))
+            text += " " + ahead.format(count=number_to_words(ticket.people_ahead, language))
         return text
 
     def deliver(self, lobby_ticket: LobbyTicket) -> PrintResult:

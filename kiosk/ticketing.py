@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -16,14 +16,16 @@ from sqlalchemy.orm import Session
 
 from kiosk.contract.config import Config, Service
 from kiosk.domain.clock import Clock, local_day, system_clock
-from kiosk.contract.queue import call_order, estimated_wait_minutes
-from kiosk.domain.schedule import ServiceState, service_state, window_bounds
+from kiosk.contract.queue import CyclePosition, estimated_wait_minutes, people_ahead
+from kiosk.contract.windows import current_window, window_bounds
+from kiosk.domain.schedule import Availability, ServiceState, service_state
 from kiosk.contract.events import Event, iso
 from kiosk.outbox import add_event
 from kiosk.ports import PrintResult
 from kiosk.storage import Database
 from kiosk.storage.leases import NumberLease
 from kiosk.storage.tickets import Ticket
+from kiosk.waiting import QueueBoard, Waiting, fluid_length
 
 
 class TicketRefused(Exception):
@@ -39,6 +41,7 @@ class ServiceView:
     service: Service
     state: ServiceState
     waiting: int
+    approximate: bool = False  # the kiosk's own estimate: the central's queue is not known now
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,16 @@ class IssuedTicket:
     estimated_wait_minutes: int
     qr_payload: str
     repeated: bool = False  # a double tap: the ticket issued a moment ago, not a new one
+    approximate: bool = False  # people ahead and wait are the kiosk's own estimate, not the central's queue
 
 
 class LeaseSource(Protocol):
     """Finds a block of numbers when the kiosk has none left for a service today."""
 
     def new_lease(self, session: Session, service: Service, day: str, now: dt.datetime) -> NumberLease | None: ...
+
+    def refusal(self, session: Session, service: Service, day: str, window: str | None) -> str | None:
+        """quota_day | quota_window when the central said the service's quota is reached, else None."""
 
 
 class StandaloneLeases:
@@ -72,6 +79,9 @@ class StandaloneLeases:
             return None  # the whole space was already handed out today
         return NumberLease(service_code=service.code, day=day, first=1, last=service.max_number,
                            next_number=1, source="local", created_at=now)
+
+    def refusal(self, session: Session, service: Service, day: str, window: str | None) -> str | None:
+        return None  # no central: the kiosk's own counts are the quota's
 
 
 def display_number(service: Service, number: int) -> str:
@@ -89,8 +99,12 @@ class TicketDesk:
         self.db = db
         self.config = config
         self.clock = clock
-        self.leases = leases or StandaloneLeases()
+        self.leases: LeaseSource = leases or StandaloneLeases()
         self.tz = ZoneInfo(config.centre.timezone)
+        self.board = QueueBoard()  # the central's queue, when the sync thread fetches it
+        # Asks the central for a lease when none is left (set by the sync service; called off
+        # any transaction, on the desk's thread, before falling back to the offline block).
+        self.refill: Callable[[Service, str], None] | None = None
 
     def reconfigure(self, config: Config) -> None:
         self.config = config
@@ -102,16 +116,34 @@ class TicketDesk:
         local_now = now.astimezone(self.tz)
         day = local_day(now, self.tz)
         with self.db.transaction() as s:
-            rows = s.execute(
-                select(Ticket.service_code, func.count(),
-                       func.sum(case((Ticket.status == "waiting", 1), else_=0)))
-                .where(Ticket.day == day).group_by(Ticket.service_code)).all()
-            counts = {code: (total, waiting or 0) for code, total, waiting in rows}
+            issued = s.execute(select(Ticket.service_code, Ticket.issued_at).where(Ticket.day == day)
+                               .order_by(Ticket.issued_at)).all()
+            arrivals: dict[str, list[dt.datetime]] = {}
+            for code, at in issued:
+                arrivals.setdefault(code, []).append(at)
+            fresh = self.board.fresh(day, now)
+            latest = self.board.latest(day)
             views = []
             for service in self.config.services:
-                total, waiting = counts.get(service.code, (0, 0))
-                views.append(ServiceView(service, self._state(s, service, local_now, day, total), waiting))
+                own = arrivals.get(service.code, [])
+                state = self._state(s, service, local_now, day, len(own))
+                queue = fresh.summary.service(service.code) if fresh else None
+                if fresh is not None and queue is not None:
+                    # the central's count, plus what it cannot have seen yet
+                    waiting = queue.waiting + sum(1 for at in own if at >= fresh.fetched_at)
+                    views.append(ServiceView(service, state, waiting))
+                    continue
+                base = latest.summary.service(service.code) if latest else None
+                start = latest.fetched_at if latest and base else None
+                since = [at for at in own if start is None or at >= start]
+                waiting = fluid_length(base.waiting if base else 0, start or (since[0] if since else now), since, now,
+                                       self._pace(service))
+                views.append(ServiceView(service, state, waiting, approximate=True))
         return views
+
+    def _pace(self, service: Service) -> float:
+        """People served a minute by the counters configured for the service."""
+        return max(1, len(self.config.counters_for(service.code))) / service.average_service_minutes
 
     def _state(self, s: Session, service: Service, local_now: dt.datetime, day: str, issued_today: int) -> ServiceState:
         state = service_state(service, local_now, issued_today, 0)
@@ -121,7 +153,32 @@ class TicketDesk:
                 Ticket.service_code == service.code, Ticket.day == day,
                 Ticket.issued_at >= start, Ticket.issued_at < end)) or 0
             state = service_state(service, local_now, issued_today, in_window)
+        if state.is_open:
+            # Centre-wide quotas: the central refused a lease for it, and no leased number is left.
+            window = self._quota_window(service, local_now)
+            refused = self.leases.refusal(s, service, day, window)
+            if refused is not None and self._usable(s, service, day, window) is None:
+                state = ServiceState(Availability(refused), state.window)
         return state
+
+    @staticmethod
+    def _quota_window(service: Service, local_now: dt.datetime) -> str | None:
+        """For a service with session quotas, the start of the session open now (a central lease
+        counts against one session's quota and is used only in it); None otherwise."""
+        if not any(w.quota is not None for w in service.windows):
+            return None
+        window = current_window(service, local_now)
+        return window.start if window is not None else None
+
+    def _usable(self, s: Session, service: Service, day: str, window: str | None) -> NumberLease | None:
+        """The lease to issue the next number from: central leases first (of the open session when
+        the service has session quotas), then the kiosk's own block."""
+        source_order = case((NumberLease.source == "central", 0), (NumberLease.source == "local", 1), else_=2)
+        query = select(NumberLease).where(NumberLease.service_code == service.code, NumberLease.day == day,
+                                          NumberLease.next_number <= NumberLease.last)
+        if any(w.quota is not None for w in service.windows):
+            query = query.where((NumberLease.source != "central") | (NumberLease.window == window))
+        return s.scalar(query.order_by(source_order, NumberLease.first).limit(1))
 
     # -- issuing -------------------------------------------------------------------------
     def issue(self, service_code: str, priority_group: str | None, request_key: str) -> IssuedTicket:
@@ -137,6 +194,11 @@ class TicketDesk:
         now = self.clock()
         local_now = now.astimezone(self.tz)
         day = local_day(now, self.tz)
+        if self.refill is not None:
+            with self.db.transaction() as s:
+                empty = self._usable(s, service, day, self._quota_window(service, local_now)) is None
+            if empty:
+                self.refill(service, day)  # online, a lease from the central; offline it returns at once
         with self.db.transaction() as s:
             repeat = self._repeated(s, service, priority_group, request_key, now)
             if repeat is not None:
@@ -148,7 +210,7 @@ class TicketDesk:
             if not state.is_open:
                 reason = state.availability.value
                 raise TicketRefused("closed" if reason in ("not_yet_open", "break", "closed_today") else reason)
-            lease = self._lease(s, service, day, now)
+            lease = self._lease(s, service, day, now, self._quota_window(service, local_now))
             number = lease.next_number
             lease.next_number += 1
             ticket = Ticket(id=str(uuid.uuid4()), service_code=service.code, day=day, number=number,
@@ -185,11 +247,8 @@ class TicketDesk:
         if recent >= limit.tickets:
             raise TicketRefused("rate_limited", f"{recent} tickets in {limit.per_seconds} s")
 
-    def _lease(self, s: Session, service: Service, day: str, now: dt.datetime) -> NumberLease:
-        source_order = case((NumberLease.source == "central", 0), (NumberLease.source == "local", 1), else_=2)
-        lease = s.scalar(select(NumberLease).where(
-            NumberLease.service_code == service.code, NumberLease.day == day,
-            NumberLease.next_number <= NumberLease.last).order_by(source_order, NumberLease.first).limit(1))
+    def _lease(self, s: Session, service: Service, day: str, now: dt.datetime, window: str | None) -> NumberLease:
+        lease = self._usable(s, service, day, window)
         if lease is None:
             lease = self.leases.new_lease(s, service, day, now)
             if lease is None:
@@ -199,21 +258,41 @@ class TicketDesk:
         return lease
 
     def _view(self, s: Session, ticket: Ticket, service: Service, repeated: bool = False) -> IssuedTicket:
-        waiting = s.execute(select(Ticket.id, Ticket.priority_group).where(
-            Ticket.service_code == ticket.service_code, Ticket.day == ticket.day,
-            Ticket.status == "waiting").order_by(Ticket.issued_at, Ticket.number)).all()
-        prio = [tid for tid, g in waiting if g is not None]
-        normal = [tid for tid, g in waiting if g is None]
-        order = call_order(prio, normal, self.config.queue)
-        ahead = order.index(ticket.id) if ticket.id in order else 0
-        counters = len(self.config.counters_for(service.code))
+        waiting = self._waiting(s, ticket, service)
         return IssuedTicket(
             ticket_id=ticket.id, service_code=ticket.service_code, day=ticket.day, number=ticket.number,
             display_number=ticket.display_number, priority_group=ticket.priority_group,
-            issued_at=ticket.issued_at, people_ahead=ahead,
-            estimated_wait_minutes=estimated_wait_minutes(ahead, service.average_service_minutes, counters),
+            issued_at=ticket.issued_at, people_ahead=waiting.ahead, estimated_wait_minutes=waiting.minutes,
             qr_payload=ticket_qr_payload(self.config.centre.code, ticket.day, ticket.display_number, ticket.id),
-            repeated=repeated)
+            repeated=repeated, approximate=waiting.approximate)
+
+    def _waiting(self, s: Session, ticket: Ticket, service: Service) -> Waiting:
+        """People ahead of a ticket and its wait: from the central's queue when fresh (kiosk.waiting)."""
+        priority = ticket.priority_group is not None
+        fresh = self.board.fresh(ticket.day, self.clock())
+        queue = fresh.summary.service(service.code) if fresh else None
+        latest = self.board.latest(ticket.day)
+        base = queue if queue is not None else (latest.summary.service(service.code) if latest else None)
+        start = (fresh or latest).fetched_at if base is not None and (fresh or latest) else None
+        # this kiosk's tickets before this one that the (last) summary cannot have counted
+        own = s.execute(select(Ticket.issued_at, Ticket.priority_group).where(
+            Ticket.service_code == ticket.service_code, Ticket.day == ticket.day, Ticket.id != ticket.id,
+            (Ticket.issued_at < ticket.issued_at) | ((Ticket.issued_at == ticket.issued_at) & (Ticket.number < ticket.number)),
+            *([Ticket.issued_at >= start] if start is not None else [])).order_by(Ticket.issued_at)).all()
+        own_priority = sum(1 for _, group in own if group is not None)
+        position = base.position if base is not None else CyclePosition()
+        ahead = people_ahead((base.priority_waiting if base else 0) + own_priority,
+                             (base.normal_waiting if base else 0) + len(own) - own_priority,
+                             self.config.queue, position, priority)
+        if queue is not None:
+            return Waiting(ahead, estimated_wait_minutes(ahead, service.average_service_minutes, queue.open_counters),
+                           approximate=False)
+        arrivals = [at for at, _ in own]
+        queued = fluid_length(base.waiting if base else 0, start or (arrivals[0] if arrivals else ticket.issued_at),
+                              arrivals, ticket.issued_at, self._pace(service))
+        ahead = min(ahead, queued)
+        counters = len(self.config.counters_for(service.code))
+        return Waiting(ahead, estimated_wait_minutes(ahead, service.average_service_minutes, counters), approximate=True)
 
     def record_print(self, ticket_id: str, result: PrintResult) -> None:
         with self.db.transaction() as s:

@@ -103,8 +103,8 @@ def cmd_enrol(args) -> int:
     from kiosk.storage import open_database
     from kiosk.technician import record_audit
     record_audit(open_database(data_dir / "kiosk.db"), "provision.enrolled", central=central, role=enrolled.role)
-    print(f"enrolled: device {enrolled.device_id}, role {enrolled.role}, centre {enrolled.centre_code}, "
-          f"index {enrolled.device_index}")
+    index = f", index {enrolled.device_index}" if enrolled.device_index is not None else ""
+    print(f"enrolled: device {enrolled.device_id}, role {enrolled.role}, centre {enrolled.centre_code}{index}")
     return 0
 
 

@@ -33,3 +33,30 @@ def fallback_block(numbering: Numbering, max_number: int, device_index: int | No
         return None
     b = numbering.fallback_block_size
     return max_number - device_index * b + 1, max_number - (device_index - 1) * b
+
+
+def free_index(taken: set[int], numbering: Numbering) -> int | None:
+    """The smallest device index in 1..numbering.max_devices not in taken (the indexes of the
+    centre's active lobby kiosks), so every lobby gets a fallback block; None when all are taken.
+    Only lobby kiosks get an index: counters and displays issue no numbers."""
+    return next((k for k in range(1, min(numbering.max_devices, MAX_DEVICE_INDEX) + 1) if k not in taken), None)
+
+
+def device_day_cap(leasable: int, lease_size: int, lobbies: int) -> int:
+    """The most numbers of one service one lobby kiosk may lease in a day: the leasable space
+    less a reserve kept for each other active lobby kiosk (max(lease_size, leasable / (2 x lobbies)))."""
+    lobbies = max(1, lobbies)
+    reserve = max(lease_size, leasable // (2 * lobbies))
+    return max(min(lease_size, leasable), leasable - (lobbies - 1) * reserve)
+
+
+def lease_grant(count: int, space_left: int, device_left: int, quota_left: int | None, lobbies: int) -> int:
+    """How many numbers one lease request gets (0: refused). space_left: numbers below
+    lease_limit not yet leased; device_left: what device_day_cap still allows this device;
+    quota_left: what the service's daily or window quota still allows centre-wide (None: no
+    quota). Under a quota, one request gets at most an equal share of what is left among the
+    active lobby kiosks (at least 1), so one kiosk does not hold every remaining number."""
+    grant = min(count, space_left, device_left)
+    if quota_left is not None:
+        grant = min(grant, quota_left, max(1, quota_left // max(1, lobbies)))
+    return max(0, grant)

@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
+from pydantic import BaseModel, Field
+
 from kiosk.contract.config import QueueRules
 
 T = TypeVar("T")
@@ -70,3 +72,41 @@ def estimated_wait_minutes(people_ahead: int, average_service_minutes: float, op
         return 0
     counters = max(1, open_counters)
     return math.ceil(people_ahead * average_service_minutes / counters)
+
+
+def people_ahead(priority_waiting: int, normal_waiting: int, rules: QueueRules, position: CyclePosition,
+                 priority: bool) -> int:
+    """How many of those waiting will be called before a newcomer of the given class."""
+    me = object()
+    prio: list[object] = [None] * priority_waiting
+    normal: list[object] = [None] * normal_waiting
+    (prio if priority else normal).append(me)
+    return call_order(prio, normal, rules, position).index(me)
+
+
+class ServiceQueue(BaseModel):
+    """One service's queue at the central (GET /api/v1/queue/summary)."""
+    service_code: str
+    name: str
+    waiting: int = Field(ge=0)
+    priority_waiting: int = Field(ge=0)
+    normal_waiting: int = Field(ge=0)
+    priority_called: int = Field(ge=0, description="priority calls in the current cycle")
+    normal_called: int = Field(ge=0, description="normal calls in the current cycle")
+    open_counters: int = Field(ge=1, description="counters serving it: those that called in the last hour, "
+                                                 "else every counter configured for it")
+    estimated_wait_minutes: int = Field(ge=0, description="for a normal ticket taken now")
+
+    @property
+    def position(self) -> CyclePosition:
+        return CyclePosition(self.priority_called, self.normal_called)
+
+
+class QueueSummary(BaseModel):
+    """Every service's queue at the central, the truth the lobby kiosks show."""
+    day: str
+    server_time: str
+    services: list[ServiceQueue]
+
+    def service(self, code: str) -> ServiceQueue | None:
+        return next((s for s in self.services if s.service_code == code), None)

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from kiosk.contract.config import Service, Window
+from kiosk.contract.windows import current_window
 
 
 class Availability(str, enum.Enum):
@@ -28,14 +29,6 @@ class ServiceState:
         return self.availability is Availability.OPEN
 
 
-def current_window(service: Service, local_now: dt.datetime) -> Window | None:
-    t = local_now.time()
-    for w in service.windows:
-        if w.start_time <= t < w.end_time:
-            return w
-    return None
-
-
 def service_state(service: Service, local_now: dt.datetime, issued_today: int, issued_in_window: int) -> ServiceState:
     if local_now.isoweekday() not in service.weekdays:
         return ServiceState(Availability.CLOSED_TODAY)
@@ -52,10 +45,3 @@ def service_state(service: Service, local_now: dt.datetime, issued_today: int, i
     if window.quota is not None and issued_in_window >= window.quota:
         return ServiceState(Availability.QUOTA_WINDOW, window)
     return ServiceState(Availability.OPEN, window)
-
-
-def window_bounds(window: Window, local_now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The window's start and end on local_now's day, as aware datetimes."""
-    day = local_now.date()
-    tz = local_now.tzinfo
-    return (dt.datetime.combine(day, window.start_time, tz), dt.datetime.combine(day, window.end_time, tz))

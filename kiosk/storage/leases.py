@@ -25,6 +25,8 @@ class NumberLease(Base):
     next_number: Mapped[int]
     source: Mapped[str] = mapped_column(String(16))
     central_lease_id: Mapped[str | None] = mapped_column(String(64))
+    # HH:MM start of the session whose quota a central lease counts against: used only in it.
+    window: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime]
 
     @property

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+from pydantic import BaseModel, ValidationError
 
 from kiosk.contract.events import iso
+from kiosk.contract.leases import LeaseAnswer, LeaseRefusal, LeaseRequest
+from kiosk.contract.queue import QueueSummary
 
 
 class CentralUnavailable(Exception):
@@ -23,6 +26,15 @@ class CentralRejected(Exception):
         self.reason = reason
 
 
+class LeaseRefused(CentralRejected):
+    """The central grants no numbers now (409): refusal.reason says why (quota, space, share)."""
+
+    def __init__(self, refusal: LeaseRefusal) -> None:
+        super().__init__(409, refusal.message)
+        self.refusal = refusal
+
+
+M = TypeVar("M", bound=BaseModel)
 RETRYABLE = {408, 409, 429}  # for event batches (the outbox contract)
 FINAL_409 = {408, 429}        # enrolment, leases: a 409 is the answer (code used, numbers exhausted)
 
@@ -45,7 +57,9 @@ class CentralClient:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def _request(self, method: str, path: str, *, retryable: set[int] = RETRYABLE, **kw: Any) -> requests.Response:
+    def _request(self, method: str, path: str, *, retryable: set[int] = RETRYABLE, final: frozenset[int] | set[int] = frozenset(),
+                 **kw: Any) -> requests.Response:
+        """final: statuses handed back to the caller to read (neither raised nor retried)."""
         try:
             resp = self.session.request(method, self.url + path, timeout=kw.pop("timeout", self.timeout),
                                         verify=self.verify, **kw)
@@ -53,6 +67,8 @@ class CentralClient:
             raise CentralRejected(0, f"TLS certificate not trusted: {exc}") from None
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise CentralUnavailable(f"cannot reach the central: {type(exc).__name__}") from None
+        if resp.status_code in final:
+            return resp
         if resp.status_code >= 500 or resp.status_code in retryable:
             raise CentralUnavailable(f"central answered HTTP {resp.status_code}")
         if resp.status_code >= 400 and resp.status_code != 304:
@@ -86,10 +102,27 @@ class CentralClient:
             return ConfigAnswer(False, etag, None)
         return ConfigAnswer(True, resp.headers.get("ETag"), self._json(resp))
 
-    def request_lease(self, service_code: str, day: str, count: int) -> dict:
-        resp = self._request("POST", "/api/v1/leases", json={"service_code": service_code, "day": day, "count": count},
-                             retryable=FINAL_409)
-        return self._json(resp)
+    def request_lease(self, request: LeaseRequest) -> LeaseAnswer:
+        """Raises LeaseRefused (409: nothing granted, with the reason), CentralRejected, CentralUnavailable."""
+        resp = self._request("POST", "/api/v1/leases", json=request.model_dump(), retryable=FINAL_409, final={409})
+        if resp.status_code == 409:
+            body = self._json(resp)
+            try:
+                refusal = LeaseRefusal.model_validate(body.get("detail") if isinstance(body, dict) else None)
+            except ValidationError:
+                raise CentralRejected(409, _reason(resp)) from None
+            raise LeaseRefused(refusal)
+        return self._parsed(LeaseAnswer, resp)
+
+    def queue_summary(self, day: str) -> QueueSummary:
+        """The central's queue on the kiosk's local day (GET /api/v1/queue/summary)."""
+        return self._parsed(QueueSummary, self._request("GET", "/api/v1/queue/summary", params={"day": day}))
+
+    def _parsed(self, model: type[M], resp: requests.Response) -> M:
+        try:
+            return model.model_validate(self._json(resp))
+        except ValidationError as exc:
+            raise CentralUnavailable(f"central answered outside the contract: {exc.errors()[0]['msg']}") from None
 
     def enrol(self, code: str, device_name: str | None = None) -> dict:
         body = {"code": code}

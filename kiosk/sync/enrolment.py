@@ -23,7 +23,7 @@ class Enrolment:
     token: str
     role: str
     centre_code: str
-    device_index: int
+    device_index: int | None  # lobby kiosks only: picks the offline fallback block
     ca_file: str | None = None
 
 
@@ -33,7 +33,7 @@ def enrol(central_url: str, code: str, *, ca_file: str | None = None, device_nam
     Raises CentralRejected (expired, used or unknown code; TLS not trusted) or CentralUnavailable."""
     answer = CentralClient(central_url, ca_file=ca_file, timeout=timeout).enrol(code.strip(), device_name)
     return Enrolment(central_url=central_url.rstrip("/"), device_id=answer["device_id"], token=answer["token"],
-                     role=answer["role"], centre_code=answer["centre_code"], device_index=int(answer["device_index"]),
+                     role=answer["role"], centre_code=answer["centre_code"], device_index=_index(answer.get("device_index")),
                      ca_file=ca_file), answer.get("config") or {}
 
 
@@ -73,3 +73,7 @@ def short_device_id(device_id: str) -> str:
     status bar; a configured name as it is."""
     head, sep, _ = device_id.partition("-")
     return head if sep and len(device_id) == 36 else device_id
+
+
+def _index(value: object) -> int | None:
+    return None if value is None else int(str(value))

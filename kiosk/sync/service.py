@@ -14,7 +14,7 @@ from typing import Callable
 
 from kiosk import __version__
 from kiosk.bootstrap import Core
-from kiosk.contract.config import Config, ConfigError, merge_centre_document
+from kiosk.contract.config import Config, ConfigError, Service, merge_centre_document
 from kiosk.contract.events import iso
 from kiosk.domain.clock import local_day
 from kiosk.files import write_atomic
@@ -22,10 +22,9 @@ from kiosk.health import HealthReporter
 from kiosk.outbox import dead_letter_count, pending_count
 from kiosk.ports import HealthState
 from kiosk.storage.engine import StorageError
-from kiosk.storage.leases import NumberLease
 from kiosk.sync import state
 from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
-from kiosk.sync.leases import FallbackLeases, remaining_central
+from kiosk.sync.leases import FallbackLeases, LeaseKeeper, remaining_central
 from kiosk.sync.sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -75,6 +74,9 @@ class SyncService:
         self._central = HealthReporter("central", core.health.report, repeats="send", max_detail=None)
         self._storage = HealthReporter("storage", core.health.report, repeats="send", max_detail=None)
         self._config = HealthReporter("config", core.health.report, repeats="send", max_detail=300)
+        self.keeper = LeaseKeeper(core.db, client, core.config, core.desk.clock)
+        if core.config.device.role == "lobby":
+            core.desk.refill = self.refill
         self.started = time.monotonic()
         self.online: bool | None = None  # unknown until the first contact or failure
         self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0}
@@ -114,6 +116,8 @@ class SyncService:
         # only a lobby kiosk issues numbers; in backoff the central is known unreachable
         if self.core.config.device.role == "lobby" and self.sender.due():
             self.top_up_leases()  # a local check each pass; the network only when a lease runs low
+            if self.core.desk.board.due(self.core.desk.clock()):
+                self.refresh_queue()
         result = self.sender.flush()
         if result.delivered or result.dead_lettered:
             self._set_online(True)
@@ -187,6 +191,7 @@ class SyncService:
         self.core.config = config
         self.core.desk.reconfigure(config)
         self.core.desk.leases = FallbackLeases(config)
+        self.keeper.config = config
         if self.on_config is not None:
             self.on_config(config)
 
@@ -202,18 +207,28 @@ class SyncService:
                 continue
             with self.core.db.transaction() as s:
                 left = remaining_central(s, service.code, day)
-            if left > config.numbering.lease_low_water:
+                refused = self.keeper.recently_refused(s, service.code, day, now)
+            if left > config.numbering.lease_low_water or refused:
                 continue
-            try:
-                lease = self.client.request_lease(service.code, day, config.numbering.lease_size)
-            except CentralUnavailable:
+            answer = self.keeper.request(service, day)
+            if answer == "unavailable":
                 return leased
-            except CentralRejected as exc:
-                log.warning("lease for %s refused: %s", service.code, exc)
-                continue
-            with self.core.db.transaction() as s:
-                s.add(NumberLease(service_code=service.code, day=day, first=int(lease["first"]),
-                                  last=int(lease["last"]), next_number=int(lease["first"]), source="central",
-                                  central_lease_id=str(lease.get("lease_id")), created_at=now))
-            leased += 1
+            leased += answer == "granted"
         return leased
+
+    def refill(self, service: Service, day: str) -> None:
+        """The desk is out of leased numbers for a service (its thread, before issuing): one
+        request to the central unless it is known unreachable, so that online a kiosk issues
+        from leases (and within the centre's quotas), and the fallback block stays for offline."""
+        if self.sender.due():
+            self.keeper.request(service, day)
+
+    def refresh_queue(self) -> bool:
+        """The central's queue summary, for the people-ahead counts on tickets and tiles."""
+        try:
+            summary = self.client.queue_summary(local_day(self.core.desk.clock(), self.core.desk.tz))
+        except (CentralUnavailable, CentralRejected) as exc:
+            log.info("queue summary unavailable: %s", exc)
+            return False
+        self.core.desk.board.update(summary, self.core.desk.clock())
+        return True

@@ -35,6 +35,8 @@ def tile_detail(app, view: ServiceView) -> str:
     if state.is_open:
         if view.waiting == 0:
             return tr("No one waiting")
+        if view.approximate:  # the kiosk's own estimate: the central's queue is not known now
+            return tr("About {count} people waiting").format(count=view.waiting)
         if view.waiting == 1:
             return tr("1 person waiting")
         return tr("{count} people waiting").format(count=view.waiting)

@@ -20,8 +20,8 @@ def test_enrol_happy_path_returns_token_index_and_config(central: Central) -> No
     assert body["config"]["numbering"]["fallback_block_size"] == 20
     assert body["config"]["numbering"]["max_devices"] == 10
     assert {"device", "printer", "speech", "central"}.isdisjoint(body["config"])
-    second = central.enrol("counter")
-    assert second.device_index == 2
+    assert central.enrol("counter").device_index is None  # only lobby kiosks own a fallback block
+    assert central.enrol("lobby").device_index == 2
     with central.db.transaction() as s:  # tokens are stored hashed only
         row = s.get(Device, body["device_id"])
         assert row.token_hash == hash_token(body["token"]) and body["token"] not in row.token_hash
@@ -76,3 +76,32 @@ def test_admin_routes_need_the_admin_token(central: Central) -> None:
         assert r.status_code == 404
         r = c.post("/api/v1/admin/enrolment-codes", json={"role": "display"})
         assert r.status_code == 200 and '"central":"http://127.0.0.1:' in r.json()["qr_payload"]
+
+
+def test_the_lobby_after_ten_counters_and_displays_gets_a_fallback_block(central: Central) -> None:
+    from kiosk.contract.config import Numbering
+    from kiosk.contract.numbering import fallback_block
+    for i in range(10):
+        assert central.enrol("counter" if i % 2 else "display").device_index is None
+    lobby = central.enrol("lobby")  # the 11th device of the centre, its first lobby
+    assert lobby.device_index == 1
+    assert fallback_block(Numbering(), 999, lobby.device_index) == (980, 999)
+
+
+def test_lobby_indexes_stop_at_max_devices_and_revoked_ones_come_back_the_next_day(central: Central) -> None:
+    lobbies = [central.enrol("lobby") for _ in range(10)]
+    assert [d.device_index for d in lobbies] == list(range(1, 11))
+    r = httpx.post(f"{central.url}/api/v1/enrol", json={"code": central.code("lobby")})
+    assert r.status_code == 409 and r.json()["detail"]["reason"] == "no_free_index"
+    with central.admin() as c:
+        assert c.post(f"/api/v1/admin/devices/{lobbies[3].device_id}/revoke").status_code == 200
+    # revoked today: its offline numbers of today may still arrive, so index 4 stays taken
+    r = httpx.post(f"{central.url}/api/v1/enrol", json={"code": central.code("lobby")})
+    assert r.status_code == 409 and r.json()["detail"]["reason"] == "no_free_index"
+    with central.db.transaction() as s:  # the revocation was yesterday
+        s.execute(update(Device).where(Device.id == lobbies[3].device_id)
+                  .values(revoked_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)))
+    replacement = central.enrol("lobby")
+    assert replacement.device_index == 4
+    with central.db.transaction() as s:
+        assert s.get(Device, lobbies[3].device_id).device_index is None
