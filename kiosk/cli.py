@@ -1,4 +1,4 @@
-"""Core commands: `kiosk status`."""
+"""Core commands: `kiosk status`, `kiosk outbox dead|requeue` (kiosk/outbox_cli.py)."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+from kiosk import outbox_cli
 from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, load_config
 from kiosk.storage.engine import StorageError
 
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", help="data folder (default: the config's device.data_dir)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=status)
+    outbox_cli.register(sub)
 
 
 def data_dir_for(config_path: str, data: str | None, config) -> Path:
