@@ -116,7 +116,7 @@ def summary(session: Session, centre: CentreRow, day: str | None = None,
     doc = doc_of(centre)
     now = now or utc_now()
     day = day or today(doc, now)
-    counts: dict[tuple[str, bool], int] = {}
+    counts: dict[tuple[str | None, bool], int] = {}
     for code, is_priority, n in session.execute(
             select(Ticket.service_code, Ticket.priority_group.is_not(None), func.count())
             .where(Ticket.centre_id == centre.id, Ticket.day == day, Ticket.status == WAITING)

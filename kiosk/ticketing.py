@@ -272,8 +272,9 @@ class TicketDesk:
         fresh = self.board.fresh(ticket.day, self.clock())
         queue = fresh.summary.service(service.code) if fresh else None
         latest = self.board.latest(ticket.day)
-        base = queue if queue is not None else (latest.summary.service(service.code) if latest else None)
-        start = (fresh or latest).fetched_at if base is not None and (fresh or latest) else None
+        snap = fresh if queue is not None else latest
+        base = snap.summary.service(service.code) if snap is not None else None
+        start = snap.fetched_at if snap is not None and base is not None else None
         # this kiosk's tickets before this one that the (last) summary cannot have counted
         own = s.execute(select(Ticket.issued_at, Ticket.priority_group).where(
             Ticket.service_code == ticket.service_code, Ticket.day == ticket.day, Ticket.id != ticket.id,
