@@ -44,11 +44,16 @@ class BackgroundWorker:
                 # bound now: the loop rebinds on_done before the UI thread runs this
                 self.dispatch(functools.partial(on_done, result))
 
-    def drain(self, timeout: float = 10) -> None:
-        """Wait until every job submitted so far has run (tests, shutdown)."""
+    def mark(self) -> threading.Event:
+        """An Event set once every job submitted so far has run: a signal to wait on without
+        blocking (the scenarios poll it frame by frame)."""
         done = threading.Event()
         self.submit(done.set)
-        done.wait(timeout)
+        return done
+
+    def drain(self, timeout: float = 10) -> bool:
+        """Wait until every job submitted so far has run (tests, shutdown); False on timeout."""
+        return self.mark().wait(timeout)
 
     def close(self) -> None:
         self._jobs.put(None)

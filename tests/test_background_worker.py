@@ -14,7 +14,7 @@ def test_deferred_callbacks_keep_their_own_job():
         worker.submit(lambda: 2)                                   # no callbacks at all
         worker.submit(lambda: 1 / 0, on_error=lambda e: got.append(("error", type(e).__name__)))
         worker.submit(lambda: 3)
-        worker.drain(timeout=5)
+        assert worker.drain(timeout=5)
     finally:
         worker.close()
     for callback in pending:          # the UI thread runs them after the worker moved on

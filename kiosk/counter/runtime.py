@@ -62,9 +62,10 @@ class CounterRuntime:
         except Exception as exc:  # offline is normal here
             log.debug("queue refresh failed: %s", exc)
 
-    def drain(self, timeout: float = 10) -> None:
-        self.actions.drain(timeout)
-        self.ratings.drain(timeout)
+    def drain(self, timeout: float = 10) -> bool:
+        """Wait until both workers ran every job submitted so far; False if one timed out."""
+        actions = self.actions.drain(timeout)
+        return self.ratings.drain(timeout) and actions
 
     def close(self) -> None:
         self._stop.set()

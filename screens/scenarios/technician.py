@@ -24,7 +24,7 @@ import tomllib
 import tty
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import requests
 
@@ -99,6 +99,14 @@ def audit_actions(app) -> list[str]:
     with sqlite3.connect(app.runtime.data_dir / "kiosk.db") as db:
         rows = db.execute("select payload from outbox where type = 'audit' order by seq").fetchall()
     return [json.loads(p)["action"] for (p,) in rows]
+
+
+def written_audit(d: ScenarioDriver) -> Generator[Any, None, list[str]]:
+    """The audit trail once the technician worker has run every job given so far: the screen
+    changes at once, the audit (e.g. "technician.left") is written after it on that thread."""
+    written = d.app.technician.worker.mark()
+    yield d.until(written.is_set, 5, "the technician worker to write the audit")
+    return audit_actions(d.app)
 
 
 @dataclass
@@ -271,8 +279,7 @@ def _setup(d: ScenarioDriver) -> Iterator:
     yield d.on("tech_menu")
     d.tap(d.widget("tech_menu", "leave"))
     yield d.on("attract")
-    yield d.until(lambda: "technician.left" in audit_actions(app), 5, "the audit of leaving")
-    d.facts["audit"] = audit_actions(app)
+    d.facts["audit"] = yield from written_audit(d)
 
     # 8. Back in with the PIN, and a factory reset, confirmed.
     yield from hold_corner(d)
@@ -287,7 +294,7 @@ def _setup(d: ScenarioDriver) -> Iterator:
     d.tap(d.widget("tech_diag", "reset_confirm"))
     yield d.until(lambda: mode.reset_requested, 10, "the reset to be asked")
     d.facts["reset_requested"] = True
-    d.facts["audit_final"] = audit_actions(app)[len(d.facts["audit"]):]
+    d.facts["audit_final"] = (yield from written_audit(d))[len(d.facts["audit"]):]
 
 
 def _pressed_at_least(tests: Any, n: int) -> bool:
@@ -330,7 +337,7 @@ def _lockout(d: ScenarioDriver) -> Iterator:
     d.facts["typed_while_locked"] = pin.digits
     d.tap(d.widget("tech_pin", "cancel"))
     yield d.on("attract")
-    d.facts["audit"] = audit_actions(app)
+    d.facts["audit"] = yield from written_audit(d)
 
 
 def _counter(d: ScenarioDriver) -> Iterator:
@@ -369,7 +376,7 @@ def _counter(d: ScenarioDriver) -> Iterator:
     yield from d.screenshot("counter-tech-enrol")
     yield from menu_to(d, "tech_enrol", "leave")
     yield d.on("serve")
-    d.facts["audit"] = audit_actions(app)
+    d.facts["audit"] = yield from written_audit(d)
 
 
 def _display(d: ScenarioDriver) -> Iterator:
@@ -387,7 +394,7 @@ def _display(d: ScenarioDriver) -> Iterator:
     yield from d.screenshot("display-tech-tests")
     yield from menu_to(d, "tech_tests", "leave")
     yield d.on("calls")
-    d.facts["audit"] = audit_actions(app)
+    d.facts["audit"] = yield from written_audit(d)
 
 
 SCENARIOS = {s.name: s for s in (
