@@ -61,7 +61,7 @@ class FaultProxy:
                 upstream.sendall(request.replace(b"Connection: keep-alive", b"Connection: close"))
                 response = _read_http_message(upstream) or b""
             if mode == "slow":
-                time.sleep(self.delay)
+                time.sleep(self.delay)  # the fault itself: a central that answers late
             if mode == "cut":
                 client.sendall(response[: max(1, len(response) // 2)])
                 return

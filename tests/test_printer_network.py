@@ -15,6 +15,7 @@ from devices.printer.stream import StreamReader, decode
 from devices.printer.transport import SerialPrinter
 from devices.printer.escpos_printer import EscposTicketPrinter
 from kiosk.ports import HealthState, PrinterStatus, TicketPrintout
+from tests.waiting import wait_until
 
 TICKET = TicketPrintout(
     header="Trung tâm Phục vụ hành chính công tỉnh Cà Mau",
@@ -163,10 +164,7 @@ def test_serial_printer_over_a_pty():
         assert printer.status() is PrinterStatus.PAPER_LOW
         result = printer.print_ticket(TICKET)
         assert result.ok and result.status is PrinterStatus.PAPER_LOW, result.message
-        deadline = time.monotonic() + 5
-        while ticket_bytes(TICKET) not in bytes(received) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert ticket_bytes(TICKET) in bytes(received)
+        wait_until(lambda: ticket_bytes(TICKET) in bytes(received), message="the ticket at the far end")
         assert health[-1].state is HealthState.DEGRADED
         printer.close()
     finally:

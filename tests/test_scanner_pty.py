@@ -13,8 +13,10 @@ from kiosk.contract.config import ScannerSettings
 from kiosk.contract.dossier import DossierCode
 from kiosk.dossier.parse import Refused, parse
 from kiosk.ports import HealthState
+from tests.waiting import wait_until
 
 CODE = "000.00.12.H12-261110-0001"
+LAST = "000.00.12.H12-261110-0002"
 
 
 class Sink:
@@ -57,13 +59,15 @@ def test_codes_garbage_and_hostile_lines_through_a_pty(pty):
         sim.over_long(3000)                  # dropped whole
         sim.control_chars()                  # kept, refused by the parser
         sim.unfinished()                     # half a code, then silence ...
-        time.sleep(0.5)
+        half = len("000.00.12.H12-2611")
+        wait_until(lambda: sup.link.framer.buffered() == half, message="the half code to reach the framer")
+        time.sleep(0.5)                      # the silence itself (> timeout_s = 0.3): part of the scenario
         sim.scan(CODE, split=5, pause_s=0.01)  # ... must not glue onto this one
         sim.scan("javascript:alert(1)")
-        assert sink.wait_for(4), sink.scans
-        time.sleep(0.2)
+        sim.scan(LAST)                       # in order after the others: once it is here, all of them are
+        assert sink.wait_for(5), sink.scans
         parsed = [parse(s.data) for s in sink.scans]
-        assert len(sink.scans) == 4, parsed
+        assert len(sink.scans) == 5 and parsed[4] == parse(LAST), parsed
         assert all(len(s.data) <= 512 for s in sink.scans)
         assert isinstance(parsed[0], Refused) and isinstance(parsed[1], Refused)
         assert parsed[2] == parse(CODE) and isinstance(parsed[2], DossierCode)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import select
 import threading
 import time
 
@@ -13,6 +14,7 @@ from devices.serial.ft12 import AddressPlan, Ft12Framer
 from devices.serial.supervisor import Backoff, PanelSupervisor
 from devices.serial.transport import StreamLink
 from tests.serial_support import Collector
+from tests.waiting import wait_until
 from kiosk.ports import HealthState, PanelPress
 
 FAST = Backoff(initial=0.02, maximum=0.2)
@@ -51,11 +53,14 @@ def test_frames_with_random_garbage_between(pty):
 def test_frame_split_byte_by_byte(pty):
     master, path = pty
     sink = Collector()
-    sup = start(path, Ft12Framer(path), sink)
+    framer = Ft12Framer(path)
+    sup = start(path, framer, sink)
+    frame = ft12.encode_key(0x85, 2)  # FF (preamble, not kept) 68 ... 16
     try:
-        for byte in ft12.encode_key(0x85, 2):
+        for i, byte in enumerate(frame):
             os.write(master, bytes([byte]))
-            time.sleep(0.003)
+            if 0 < i < len(frame) - 1:  # each byte read on its own before the next is written
+                wait_until(lambda i=i: framer.buffered() == i, message=f"byte {i} in the framer")
         assert sink.wait_for(lambda s: s.keys() == [(0x85, 2)])
     finally:
         sup.stop()
@@ -146,10 +151,13 @@ def test_send_writes_host_frame(pty):
     sup = start(path, Ft12Framer(path), sink)
     try:
         assert sup.send(ft12.encode_start_rating(0x81))
-        deadline, got = time.monotonic() + 3, b""
-        while len(got) < 10 and time.monotonic() < deadline:
+        expected, got = ft12.encode_start_rating(0x81), b""
+        deadline = time.monotonic() + 3
+        while len(got) < len(expected):  # a read that would block is bounded by the deadline
+            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"timed out waiting for the host frame; got {got!r}"
             got += os.read(master, 64)
-        assert got == ft12.encode_start_rating(0x81)
+        assert got == expected
     finally:
         sup.stop()
     assert not sup.send(b"x")  # down: refused, not queued for later

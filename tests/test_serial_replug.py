@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from devices.serial.supervisor import Backoff, PanelSupervisor
 from devices.serial.transport import StreamLink
 from tests.serial_support import Collector
 from kiosk.ports import HealthState
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("socat") is None, reason="needs socat")
 
@@ -34,11 +34,11 @@ def test_unplug_mid_frame_then_replug_reconnects(tmp_path):
                 sim.press(1)
                 assert sink.wait_for(lambda s: len(s.presses) == 1)
                 sim.write(ft12.encode_key(0x81, 2)[:6])  # half a frame ...
-                time.sleep(0.1)
+                wait_until(lambda: framer.buffered() == 5, message="the half frame in the framer")  # FF not kept
             pair.unplug(hard=True)                        # ... and the cable is pulled
             assert sink.wait_for(lambda s: HealthState.FAILED in s.states())
             assert not sup.is_up
-            time.sleep(0.3)                                # a few failed reopen attempts
+            wait_until(lambda: sup.stats["failures"] >= 3, message="a few failed reopen attempts")
             pair.plug()
             assert sink.wait_for(lambda s: s.states()[-1] == HealthState.OK)
             with PanelSimulator(pair.dev, "ft12", addresses=(0x81,), answer=False) as sim:
@@ -84,9 +84,7 @@ def test_simulator_acknowledges_host_commands(tmp_path):
             with PanelSimulator(pair.dev, "ft12", addresses=(0x81,)) as sim:
                 assert sup.send(ft12.encode_start_rating(0x81))
                 assert sup.send(ft12.encode_start_rating(0x42))   # nobody there: no answer
-                deadline = time.monotonic() + 3
-                while len(framer.replies) < 1 and time.monotonic() < deadline:
-                    time.sleep(0.01)
+                wait_until(lambda: len(framer.replies) >= 1, 3, "the simulator's acknowledgement")
                 assert list(framer.replies) == [ft12.Frame(0x81, ft12.FUNC_ACK, bytes([ft12.FUNC_START_RATING]))]
                 assert ft12.Frame(0x81, ft12.FUNC_START_RATING, b"\x0b") in sim.received
         finally:
@@ -118,7 +116,7 @@ def test_modbus_presses_and_replug(tmp_path):
         sup.start()
         try:
             assert sup.wait_up(5)
-            time.sleep(0.1)
+            wait_until(lambda: link.stats["polls"] >= 1, message="the first poll (the baseline, input 5 held)")
             sim.set_input(3, 5, False)
             sim.press(3, 2, hold=0.1)
             assert sink.wait_for(lambda s: len(s.presses) == 1)
@@ -129,11 +127,12 @@ def test_modbus_presses_and_replug(tmp_path):
             sim.stop()
             pair.unplug(hard=True)
             assert sink.wait_for(lambda s: HealthState.FAILED in s.states())
+            polls = link.stats["polls"]  # down: no poll is answered until the replug
             pair.plug()
             sim = ModbusPanelSimulator(pair.dev, {3: 8})
             sim.start()
             assert sink.wait_for(lambda s: s.states()[-1] == HealthState.OK)
-            time.sleep(0.1)
+            wait_until(lambda: link.stats["polls"] > polls, message="the baseline poll after the replug")
             sim.press(3, 7, hold=0.1)
             assert sink.wait_for(lambda s: [p.key for p in s.presses] == [2, 7])
         finally:

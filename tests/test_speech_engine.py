@@ -19,6 +19,7 @@ from devices.speech.engine import (
     parse_espeak_voices,
 )
 from kiosk.spoken import number_to_words, ticket_number_words
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     shutil.which("espeak-ng") is None or shutil.which("soxi") is None,
@@ -142,7 +143,8 @@ def test_stuck_synthesis_is_killed_by_timeout(tmp_path: Path) -> None:
 
 
 def test_cancel_kills_running_synthesis(tmp_path: Path) -> None:
-    engine = EspeakEngine(executable=make_fake_espeak(tmp_path, "exec sleep 30"), timeout_s=30)
+    running = tmp_path / "running"  # the stand-in says when it runs: cancel must kill it, not pre-empt it
+    engine = EspeakEngine(executable=make_fake_espeak(tmp_path, f': > "{running}"; exec sleep 30'), timeout_s=30)
     engine.check()
     errors: list[BaseException] = []
 
@@ -154,7 +156,7 @@ def test_cancel_kills_running_synthesis(tmp_path: Path) -> None:
 
     thread = threading.Thread(target=speak)
     thread.start()
-    time.sleep(0.3)
+    wait_until(running.exists, message="the stand-in espeak-ng to run")
     started = time.monotonic()
     engine.cancel()
     thread.join(5)

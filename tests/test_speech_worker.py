@@ -14,6 +14,7 @@ from devices.speech.engine import AudioOutputError, EngineUnavailableError, Espe
 from devices.speech.simulator import RecordingSpeaker
 from devices.speech.worker import NO_AUDIO_DETAIL, SpeechWorker, slugify
 from kiosk.ports import HealthReport, HealthState, Speaker
+from tests.waiting import wait_until
 
 EXAMPLE = "Mời công dân có số một nghìn không trăm hai mươi ba đến quầy số năm"
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -321,12 +322,13 @@ def test_close_kills_a_stuck_espeak(tmp_path: Path) -> None:
     script = tmp_path / "slow-espeak"
     listing = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True).stdout
     (tmp_path / "voices.txt").write_text(listing)
+    running = tmp_path / "running"  # the stand-in says when it runs: close must kill it, not pre-empt it
     script.write_text(f'#!/bin/sh\nif [ "$1" = "--voices" ]; then cat "{tmp_path}/voices.txt"; '
-                      "exit 0; fi\nexec sleep 30\n")
+                      f'exit 0; fi\n: > "{running}"\nexec sleep 30\n')
     script.chmod(0o755)
     worker = SpeechWorker(EspeakEngine(executable=str(script)), mode="file", wav_dir=tmp_path)
     worker.say("xin chào")
-    time.sleep(0.3)
+    wait_until(running.exists, message="the stand-in espeak-ng to run")
     started = time.monotonic()
     worker.close()
     assert not worker.alive and time.monotonic() - started < 2.0

@@ -37,15 +37,15 @@ def test_concurrent_call_next_never_returns_a_ticket_twice(any_central: Central)
             while idle < 20:
                 r = c.post(f"/api/v1/counters/{number}/call-next")
                 if r.status_code == 409:  # the other thread of this counter is serving
-                    time.sleep(0.005)
+                    time.sleep(0.005)  # an officer's retry, not a wait for anything
                     continue
                 if r.status_code != 200:
                     errors.append(r.text)
                     return
                 ticket = r.json()["ticket"]
-                if ticket is None:
+                if ticket is None:  # every ticket was sent before the start: 20 empty answers end the work
                     idle += 1
-                    time.sleep(0.01)
+                    time.sleep(0.01)  # the pace of an officer pressing "next" again, not a wait
                     continue
                 with lock:
                     got.append((number, ticket["ticket_id"]))
@@ -59,6 +59,7 @@ def test_concurrent_call_next_never_returns_a_ticket_twice(any_central: Central)
         t.start()
     for t in threads:
         t.join(120)
+    assert not any(t.is_alive() for t in threads), "a counter thread is still calling after 120 s"
     assert not errors, errors[:3]
     ids = [t for _, t in got]
     assert len(ids) == len(set(ids)) == 150, Tally(ids).most_common(3)
