@@ -128,9 +128,13 @@ def cmd_test(args) -> int:
     from provisioning import selftest
     config, data_dir = _load(args)
     data_dir.mkdir(parents=True, exist_ok=True)
+
+    def ready(panel) -> None:  # the technician (or a test) presses only once the port listens
+        print(f"{panel.name}: {panel.port} open ({panel.protocol}); press {args.presses} button(s) now", flush=True)
+
     checks = {
         "printer": lambda: [selftest.check_printer(config, data_dir)],
-        "panel": lambda: [selftest.check_panel(config, args.panel, args.presses, args.timeout)],
+        "panel": lambda: [selftest.check_panel(config, args.panel, args.presses, args.timeout, on_ready=ready)],
         "scanner": lambda: [selftest.check_scanner(config, args.timeout)],
         "speech": lambda: [selftest.check_speech(config, data_dir)],
         "central": lambda: [selftest.check_central(config)],

@@ -7,11 +7,13 @@ import email.utils
 import shutil
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from kiosk.contract.config import Config
+from kiosk.contract.config import Config, PanelSettings
 from kiosk.ports import HealthReport, PanelPress, TicketPrinter, TicketPrintout
 
 MIN_FREE_DISK = 500 * 1024 * 1024
@@ -80,8 +82,10 @@ def check_speech(config: Config, data_dir: Path) -> CheckResult:
     return CheckResult("speech", ok, detail, {"seconds": round(seconds, 2), "played": played})
 
 
-def check_panel(config: Config, name: str | None, presses: int = 1, timeout: float = 30.0) -> CheckResult:
-    """Waits for `presses` button presses on a configured panel port and lists them."""
+def check_panel(config: Config, name: str | None, presses: int = 1, timeout: float = 30.0,
+                on_ready: Callable[[PanelSettings], None] | None = None) -> CheckResult:
+    """Waits for `presses` button presses on a configured panel port and lists them.
+    `on_ready(panel)` is called once the port is open: presses before it are lost."""
     from devices.serial import open_panel
     panels = config.counter.panels
     panel = next((p for p in panels if name in (None, p.name)), None)
@@ -95,9 +99,12 @@ def check_panel(config: Config, name: str | None, presses: int = 1, timeout: flo
         if len(got) >= presses:
             done.set()
 
+    deadline = time.monotonic() + timeout
     supervisor = open_panel(panel.name, panel.port, panel.protocol, on_press, baudrate=panel.baudrate)
     try:
-        done.wait(timeout)
+        if on_ready is not None and supervisor.wait_up(timeout):
+            on_ready(panel)
+        done.wait(max(0.0, deadline - time.monotonic()))
     finally:
         supervisor.stop()
     keys = [f"addr {p.address} key {p.key}" if p.address is not None else f"key {p.key}" for p in got]

@@ -8,7 +8,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -19,6 +18,7 @@ import requests
 from benchmarks.sync_support import enrolment_code, start_central
 from kiosk.contract.config import SAMPLE_CONFIG
 from tests.conftest import ROOT
+from tests.waiting import wait_until
 
 
 def kiosk(*args: str, stdin: str | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
@@ -58,8 +58,12 @@ def test_enrol_with_code_then_reused_unknown_and_expired_codes_are_refused(tmp_p
     assert reused.returncode == 1 and "refused" in reused.stderr and "used" in reused.stderr
     unknown = kiosk("provision", "enrol", "--config", str(cfg), "--central", central.url, "--code", "NOPE-NOPE")
     assert unknown.returncode == 1 and "refused" in unknown.stderr
-    short = enrolment_code(central, "lobby", ttl_hours=0.0003)  # ~1 s
-    time.sleep(1.5)
+    short = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": "lobby", "ttl_hours": 0.0003},
+                          headers=central.admin_headers, timeout=10).json()  # valid for ~1 s
+    expires_at = dt.datetime.fromisoformat(short["expires_at"])
+    assert expires_at.tzinfo is not None, short
+    wait_until(lambda: dt.datetime.now(dt.timezone.utc) > expires_at, 5, "the code to expire")
+    short = short["code"]
     expired = kiosk("provision", "enrol", "--config", str(cfg), "--central", central.url, "--code", short)
     assert expired.returncode == 1 and "expired" in expired.stderr
 
@@ -105,8 +109,7 @@ def test_tls_is_verified_with_a_custom_ca_and_a_wrong_ca_is_refused(tmp_path, ce
                                            ssl_certfile=str(cert), ssl_keyfile=str(key), lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.01)
+    wait_until(lambda: server.started, 10, "the TLS central to start")
     url = f"https://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     try:
         cfg = device_config(tmp_path)
@@ -154,13 +157,13 @@ def test_panel_self_test_through_a_pty(tmp_path):
                                                            "protocol": "ft12"}]})
         proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "provision", "test", "panel", "--config",
                                  str(cfg), "--presses", "2", "--timeout", "20"], stdout=subprocess.PIPE, text=True)
-        time.sleep(2.5)  # the supervisor opens the port
+        ready = proc.stdout.readline()  # the command says when the port is open (or ends after --timeout)
+        assert ready.startswith("quay1: ") and "press 2 button(s) now" in ready, ready
         with PanelSimulator(str(pair.dev), "ft12", addresses=(0x81,)) as sim:
             for key in (1, 3):
                 sim.press(key)
-                time.sleep(0.2)
         out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, out
+    assert proc.returncode == 0, ready + out
     assert "PASS  panel: 2 press(es): addr 129 key 1, addr 129 key 3" in out
 
 
