@@ -159,6 +159,10 @@ from kiosk.ticketing import TicketDesk
 cfg = load_config(SAMPLE_CONFIG).model_dump()
 cfg["lobby"]["rate_limit"] = {"tickets": 10**6, "per_seconds": 1}
 cfg["lobby"]["double_tap_guard_s"] = 0
+for service in cfg["services"]:  # the quotas would end the stream before the kill
+    service["daily_quota"] = None
+    for window in service["windows"]:
+        window["quota"] = None
 cfg = parse_config(cfg)
 start = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 n = [0]
@@ -182,8 +186,8 @@ def test_sigkill_while_issuing_loses_no_acknowledged_ticket(tmp_path):
         proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db_path), str(ROOT), f"r{round_}"],
                                 stdout=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
-        lines = 0
-        while lines < 40 + 17 * round_ and time.monotonic() < deadline:
+        wanted, lines = 40 + 17 * round_, 0
+        while lines < wanted and time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
                 break
@@ -192,6 +196,7 @@ def test_sigkill_while_issuing_loses_no_acknowledged_ticket(tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
+        assert lines == wanted, f"round {round_}: killed after {lines} of {wanted} tickets"
     db = open_database(db_path)
     with db.transaction() as s:
         rows = s.execute(select(Ticket.id, Ticket.display_number)).all()
