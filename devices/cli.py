@@ -1,4 +1,4 @@
-"""Device commands for the kiosk CLI: `simulate panel ...` (the lead adds `simulate printer`).
+"""Device commands for the kiosk CLI: `simulate panel ...` and `simulate printer ...`.
 
 main.py calls `register(subparsers)`; each leaf sets `func(args) -> int`.
 """
@@ -11,11 +11,12 @@ import threading
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """Add `simulate` with its nested subparsers; returns them so `simulate printer` can be
-    added as one more `add_parser` call."""
-    simulate = subparsers.add_parser("simulate", help="simulate hardware on a serial port / pty")
+    """Add `simulate` with its nested subparsers (one per simulated device); returns them."""
+    simulate = subparsers.add_parser("simulate", help="simulate hardware: a panel on a serial port / pty, "
+                                                      "a network printer")
     nested = simulate.add_subparsers(dest="device", required=True, metavar="DEVICE")
     add_panel_parser(nested)
+    add_printer_parser(nested)
     return nested
 
 
@@ -34,6 +35,33 @@ def add_panel_parser(nested: argparse._SubParsersAction) -> argparse.ArgumentPar
     p.add_argument("--baudrate", type=int, default=None, help="default: the protocol's (9600)")
     p.set_defaults(func=simulate_panel)
     return p
+
+
+# SimState's values (tests/test_readme_commands.py checks they agree): importing devices.printer
+# loads python-escpos, too slow for every `kiosk` command.
+PRINTER_STATES = ("ok", "low", "out", "cover_open", "silent")
+
+
+def add_printer_parser(nested: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = nested.add_parser("printer", help="a network ESC/POS printer that records tickets and answers status "
+                                          "queries (point a kiosk at it with printer.kind = \"network\")")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=9100, help="TCP port (0: any free port)")
+    p.add_argument("--state", choices=PRINTER_STATES, default="ok",
+                   help="paper and cover state it reports; silent: never answers a status query")
+    p.add_argument("--save", metavar="DIR", help="save each received ticket as a PNG in DIR")
+    p.set_defaults(func=simulate_printer)
+    return p
+
+
+def simulate_printer(args: argparse.Namespace) -> int:
+    from devices.printer.simulator import run_printer_simulator
+    try:
+        run_printer_simulator(args.host, args.port, args.state, save_dir=args.save)
+    except OSError as exc:  # e.g. the port is taken
+        print(f"simulate printer: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _keys(text: str) -> list[int]:

@@ -172,3 +172,34 @@ def test_serial_printer_over_a_pty():
         os.close(slave)
         os.close(master)
         thread.join(timeout=2)
+
+
+def test_kiosk_simulate_printer_records_a_ticket_and_stops_on_ctrl_c(tmp_path):
+    """`kiosk simulate printer`: what a technician without a printer points a kiosk at."""
+    import queue
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "simulate", "printer", "--port", "0",
+                             "--state", "low", "--save", str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    try:
+        ready = lines.get(timeout=30)
+        where = re.search(r"on 127\.0\.0\.1:(\d+), state low", ready)
+        assert where, ready
+        printer = open_printer("network", host="127.0.0.1", port=int(where.group(1)))
+        result = printer.print_ticket(TICKET)
+        assert result.ok and result.status is PrinterStatus.PAPER_LOW, result.message
+        printer.close()
+        job = lines.get(timeout=10)
+        assert job.startswith("job: ") and TICKET.qr_payload in job and job.rstrip().endswith(", cut"), job
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+    assert proc.returncode == 0
+    assert lines.get(timeout=5).startswith("stopped after 1 job(s)")
+    assert [p.name for p in tmp_path.iterdir()] == ["job-0001.png"]

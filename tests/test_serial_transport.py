@@ -58,7 +58,9 @@ def test_cli_register_builds_nested_simulate_parser():
                               "--address", "0x82", "--keys", "1,2,0x0c", "--interval", "0.1", "--garbage"])
     assert (args.protocol, args.address, args.keys, args.interval, args.garbage) == ("ft12", 0x82, [1, 2, 12], 0.1, True)
     assert args.func is cli.simulate_panel
-    nested.add_parser("printer")  # room for the lead's `simulate printer`
+    printer = parser.parse_args(["simulate", "printer", "--state", "silent"])
+    assert (printer.func, printer.port, printer.state) == (cli.simulate_printer, 9100, "silent")
+    assert "panel" in nested.choices and "printer" in nested.choices
     with pytest.raises(SystemExit):
         parser.parse_args(["simulate", "panel", "--protocol", "morse", "--port", "/x"])
 
