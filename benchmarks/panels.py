@@ -104,7 +104,9 @@ def latency(samples: int = 200) -> tuple[float, float]:
     return statistics.median(delays) * 1000, p95 * 1000
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    argparse.ArgumentParser(prog="kiosk bench panels", description=__doc__.split("\n\n")[0]).parse_args(argv)
     rate, decoded = framer_throughput()
     print(f"framer throughput: {rate:,.0f} bytes/s = {rate / LINE_RATE_9600:,.0f}x 9600-baud line rate "
           f"({decoded} frames decoded)")

@@ -32,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.counter.service import CounterService
     from kiosk.storage import open_database
 
-    args = argv if argv is not None else sys.argv[1:]
-    samples = int(args[0]) if args else 300
+    import argparse
+    ap = argparse.ArgumentParser(prog="kiosk bench rating", description=__doc__.split("\n\n")[0])
+    ap.add_argument("samples", type=int, nargs="?", default=300, help="presses timed (default 300)")
+    samples = ap.parse_args(argv).samples
     master, slave, path = open_pty_pair()
     data = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
     data["counter"] = {"counters": [1], "rating": {"debounce_s": 0},
