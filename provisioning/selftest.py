@@ -9,9 +9,9 @@ import tempfile
 import threading
 import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from kiosk.contract.config import Config, PanelSettings
 from kiosk.ports import HealthReport, PanelPress, TicketPrinter, TicketPrintout

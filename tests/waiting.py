@@ -6,7 +6,8 @@ machine makes a test slower or red, never green without having checked anything.
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
