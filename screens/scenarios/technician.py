@@ -343,7 +343,6 @@ def _lockout(d: ScenarioDriver) -> Iterator:
 def _counter(d: ScenarioDriver) -> Iterator:
     """A counter terminal with an ft12 bus on a pty: the panel assignment is shown with its
     address map, and the panel test receives presses that are never recorded as ratings."""
-    app = d.app
     yield from d.first_frame()
     yield from enter_with_pin(d, screenshot="counter-tech-pin")
     yield from menu_to(d, "tech_menu", "tech_devices")
