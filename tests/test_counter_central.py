@@ -110,7 +110,7 @@ def test_two_counters_calling_concurrently_never_get_the_same_ticket(tmp_path, c
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(d, n)) for d, n in zip(devices, (1, 2))]
+    threads = [threading.Thread(target=run, args=(d, n)) for d, n in zip(devices, (1, 2), strict=True)]
     for t in threads:
         t.start()
     for t in threads:

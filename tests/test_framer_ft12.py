@@ -149,7 +149,7 @@ def test_prop_any_split_gives_same_events_and_counts(parts, data):
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=12)))
     split = Ft12Framer("p")
     got = []
-    for a, b in zip([0] + cuts, cuts + [len(stream)]):
+    for a, b in zip([0] + cuts, cuts + [len(stream)], strict=True):
         got += split.feed(stream[a:b])
     assert got == expected
     assert split.stats == whole.stats

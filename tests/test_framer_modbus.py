@@ -47,7 +47,7 @@ def test_short_answer_reads_released_and_reset_rebaselines():
 def test_prop_presses_equal_rising_transitions(samples):
     d = EdgeDetector(4)
     got = [i for s in samples for i in d.update(s)]
-    expected = [i for prev, cur in zip(samples, samples[1:]) for i in range(4) if cur[i] and not prev[i]]
+    expected = [i for prev, cur in zip(samples, samples[1:], strict=False) for i in range(4) if cur[i] and not prev[i]]
     assert got == expected
 
 

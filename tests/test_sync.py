@@ -50,7 +50,7 @@ def central_count(central, ids):
 
 def issue(core, clock, n, service="TPHT", every_s=1):
     out = []
-    for i in range(n):
+    for _ in range(n):
         out.append(core.desk.issue(service, None, str(uuid.uuid4())))
         clock.advance(seconds=every_s)
     return out

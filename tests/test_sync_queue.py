@@ -64,7 +64,7 @@ def test_two_lobbies_online_give_the_daily_quota_in_total(tmp_path, central):
         assert sync.pull_config()  # the centre's quota of 3, not the sample's
         kiosks.append((core, sync, clock))
     given, refused = [], []
-    for round_ in range(4):
+    for _round in range(4):
         for core, _, clock in kiosks:
             try:
                 given.append(core.desk.issue("XD", None, str(uuid.uuid4())).number)
@@ -77,7 +77,7 @@ def test_two_lobbies_online_give_the_daily_quota_in_total(tmp_path, central):
     for core, _, _ in kiosks:  # and the tiles say so, on both kiosks
         xd = next(v for v in core.desk.overview() if v.service.code == "XD")
         assert xd.state.availability is Availability.QUOTA_DAY
-    for core, sync, _ in kiosks:
+    for core, _, _ in kiosks:
         core.close()
 
 

@@ -34,7 +34,6 @@ def test_the_running_kiosk_reports_ready_and_pings_the_watchdog(tmp_path):
     import sys
     import time
 
-    import pytest
     from tests.conftest import ROOT
     from kiosk.contract.config import SAMPLE_CONFIG
 

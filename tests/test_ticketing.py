@@ -31,8 +31,10 @@ def with_changes(config, **lobby):
 
 def test_numbers_per_service_with_prefix_and_outbox_event(tmp_path, config, monday_9am):
     desk = desk_for(tmp_path, config, monday_9am)
-    a1 = desk.issue("TPHT", None, "r1"); monday_9am.advance(seconds=5)
-    b1 = desk.issue("DD", None, "r2"); monday_9am.advance(seconds=5)
+    a1 = desk.issue("TPHT", None, "r1")
+    monday_9am.advance(seconds=5)
+    b1 = desk.issue("DD", None, "r2")
+    monday_9am.advance(seconds=5)
     a2 = desk.issue("TPHT", None, "r3")
     assert (a1.display_number, b1.display_number, a2.display_number) == ("A001", "B001", "A002")
     assert a2.people_ahead == 1
@@ -46,7 +48,8 @@ def test_numbers_per_service_with_prefix_and_outbox_event(tmp_path, config, mond
 def test_numbering_survives_restart_and_restarts_next_local_day(tmp_path, config, monday_9am):
     desk = desk_for(tmp_path, config, monday_9am)
     for i in range(3):
-        desk.issue("TPHT", None, f"a{i}"); monday_9am.advance(seconds=3)
+        desk.issue("TPHT", None, f"a{i}")
+        monday_9am.advance(seconds=3)
     desk.db.close()
     desk = desk_for(tmp_path, config, monday_9am)  # program restarted
     assert desk.issue("TPHT", None, "b").number == 4
@@ -68,12 +71,15 @@ def test_closed_services_and_quotas(tmp_path, config, monday_9am):
     data["services"][1]["windows"] = [{"start": "07:30", "end": "11:30", "quota": 1}, {"start": "13:30", "end": "17:00"}]
     cfg = parse_config(data)
     desk = desk_for(tmp_path, cfg, monday_9am)
-    desk.issue("TPHT", None, "1"); monday_9am.advance(seconds=3)
-    desk.issue("TPHT", None, "2"); monday_9am.advance(seconds=3)
+    desk.issue("TPHT", None, "1")
+    monday_9am.advance(seconds=3)
+    desk.issue("TPHT", None, "2")
+    monday_9am.advance(seconds=3)
     with pytest.raises(TicketRefused) as r:
         desk.issue("TPHT", None, "3")
     assert r.value.reason == "quota_day"
-    desk.issue("DD", None, "4"); monday_9am.advance(seconds=3)
+    desk.issue("DD", None, "4")
+    monday_9am.advance(seconds=3)
     with pytest.raises(TicketRefused) as r:
         desk.issue("DD", None, "5")
     assert r.value.reason == "quota_window"
@@ -120,7 +126,8 @@ def test_priority_ticket_goes_ahead_with_ratio(tmp_path, config, monday_9am):
     desk = desk_for(tmp_path, config, monday_9am)
     issued = []
     for key, group in [("n1", None), ("n2", None), ("n3", None), ("p1", "elderly")]:
-        issued.append(desk.issue("TPHT", group, key)); monday_9am.advance(seconds=3)
+        issued.append(desk.issue("TPHT", group, key))
+        monday_9am.advance(seconds=3)
     # P1 arrives fourth but is called first (1 priority then 2 normal per cycle)
     assert issued[-1].people_ahead == 0
     nxt = desk.issue("TPHT", None, "n4")

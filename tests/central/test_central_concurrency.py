@@ -54,7 +54,7 @@ def test_concurrent_call_next_never_returns_a_ticket_twice(any_central: Central)
                     errors.append(f"complete at {number}: {done.status_code} {done.text}")
                     return
 
-    threads = [threading.Thread(target=work, args=(d, n)) for d, n in zip(devices, COUNTERS)]
+    threads = [threading.Thread(target=work, args=(d, n)) for d, n in zip(devices, COUNTERS, strict=True)]
     for t in threads:
         t.start()
     for t in threads:
