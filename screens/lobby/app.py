@@ -78,6 +78,7 @@ class LobbyApp(DeviceApp):
         self.lookup_available = self.lookup.available
         self.scanner_ready = runtime.config.scanner.kind != "none"
         self.screen_changes = 0
+        self.screen_shown_at = time.monotonic()  # when go() last changed the screen (scenarios time the idle return)
         self._idle_ev = None
         self._deliver_started = 0.0
 
@@ -144,6 +145,7 @@ class LobbyApp(DeviceApp):
         self.screen(name).prepare(**kwargs)
         self.sm.current = name
         self.screen_changes += 1
+        self.screen_shown_at = time.monotonic()
         self.reset_idle()
 
     def go_home(self, *args: Any) -> None:

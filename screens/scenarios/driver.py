@@ -191,8 +191,10 @@ class ScenarioDriver:
         touch.touch_down()
         touch.touch_up()
 
-    def mark(self, name: str) -> None:
-        self.marks[name] = time.monotonic() - self._t0
+    def mark(self, name: str, at: float | None = None) -> None:
+        """A named moment: now, or `at` (a time.monotonic() the app recorded itself, which a slow
+        frame rate does not delay)."""
+        self.marks[name] = (time.monotonic() if at is None else at) - self._t0
 
     def step(self, name: str, **extra) -> None:
         self.steps.append({"step": name, "screen": self.app.sm.current,

@@ -128,9 +128,9 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     # 5. Back to the typed dossier, then nobody touches the screen: it clears itself.
     sim.scan(TYPED_CODE)
     yield d.until(lambda: app.sm.current == "dossier", 10, "the dossier again")
-    d.mark("result_shown_s")
+    d.mark("result_shown_s", at=app.screen_shown_at)
     yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + 5)
-    d.mark("cleared_s")
+    d.mark("cleared_s", at=app.screen_shown_at)
     d.facts["after_timeout"] = {"screen": app.sm.current, "dossier_texts": d.screen("dossier").texts(),
                                 "lookup_text": d.screen("lookup").ids.keyboard.text}
     yield from d.screenshot("lookup-cleared")
