@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 from kiosk import outbox_cli
-from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, load_config
+from kiosk.contract.config import SAMPLE_CONFIG, Config, ConfigError, load_config
 from kiosk.storage.engine import StorageError
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("status", help="outbox backlog, last contact with the central, leases and health")
     p.add_argument("--config", default=str(SAMPLE_CONFIG), help="device config file (TOML)")
     p.add_argument("--data", help="data folder (default: the config's device.data_dir)")
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     outbox_cli.register(sub)
 
 
-def data_dir_for(config_path: str, data: str | None, config) -> Path:
+def data_dir_for(config_path: str, data: str | None, config: Config) -> Path:
     if data:
         return Path(data)
     return config.data_path(Path.cwd())

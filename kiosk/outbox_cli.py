@@ -14,7 +14,7 @@ from kiosk.storage.engine import StorageError
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("outbox", help="dead letters: list them, put them back in the outbox")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name, help_ in (("dead", "list the events the central refused for good (id, type, reason, when)"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from kiosk.sync import state
 from kiosk.sync.enrolment import apply_saved
 
 
-def collect_status(config: Config, data_dir: Path) -> dict:
+def collect_status(config: Config, data_dir: Path) -> dict[str, Any]:
     config = apply_saved(config, data_dir)
     db = open_database(data_dir / "kiosk.db")
     try:

@@ -19,7 +19,7 @@ def call_now(fn: Callable[[], None]) -> None:
 class BackgroundWorker:
     def __init__(self, name: str, dispatch: Dispatch = call_now, max_jobs: int = 100) -> None:
         self.dispatch = dispatch
-        self._jobs: queue.Queue = queue.Queue(max_jobs)
+        self._jobs: queue.Queue[Any] = queue.Queue(max_jobs)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 

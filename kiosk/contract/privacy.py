@@ -25,7 +25,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Final, Iterable
+from typing import Callable, Final, Iterable
 
 STARS: Final = "***"
 
@@ -120,6 +120,11 @@ def _mask_run(match: re.Match[str]) -> str:
     return _keep_last3("".join(c for c in match.group(0) if c.isdigit()))
 
 
+def _constant(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement taken as it is (no backslash escapes)."""
+    return lambda _match: replacement
+
+
 def redact(text: str, names: Iterable[str] = ()) -> str:
     """Free text with phone/ID-like digit runs masked and the given names replaced by their masks."""
     text = unicodedata.normalize("NFC", text)
@@ -129,11 +134,11 @@ def redact(text: str, names: Iterable[str] = ()) -> str:
             continue
         full = r"\s+".join(map(re.escape, words))
         masked = mask_name(" ".join(words))
-        text = re.sub(rf"(?<!\w){full}(?!\w)", lambda _m, masked=masked: masked, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<!\w){full}(?!\w)", _constant(masked), text, flags=re.IGNORECASE)
         if len(words) >= 2:  # "anh Văn An": the name without the family name (exact case only)
             tail = r"\s+".join(map(re.escape, words[1:]))
             tail_masked = " ".join(w[0] + STARS for w in words[1:])
-            text = re.sub(rf"(?<!\w){tail}(?!\w)", lambda _m, tail_masked=tail_masked: tail_masked, text)
+            text = re.sub(rf"(?<!\w){tail}(?!\w)", _constant(tail_masked), text)
     return _NUMBER_RUN.sub(_mask_run, text)
 
 

@@ -6,44 +6,49 @@ from typing import Any
 
 from kiosk.sync.client import CentralClient, CentralUnavailable
 
+Json = dict[str, Any]  # a JSON object the central answered
+
 
 class CounterClient:
     def __init__(self, central: CentralClient) -> None:
         self.central = central
 
-    def _post(self, path: str, **kw: Any) -> dict:
+    def _post(self, path: str, **kw: Any) -> Json:
         body = self.central.call("POST", path, **kw)
         if not isinstance(body, dict):
             raise CentralUnavailable("central answered a counter action with something that is not an object")
         return body
 
-    def call_next(self, counter: int) -> dict | None:
+    def call_next(self, counter: int) -> Json | None:
         """The ticket now called to `counter`, or None when nobody waits for its services.
         409 (CentralRejected): the counter still serves a ticket."""
         body = self._post(f"/api/v1/counters/{counter}/call-next")
         ticket = body.get("ticket")
         return ticket if isinstance(ticket, dict) else None
 
-    def recall(self, counter: int) -> dict:
+    def recall(self, counter: int) -> Json:
         return self._post(f"/api/v1/counters/{counter}/recall")
 
-    def no_show(self, counter: int) -> dict:
+    def no_show(self, counter: int) -> Json:
         return self._post(f"/api/v1/counters/{counter}/no-show")
 
-    def complete(self, counter: int) -> dict:
+    def complete(self, counter: int) -> Json:
         return self._post(f"/api/v1/counters/{counter}/complete")
 
-    def transfer(self, counter: int, to_service_code: str) -> dict:
+    def transfer(self, counter: int, to_service_code: str) -> Json:
         return self._post(f"/api/v1/counters/{counter}/transfer", json={"to_service_code": to_service_code})
 
-    def calls(self, since: str | None = None, limit: int = 50) -> dict:
+    def calls(self, since: str | None = None, limit: int = 50) -> Json:
         """Calls and recalls at the counters today (for hall displays), oldest first."""
-        params: dict = {"limit": limit}
+        params: dict[str, Any] = {"limit": limit}
         if since:
             params["since"] = since
-        return self.central.call("GET", "/api/v1/calls", params=params)
+        body = self.central.call("GET", "/api/v1/calls", params=params)
+        if not isinstance(body, dict):
+            raise CentralUnavailable("central answered GET /calls with something that is not an object")
+        return body
 
-    def queue(self, service_code: str, day: str | None = None) -> dict:
+    def queue(self, service_code: str, day: str | None = None) -> Json:
         params = {"service": service_code, **({"day": day} if day else {})}
         body = self.central.call("GET", "/api/v1/queue", params=params)
         if not isinstance(body, dict) or not isinstance(body.get("waiting"), list):

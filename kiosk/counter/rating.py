@@ -24,6 +24,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Mapping, Union
 
+from kiosk.contract.config import RatingSettings
+
 
 class Level(str, enum.Enum):
     VERY_SATISFIED = "very_satisfied"
@@ -68,7 +70,7 @@ class RatingRules:
     reason_codes: tuple[str, ...] = ("long_wait", "unclear_guidance", "attitude", "slow_processing")
 
     @classmethod
-    def from_settings(cls, settings) -> "RatingRules":
+    def from_settings(cls, settings: RatingSettings) -> "RatingRules":
         """From kiosk.contract.config.RatingSettings."""
         keys = ({int(k): Level(v) for k, v in settings.keys.items()} if settings.keys
                 else default_keys(settings.buttons, settings.first_key))

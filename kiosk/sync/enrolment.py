@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from kiosk.contract.config import Config, merge_centre_document, parse_config
 from kiosk.files import write_atomic
@@ -28,7 +29,7 @@ class Enrolment:
 
 
 def enrol(central_url: str, code: str, *, ca_file: str | None = None, device_name: str | None = None,
-          timeout: float = 10) -> tuple[Enrolment, dict]:
+          timeout: float = 10) -> tuple[Enrolment, dict[str, Any]]:
     """Returns the enrolment and the centre document the central sent with it.
     Raises CentralRejected (expired, used or unknown code; TLS not trusted) or CentralUnavailable."""
     answer = CentralClient(central_url, ca_file=ca_file, timeout=timeout).enrol(code.strip(), device_name)
@@ -52,7 +53,7 @@ def load(data_dir: Path) -> Enrolment | None:
     return Enrolment(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def apply(config: Config, enrolment: Enrolment, centre_document: dict | None = None) -> Config:
+def apply(config: Config, enrolment: Enrolment, centre_document: dict[str, Any] | None = None) -> Config:
     """The config with this device's identity (and the centre document, when given)."""
     data = config.model_dump(mode="json")
     data["device"]["id"] = enrolment.device_id

@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import uuid
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -44,7 +45,7 @@ def _refused_key(code: str, day: str) -> str:
     return f"lease.refused:{code}:{day}"
 
 
-def refusal_of(session: Session, code: str, day: str) -> dict | None:
+def refusal_of(session: Session, code: str, day: str) -> dict[str, Any] | None:
     """The central's last refusal of a lease for the service that day: {reason, window, at}."""
     raw = state.get(session, _refused_key(code, day))
     return json.loads(raw) if raw else None
