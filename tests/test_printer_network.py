@@ -184,7 +184,9 @@ def test_kiosk_simulate_printer_records_a_ticket_and_stops_on_ctrl_c(tmp_path):
 
     from tests.conftest import ROOT
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "simulate", "printer", "--port", "0",
-                             "--state", "low", "--save", str(tmp_path)], stdout=subprocess.PIPE, text=True)
+                             "--state", "low", "--save", str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                                # a shell's background job ignores SIGINT, and a child would inherit that
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     try:
