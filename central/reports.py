@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from central import analytics
 from central.centres import CentreRow, doc_of
 from central.db import utc_now
 from central.ratings import LEVELS, Rating
-from central.tickets import SERVED, Ticket
 
 GROUPS = ("officer", "counter", "service", "centre", "day", "hour")
 ALERT_WINDOW = dt.timedelta(minutes=15)
@@ -41,77 +41,83 @@ GROUP_VI = {"officer": "cán bộ", "counter": "quầy", "service": "lĩnh vực
 class _Acc:
     levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     served: int = 0
-    waits: list[float] = field(default_factory=list)
-    services: list[float] = field(default_factory=list)
+    wait_s: float = 0.0
+    wait_n: int = 0
+    service_s: float = 0.0
+    service_n: int = 0
+
+    def add_tickets(self, served: Any, wait_s: Any, wait_n: Any, service_s: Any, service_n: Any) -> None:
+        self.served += int(served or 0)
+        self.wait_s += float(wait_s or 0)
+        self.wait_n += int(wait_n or 0)
+        self.service_s += float(service_s or 0)
+        self.service_n += int(service_n or 0)
 
     def row(self, key: str, label: str) -> dict[str, Any]:
         total = sum(self.levels.values())
         good = self.levels["very_satisfied"] + self.levels["satisfied"]
         pct = lambda a, b: round(100 * a / b, 1) if b else None  # noqa: E731
-        avg = lambda xs: round(sum(xs) / len(xs), 1) if xs else None  # noqa: E731
+        avg = lambda s, n: round(s / n / 60, 1) if n else None  # noqa: E731
         return {"key": key, "label": label, **self.levels, "total": total, "satisfaction_pct": pct(good, total),
                 "served": self.served, "response_rate_pct": pct(total, self.served),
-                "avg_wait_min": avg(self.waits), "avg_service_min": avg(self.services)}
+                "avg_wait_min": avg(self.wait_s, self.wait_n), "avg_service_min": avg(self.service_s, self.service_n)}
 
 
-def _minutes(a: dt.datetime | None, b: dt.datetime | None) -> float | None:
-    return (b - a).total_seconds() / 60 if a and b and b >= a else None
+# Which database columns each report grouping sums over: (for ratings, for tickets).
+_BY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "officer": (("officer",), ("officer",)), "counter": (("counter",), ("counter",)),
+    "service": (("service",), ("service",)), "centre": ((), ()), "day": (("hour",), ("day",)),
+    "hour": (("hour",), ("hour",))}
 
 
 def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str,
                  now: dt.datetime | None = None) -> dict[str, Any]:
+    """One row per group; the database sums (central.analytics), Python only labels the groups.
+
+    Ratings are grouped by the rating's own counter/officer/time; tickets (served count,
+    waiting and service times) by the ticket's last counter/officer, its current service and
+    its issue time (its local day for `day`)."""
     if group not in GROUPS:
         raise ValueError(f"group must be one of {', '.join(GROUPS)}")
     if end < start:
         raise ValueError("`to` is before `from`")
     doc = doc_of(centre)
     tz = ZoneInfo(doc.config.centre.timezone)
-    lo = dt.datetime.combine(start, dt.time(), tz)
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
+    period = analytics.Period(centre.id, tz, start, end)
     officers = {o.code: o.name for o in doc.config.officers}
     services = {s.code: s.name for s in doc.config.services}
 
-    def key_label(officer: str | None, counter: int | None, service: str | None, moment: dt.datetime | None,
-                  day: str | None) -> tuple[str, str]:
-        local = moment.astimezone(tz) if moment else None
+    def key_label(value: Any, by: str) -> tuple[str, str]:
         if group == "officer":
-            return (officer or "-"), officers.get(officer or "", officer or "(không rõ)")
+            return (value or "-"), officers.get(value or "", value or "(không rõ)")
         if group == "counter":
-            return str(counter or "-"), f"Quầy {counter}" if counter else "(không rõ)"
+            return str(value or "-"), f"Quầy {value}" if value else "(không rõ)"
         if group == "service":
-            return (service or "-"), services.get(service or "", service or "(không rõ)")
+            return (value or "-"), services.get(value or "", value or "(không rõ)")
         if group == "centre":
             return centre.code, centre.name
+        if by == "hour" and value is not None:  # a UTC-hour bucket: to the local day or hour
+            local = analytics.local_hour(int(value), tz)
+            if group == "day":
+                d = local.date().isoformat()
+                return d, d
+            return f"{local.hour:02d}", f"{local.hour:02d}:00–{local.hour + 1:02d}:00"
         if group == "day":
-            d = day or (local.date().isoformat() if local else "-")
-            return d, d
-        h = local.hour if local else None
-        return (f"{h:02d}" if h is not None else "-"), (f"{h:02d}:00–{h + 1:02d}:00" if h is not None else "(không rõ)")
+            return (value or "-"), (value or "-")
+        return "-", "(không rõ)"
 
     groups: dict[tuple[str, str], _Acc] = {}
     total = _Acc()
-    rated = session.execute(
-        select(Rating, Ticket.service_code)
-        .outerjoin(Ticket, and_(Ticket.centre_id == Rating.centre_id, Ticket.ticket_id == Rating.ticket_id))
-        .where(Rating.centre_id == centre.id, Rating.rated_at >= lo, Rating.rated_at < hi)).all()
-    for r, ticket_service in rated:
-        k = key_label(r.officer, r.counter, r.service_code or ticket_service, r.rated_at, None)
+    by_rating, by_ticket = _BY[group]
+    for *keys, level, n in analytics.rating_levels(session, period, by_rating):
+        k = key_label(keys[0] if keys else None, by_rating[0] if by_rating else "")
         for acc in (groups.setdefault(k, _Acc()), total):
-            acc.levels[r.level] += 1
-    for t in session.scalars(select(Ticket).where(Ticket.centre_id == centre.id, Ticket.day >= start.isoformat(),
-                                                  Ticket.day <= end.isoformat())):
-        wait = _minutes(t.issued_at, t.first_called_at)
-        served = t.status == SERVED
-        service_time = _minutes(t.called_at, t.served_at) if served else None
-        if not served and wait is None:
-            continue
-        k = key_label(t.officer, t.counter, t.service_code, t.issued_at, t.day)
+            acc.levels[level] = acc.levels.get(level, 0) + int(n)
+    for row in analytics.ticket_figures(session, period, by_ticket):
+        keys, figures = row[:len(by_ticket)], row[len(by_ticket):]
+        k = key_label(keys[0] if keys else None, by_ticket[0] if by_ticket else "")
         for acc in (groups.setdefault(k, _Acc()), total):
-            acc.served += served
-            if wait is not None:
-                acc.waits.append(wait)
-            if service_time is not None:
-                acc.services.append(service_time)
+            acc.add_tickets(*figures)
     rows = [groups[k].row(*k) for k in sorted(groups)]
     return {"centre_code": centre.code, "centre_name": centre.name, "from": start.isoformat(), "to": end.isoformat(),
             "group": group, "rows": rows, "totals": total.row("total", "Toàn trung tâm"),
@@ -122,14 +128,12 @@ def alerts(session: Session, centre_id: int | None = None, now: dt.datetime | No
     """Counters with >= 50 % unsatisfied ratings over the last 15 minutes (at least 4 ratings)."""
     now = now or utc_now()
     since = now - ALERT_WINDOW
-    stmt = select(Rating.centre_id, Rating.counter, Rating.level).where(Rating.rated_at >= since, Rating.rated_at <= now)
+    bad_n = func.sum(case((Rating.level == "unsatisfied", 1), else_=0))
+    stmt = (select(Rating.centre_id, Rating.counter, bad_n, func.count())
+            .where(Rating.rated_at >= since, Rating.rated_at <= now).group_by(Rating.centre_id, Rating.counter))
     if centre_id is not None:
         stmt = stmt.where(Rating.centre_id == centre_id)
-    tally: dict[tuple[int, int], list[int]] = {}
-    for cid, counter, level in session.execute(stmt):
-        t = tally.setdefault((cid, counter), [0, 0])
-        t[0] += level == "unsatisfied"
-        t[1] += 1
+    tally = {(cid, counter): (int(bad or 0), int(n)) for cid, counter, bad, n in session.execute(stmt)}
     codes = {c.id: c.code for c in session.scalars(select(CentreRow))} if tally else {}
     out = []
     for (cid, counter), (bad, n) in sorted(tally.items()):
@@ -141,7 +145,9 @@ def alerts(session: Session, centre_id: int | None = None, now: dt.datetime | No
 
 
 def to_csv(report: dict[str, Any]) -> str:
+    """With a UTF-8 byte order mark: Excel then reads the Vietnamese letters as UTF-8."""
     buf = io.StringIO()
+    buf.write("\ufeff")
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in [*report["rows"], report["totals"]]:

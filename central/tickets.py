@@ -23,7 +23,8 @@ WAITING, CALLED, SERVED, NO_SHOW = "waiting", "called", "served", "no_show"
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (Index(None, "centre_id", "status", "service_code", "day"),
-                      Index(None, "centre_id", "served_at"))
+                      Index(None, "centre_id", "served_at"),
+                      Index(None, "centre_id", "day"))  # the reports' period filter
 
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
     ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,6 +1,7 @@
 """Satisfaction reports on a small known dataset (JSON, CSV, HTML) and the alert rule."""
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -83,7 +84,8 @@ def test_csv_and_html(central: Central) -> None:
     load_dataset(central)
     r = report(central, group="officer", format="csv")
     assert r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert r.content.startswith(codecs.BOM_UTF8)  # Excel reads UTF-8 only with it
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert list(rows[0]) == ["key", "label", "very_satisfied", "satisfied", "unsatisfied", "total",
                              "satisfaction_pct", "served", "response_rate_pct", "avg_wait_min", "avg_service_min"]
     assert rows[0]["label"] == "Nguyễn Thị Hồng" and rows[0]["satisfaction_pct"] == "75.0"
