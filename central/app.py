@@ -15,6 +15,7 @@ from central.api import router as device_router
 from central.db import Database
 from central.events import MAX_BODY_BYTES
 from central.dossier_api import router as dossier_router
+from central.web.install import install as install_web
 
 DESCRIPTION = ("Central system of Kiosk Một Cửa: device enrolment, config distribution, event ingestion, "
                "number leases, the merged queue and satisfaction reports. Contract: docs/central.md.")
@@ -66,7 +67,9 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 
 def create_app(db: Database) -> FastAPI:
-    app = FastAPI(title="Kiosk Một Cửa central", version=__version__, description=DESCRIPTION)
+    # /docs is served by the web app from the central's own copy of Swagger UI (no CDN).
+    app = FastAPI(title="Kiosk Một Cửa central", version=__version__, description=DESCRIPTION, docs_url=None,
+                  redoc_url=None)
     app.state.db = db
     app.add_middleware(BodyLimit)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
@@ -74,6 +77,7 @@ def create_app(db: Database) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(reports_router)
     app.include_router(dossier_router)
+    install_web(app)  # the managers' pages (central/web)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

@@ -126,6 +126,30 @@ def cmd_import_dossiers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from central.db import open_database
+    from central.web.security import audit, create_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    with open_database(args.db).transaction() as s:
+        try:
+            user = create_user(s, args.username, password, args.role, args.name or "", args.centre)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        audit(s, None, "user.created", user.username, user.centre_id, role=user.role, via="cli")
+        print(f"user {user.username} ({user.role}) created; sign in at /login")
+    return 0
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Adds `central` with its nested commands to a parent's subparsers."""
     common = argparse.ArgumentParser(add_help=False)
@@ -154,6 +178,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--url", default=os.environ.get("KIOSK_CENTRAL_URL", DEFAULT_URL),
                    help="central URL devices should use, put in the QR (default $KIOSK_CENTRAL_URL)")
     p.set_defaults(func=cmd_enrol_code)
+
+    p = sub.add_parser("create-user", parents=[common], help="add a person who signs in to the web pages "
+                                                              "(the first province administrator, ...)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["province_admin", "centre_manager", "viewer"])
+    p.add_argument("--centre", default=None, help="centre code (for a centre manager or viewer)")
+    p.add_argument("--name", default=None, help="full name shown on the pages")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_create_user)
 
     p = sub.add_parser("revoke", parents=[common], help="revoke a device's token")
     p.add_argument("device_id")

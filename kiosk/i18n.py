@@ -19,9 +19,9 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
 # Calls of tr(), _() or N_() on a plain string literal, with any receiver (app.tr, self.tr,
-# self.app.tr): the only marking forms we use.
+# self.app.tr): the only marking forms we use (also in the web app's Jinja templates, *.html).
 _MARKER = re.compile(r"""(?<![A-Za-z0-9_])(?:tr|_|N_)\(\s*(?P<q>["'])(?P<msg>(?:\\.|(?!(?P=q)).)+)(?P=q)""")
-SOURCE_DIRS = ("kiosk", "screens", "devices", "provisioning")
+SOURCE_DIRS = ("kiosk", "screens", "devices", "provisioning", "central")
 
 
 def N_(message: str) -> str:
@@ -52,7 +52,7 @@ def extract_msgids(root: Path = ROOT) -> set[str]:
     found: set[str] = set()
     for folder in SOURCE_DIRS:
         for path in (root / folder).rglob("*"):
-            if path.suffix in (".py", ".kv") and path.is_file():
+            if path.suffix in (".py", ".kv", ".html") and path.is_file():
                 found.update(m.group("msg") for m in _MARKER.finditer(path.read_text(encoding="utf-8")))
     return found
 

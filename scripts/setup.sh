@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-PKGS="espeak-ng sox socat alsa-utils libmtdev1 libgl1-mesa-dri libegl1 libgles2 postgresql"
+PKGS="espeak-ng sox socat alsa-utils libmtdev1 libgl1-mesa-dri libegl1 libgles2 postgresql chromium chromium-driver"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -14,7 +14,7 @@ fi
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-if ! .venv/bin/python -c "import kiosk, kivy, escpos, fastapi" 2>/dev/null || [ pyproject.toml -nt .venv/.installed ]; then
+if ! .venv/bin/python -c "import kiosk, kivy, escpos, fastapi, jinja2, argon2, selenium" 2>/dev/null || [ pyproject.toml -nt .venv/.installed ]; then
   echo "[setup] installing Python packages"
   .venv/bin/pip install -q --upgrade pip >/dev/null
   .venv/bin/pip install -q -e ".[test]"

@@ -1,0 +1,83 @@
+"""web app: users, sessions, audit (issue 12)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-29
+
+Tables of central/web/models.py, and an index on tickets (centre_id, day) for the reports'
+period filter. Moments are naive UTC (central.db.UTCDateTime).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('web_audit',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('centre_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('target', sa.String(length=200), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_audit'))
+    )
+    with op.batch_alter_table('web_audit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_audit_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_web_audit_centre_id_at'), ['centre_id', 'at'], unique=False)
+
+    op.create_table('web_users',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('centre_id', sa.Integer(), nullable=True),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('last_login_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('disabled_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['centre_id'], ['centres.id'], name=op.f('fk_web_users_centre_id_centres')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_users')),
+    sa.UniqueConstraint('username', name=op.f('uq_web_users_username'))
+    )
+    op.create_table('web_sessions',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('csrf_token', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['web_users.id'], name=op.f('fk_web_sessions_user_id_web_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_web_sessions'))
+    )
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_sessions_user_id'), ['user_id'], unique=False)
+
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tickets_centre_id_day'), ['centre_id', 'day'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tickets_centre_id_day'))
+
+    with op.batch_alter_table('web_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
+
+    op.drop_table('web_sessions')
+    op.drop_table('web_users')
+    with op.batch_alter_table('web_audit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_audit_centre_id_at'))
+        batch_op.drop_index(batch_op.f('ix_web_audit_at'))
+
+    op.drop_table('web_audit')

@@ -1,0 +1,1 @@
+"""The managers' web app, served by the central itself (see docs/web.md)."""

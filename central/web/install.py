@@ -1,0 +1,60 @@
+"""Puts the web app into the central's FastAPI app: pages, static files, offline /docs, headers."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from central.web.render import STATIC, env
+
+# Pages load scripts, styles and images from the central itself only; no frames, no plugins.
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# Swagger UI sets inline styles from its own script.
+CSP_DOCS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+class SecurityHeaders:
+    """Adds the browser-facing security headers to every response (pure ASGI: costs the API nothing)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path: str = scope.get("path", "")
+        csp = (CSP_DOCS if path.startswith("/docs") else CSP).encode()
+
+        async def with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                         (b"x-frame-options", b"DENY"), (b"content-security-policy", csp),
+                         (b"cross-origin-opener-policy", b"same-origin"),
+                         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+                if not path.startswith(("/api/", "/static/")):
+                    extra.append((b"cache-control", b"no-store"))  # pages carry names and figures
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def install(app: FastAPI) -> None:
+    from central.web import fleet_pages, monitor, pages, reports_pages
+
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    pages.install_handlers(app)
+    for module in (pages, reports_pages, fleet_pages, monitor):
+        app.include_router(module.router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        """Swagger UI from the central's own static files (the centre's network has no internet)."""
+        return HTMLResponse(env.get_template("docs.html").render(title=app.title, openapi_url=app.openapi_url))

@@ -1,0 +1,85 @@
+"""Templates, language and formats: Jinja2 with autoescape, the project's gettext catalogues,
+numbers and dates in Vietnamese (Babel), moments in the centre's time zone."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+LANG_COOKIE = "kiosk_lang"
+LOCALES = {"vi": "vi_VN", "en": "en_GB"}
+__all__ = ["N_", "page", "language", "translator", "Formats", "env"]
+
+_translator = Translator(DEFAULT_LANGUAGE)
+env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"], default=True),
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+def language(request: Request) -> str:
+    wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or DEFAULT_LANGUAGE
+    return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Formats:
+    """Everything a template needs to speak one language and one time zone."""
+
+    def __init__(self, lang: str, tz: ZoneInfo) -> None:
+        self.lang, self.tz, self.locale = lang, tz, LOCALES[lang]
+
+    def _(self, message: str) -> str:
+        return _translator.gettext(message, self.lang)
+
+    def num(self, value: float | int | None, decimals: int = 0) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def pct(self, value: float | None) -> str:
+        return "—" if value is None else f"{self.num(value, 1)} %"
+
+    def moment(self, value: dt.datetime | None, seconds: bool = False) -> str:
+        if value is None:
+            return "—"
+        pattern = "dd/MM/yyyy HH:mm" + (":ss" if seconds else "")
+        return format_datetime(value, pattern, tzinfo=self.tz, locale=self.locale)
+
+    def clock(self, value: dt.datetime | None) -> str:
+        return "—" if value is None else format_datetime(value, "HH:mm", tzinfo=self.tz, locale=self.locale)
+
+    def date(self, value: dt.date | str | None) -> str:
+        if value is None:
+            return "—"
+        day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+        return format_date(day, "dd/MM/yyyy", locale=self.locale)
+
+    def minutes(self, value: float | None) -> str:
+        return "—" if value is None else f"{self.num(value, 1)} {self._('min')}"
+
+
+def page(request: Request, template: str, context: dict[str, Any], status: int = 200,
+         headers: dict[str, str] | None = None) -> HTMLResponse:
+    lang = context.pop("lang", None) or language(request)
+    tz = context.pop("tz", None) or ZoneInfo("Asia/Ho_Chi_Minh")
+    f = Formats(lang, tz)
+    body = env.get_template(template).render(f=f, _=f._, lang=lang, request=request, **context)
+    response = HTMLResponse(body, status_code=status, headers=headers)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    return lambda message: _translator.gettext(message, lang)

@@ -1,0 +1,201 @@
+"""The reports page (figures, heat map, trends), its print version and its CSV / XLSX exports."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from central import analytics, reports
+from central.auth import get_db
+from central.centres import CentreRow, doc_of
+from central.db import Database
+from central.web import charts
+from central.web.common import centre_today, centre_tz, chosen_centre, layout, signed_in
+from central.web.render import N_, Formats, language, page
+from central.web.security import Viewer
+
+router = APIRouter(include_in_schema=False)
+MAX_DAYS = 731
+GROUP_NAMES = {"officer": N_("Officer"), "counter": N_("Counter"), "service": N_("Service"), "day": N_("Day"),
+               "hour": N_("Hour of day"), "centre": N_("Whole centre")}
+COLUMNS = (("label", N_("Group")), ("very_satisfied", N_("Very satisfied")), ("satisfied", N_("Satisfied")),
+           ("unsatisfied", N_("Not satisfied")), ("total", N_("Ratings")), ("satisfaction_pct", N_("% satisfied")),
+           ("served", N_("Served")), ("response_rate_pct", N_("% of served rated")),
+           ("avg_wait_min", N_("Average wait (min)")), ("avg_service_min", N_("Average service (min)")))
+REJECT_REASONS = {"double_press": N_("double press"), "rate_limited": N_("too many presses"),
+                  "no_ticket": N_("no ticket being rated"), "spam": N_("too many presses")}
+
+
+class BadRange(ValueError):
+    pass
+
+
+def _dates(request: Request, centre: CentreRow | None) -> tuple[dt.date, dt.date]:
+    q = request.query_params
+    end_default = centre_today(centre)
+    try:
+        end = dt.date.fromisoformat(q["to"]) if q.get("to") else end_default
+        start = dt.date.fromisoformat(q["from"]) if q.get("from") else end - dt.timedelta(days=29)
+    except ValueError:
+        raise BadRange(N_("A date is not valid: use the date picker (day/month/year).")) from None
+    if end < start:
+        raise BadRange(N_("The end date is before the start date."))
+    if (end - start).days >= MAX_DAYS:
+        raise BadRange(N_("Choose a period of at most two years."))
+    return start, end
+
+
+def _group(request: Request) -> str:
+    g = request.query_params.get("group", "officer")
+    return g if g in reports.GROUPS else "officer"
+
+
+def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
+    """Everything the reports page shows, each figure one grouped query (central.analytics)."""
+    doc = doc_of(centre)
+    period = analytics.Period(centre.id, centre_tz(centre), start, end)
+    table = reports.satisfaction(s, centre, start, end, group)
+    names = {sv.code: sv.name for sv in doc.config.services}
+    times = analytics.time_percentiles(s, period)
+    rejected: dict[int | None, dict[str, int]] = {}
+    for counter, reason, n in analytics.rejected_presses(s, period):
+        rejected.setdefault(counter, {})[reason or "-"] = n
+    return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period),
+            "weeks": analytics.weekly(s, period), "reasons": analytics.unsatisfied_reasons(s, period),
+            "rejected": sorted(rejected.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)),
+            "times": [(code, names.get(code, code), times[code]) for code in sorted(times, key=lambda c: names.get(c, c))],
+            "targets": {"satisfied": analytics.SATISFIED_TARGET_PCT, "rated": analytics.RATED_TARGET_PCT}}
+
+
+def _context(request: Request, db: Database, viewer: Viewer, active: str) -> tuple[dict[str, Any], int]:
+    with db.transaction() as s:
+        centre = chosen_centre(s, viewer, request.query_params.get("centre"))
+        ctx = layout(s, viewer, centre, active)
+        group = _group(request)
+        try:
+            start, end = _dates(request, centre)
+            error = None
+        except BadRange as exc:
+            end = centre_today(centre)
+            start, error = end - dt.timedelta(days=29), str(exc)
+        data = figures(s, centre, start, end, group) if centre else None
+    f = Formats(language(request), ctx["tz"])
+    charts_ = {}
+    if data:
+        charts_ = {"heat": charts.heatmap(data["heat"], f), "trend": charts.trend(data["weeks"], f),
+                   "reasons": charts.bars([(r or f._("(no reason given)"), n) for r, n in data["reasons"]], f),
+                   "rejected": charts.bars([(f"{f._('Counter')} {c}" if c is not None else "?", sum(v.values()))
+                                            for c, v in data["rejected"]], f, "#ef6c00")}
+    ctx.update({"start": start, "end": end, "group": group, "data": data, "charts": charts_, "error": error,
+                "columns": COLUMNS, "group_names": GROUP_NAMES, "reject_reasons": REJECT_REASONS,
+                "quick": _quick_ranges(centre_today(ctx["centre"])),
+                "query": f"centre={ctx['centre'].code if ctx['centre'] else ''}&from={start}&to={end}&group={group}"})
+    return ctx, 422 if error else 200
+
+
+def _quick_ranges(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    first_of_month = today.replace(day=1)
+    return [(N_("Today"), today, today), (N_("7 days"), today - dt.timedelta(days=6), today),
+            (N_("30 days"), today - dt.timedelta(days=29), today), (N_("This month"), first_of_month, today),
+            (N_("This year"), today.replace(month=1, day=1), today)]
+
+
+@router.get("/reports")
+def reports_page(request: Request, viewer: Viewer = Depends(signed_in), db: Database = Depends(get_db)) -> Response:
+    ctx, status = _context(request, db, viewer, "reports")
+    return page(request, "reports.html", ctx, status=status)
+
+
+@router.get("/reports/print")
+def reports_print(request: Request, viewer: Viewer = Depends(signed_in), db: Database = Depends(get_db)) -> Response:
+    ctx, status = _context(request, db, viewer, "reports")
+    return page(request, "reports_print.html", ctx, status=status)
+
+
+def _table(request: Request, db: Database, viewer: Viewer) -> tuple[dict[str, Any], Formats]:
+    ctx, status = _context(request, db, viewer, "reports")
+    if status != 200 or not ctx["data"]:
+        raise BadRange(ctx["error"] or N_("No centre"))
+    return ctx, Formats(language(request), ctx["tz"])
+
+
+def _filename(ctx: dict[str, Any], ext: str) -> str:
+    return f"bao-cao-hai-long-{ctx['centre'].code}-{ctx['start']}-{ctx['end']}-{ctx['group']}.{ext}"
+
+
+def _value(v: Any) -> Any:
+    return "" if v is None else v
+
+
+@router.get("/reports/export.csv")
+def export_csv(request: Request, viewer: Viewer = Depends(signed_in), db: Database = Depends(get_db)) -> Response:
+    try:
+        ctx, f = _table(request, db, viewer)
+    except BadRange as exc:
+        return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
+    buf = io.StringIO()
+    buf.write("\ufeff")  # Excel reads UTF-8 (Vietnamese letters) only with the byte order mark
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([f"{f._('Satisfaction report')} — {ctx['centre_name']}",
+                f"{f.date(ctx['start'])} – {f.date(ctx['end'])}", f._(GROUP_NAMES[ctx['group']])])
+    w.writerow([f._(name) for _, name in COLUMNS])
+    table = ctx["data"]["table"]
+    for row in [*table["rows"], table["totals"]]:
+        w.writerow([_value(row[k]) if k != "label" or row is not table["totals"] else f._("Whole centre")
+                    for k, _ in COLUMNS])
+    return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(ctx, "csv")}"'})
+
+
+@router.get("/reports/export.xlsx")
+def export_xlsx(request: Request, viewer: Viewer = Depends(signed_in), db: Database = Depends(get_db)) -> Response:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    try:
+        ctx, f = _table(request, db, viewer)
+    except BadRange as exc:
+        return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
+    data = ctx["data"]
+    wb = Workbook()
+    bold, head = Font(bold=True), PatternFill("solid", fgColor="EEF1F4")
+
+    def sheet(ws: Any, title: str, headings: list[str], rows: list[list[Any]]) -> None:
+        ws.title = title[:31]
+        ws.append([f"{ctx['centre_name']} — {f.date(ctx['start'])} – {f.date(ctx['end'])}"])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append(headings)
+        for cell in ws[2]:
+            cell.font, cell.fill = bold, head
+        for r in rows:
+            ws.append([_value(v) for v in r])
+        for i, col in enumerate(ws.columns, start=1):
+            width = max((len(str(c.value)) for c in col if c.value is not None and c.row > 1), default=8)
+            ws.column_dimensions[col[0].column_letter].width = min(48, max(10, width + 2))
+        ws.freeze_panes = "A3"
+
+    table = data["table"]
+    rows = [[r[k] for k, _ in COLUMNS] for r in table["rows"]]
+    rows.append([f._("Whole centre"), *[table["totals"][k] for k, _ in COLUMNS[1:]]])
+    sheet(wb.active, f._("Satisfaction"), [f._(n) for _, n in COLUMNS], rows)
+    sheet(wb.create_sheet(), f._("Reasons"), [f._("Reason for “Not satisfied”"), f._("Ratings")],
+          [[r or f._("(no reason given)"), n] for r, n in data["reasons"]])
+    sheet(wb.create_sheet(), f._("Times"), [f._("Service"), f._("Wait p50 (min)"), f._("Wait p90 (min)"),
+                                            f._("Service p50 (min)"), f._("Service p90 (min)")],
+          [[name, t.get("wait_p50"), t.get("wait_p90"), t.get("service_p50"), t.get("service_p90")]
+           for _, name, t in data["times"]])
+    sheet(wb.create_sheet(), f._("Weeks"), [f._("Week of"), f._("Ratings"), f._("% satisfied"), f._("Served"),
+                                            f._("% of served rated")],
+          [[w["week"], w["total"], w["satisfaction_pct"], w["served"], w["response_rate_pct"]] for w in data["weeks"]])
+    sheet(wb.create_sheet(), f._("Rejected presses"), [f._("Counter"), f._("Reason"), f._("Presses")],
+          [[c, reason, n] for c, by in data["rejected"] for reason, n in sorted(by.items())])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(ctx, "xlsx")}"'})
+

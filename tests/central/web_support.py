@@ -1,0 +1,158 @@
+"""Helpers for the web app tests: people, a realistic week of data, a headless Chromium."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from central_helpers import Central, event, issued
+
+from central.web.security import create_user
+from kiosk.config import SAMPLE_CONFIG
+
+PASSWORD = "mật-khẩu-đủ-dài-1"
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+HOSTILE = '<script>window.pwned=1</script><b>đậm</b>"\'&'
+LEVELS = ("very_satisfied", "satisfied", "satisfied", "very_satisfied", "unsatisfied")
+REASONS = ("Chờ quá lâu", "Thái độ chưa tốt", "Hướng dẫn chưa rõ")
+
+
+def add_people(central: Central) -> None:
+    with central.db.transaction() as s:
+        create_user(s, "admin", PASSWORD, "province_admin", "Quản trị tỉnh")
+        create_user(s, "quanly", PASSWORD, "centre_manager", "Phạm Thu Hà", "000.00.12.H12")
+        create_user(s, "lanhdao", PASSWORD, "viewer", "Võ Minh Tuấn", "000.00.12.H12")
+
+
+def hostile_officer_doc() -> dict[str, Any]:
+    """The sample centre with HTML in an officer's name: it must come out as text."""
+    doc = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    doc["officers"][2]["name"] = HOSTILE
+    return doc
+
+
+def load_week(central: Central, days: int = 7, per_day: int = 24) -> None:
+    """Tickets issued, called, served and rated over the last `days` local days, plus devices' health."""
+    counter = central.enrol("counter", "Quầy 1-3")
+    lobby = central.enrol("lobby", "Kiosk sảnh A")
+    display = central.enrol("display", "Màn hình sảnh")
+    today = dt.datetime.now(TZ).date()
+    services = [("TPHT", 1, "nv01", "A"), ("CT", 2, "nv02", "C"), ("DD", 3, "nv03", "D")]
+    evs: list[dict[str, Any]] = []
+    for back in range(days, 0, -1):
+        day = today - dt.timedelta(days=back)
+        for i in range(per_day):
+            code, ctr, officer, prefix = services[i % 3]
+            at = dt.datetime.combine(day, dt.time(7, 40), TZ) + dt.timedelta(minutes=17 * i)
+            tid = f"t-{day}-{i}"
+            called = at + dt.timedelta(minutes=4 + i % 9)
+            done = called + dt.timedelta(minutes=6 + i % 5)
+            evs += [issued(tid, i + 1, service=code, day=day.isoformat(), at=at.astimezone(dt.timezone.utc),
+                           prefix=prefix),
+                    event("ticket.called", {"ticket_id": tid, "counter": ctr, "officer": officer}, called),
+                    event("ticket.served", {"ticket_id": tid, "counter": ctr, "officer": officer,
+                                            "started_at": called.isoformat(), "completed_at": done.isoformat()}, done)]
+            if i % 4 != 3:  # three tickets in four are rated
+                level = LEVELS[(i + back) % len(LEVELS)]
+                evs.append(event("rating.recorded", {
+                    "rating_id": f"r-{tid}", "ticket_id": tid, "counter": ctr, "officer": officer, "level": level,
+                    "reason": REASONS[i % 3] if level == "unsatisfied" else None},
+                    done + dt.timedelta(seconds=20)))
+            if i % 7 == 0:
+                evs.append(event("rating.rejected_press", {"counter": ctr, "reason": "double_press"}, done))
+    for chunk in range(0, len(evs), 500):
+        r = counter.send(*evs[chunk:chunk + 500])
+        assert r.status_code == 200 and all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:500]
+    lobby.send(event("device.heartbeat", {"version": "0.1.0", "uptime_s": 3600, "outbox_backlog": 0}),
+               event("device.health", {"device": "printer", "state": "error", "detail": "hết giấy"}))
+    counter.send(event("device.heartbeat", {"version": "0.1.0", "uptime_s": 7200, "outbox_backlog": 3}))
+    assert display.device_id
+
+
+def load_today(central: Central) -> None:
+    """This morning so far: some tickets served, some waiting, counter 1 serving A051."""
+    counter = central.enrol("counter", "Quầy 4-8")
+    now = dt.datetime.now(dt.timezone.utc)
+    day = now.astimezone(TZ).date().isoformat()
+    evs: list[dict[str, Any]] = []
+    for i, (code, prefix) in enumerate([("TPHT", "A"), ("CT", "C"), ("DD", "D")] * 6):
+        at = now - dt.timedelta(minutes=90 - 4 * i)
+        tid = f"today-{i}"
+        evs.append(issued(tid, 40 + i, service=code, day=day, at=at, prefix=prefix))
+        if i < 9:
+            ctr = 1 + i % 3
+            evs.append(event("ticket.called", {"ticket_id": tid, "counter": ctr, "officer": f"nv0{ctr}"},
+                             at + dt.timedelta(minutes=5)))
+            evs.append(event("ticket.served", {"ticket_id": tid, "counter": ctr, "officer": f"nv0{ctr}",
+                                               "started_at": (at + dt.timedelta(minutes=5)).isoformat(),
+                                               "completed_at": (at + dt.timedelta(minutes=11)).isoformat()},
+                             at + dt.timedelta(minutes=11)))
+    evs.append(issued("today-now", 51, service="TPHT", day=day, at=now - dt.timedelta(minutes=20), prefix="A"))
+    evs.append(event("ticket.called", {"ticket_id": "today-now", "counter": 1, "officer": "nv01"},
+                     now - dt.timedelta(minutes=3)))
+    r = counter.send(*evs)
+    assert all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:300]
+
+
+def waiting_ticket(central: Central, number: int, service: str = "TPHT") -> None:
+    """A ticket issued now and still waiting (the live monitor counts it)."""
+    lobby = central.enrol("lobby")
+    now = dt.datetime.now(dt.timezone.utc)
+    assert lobby.send(issued(f"live-{number}-{now.timestamp()}", 100 + number, service=service, at=now)).status_code == 200
+
+
+def screens_dir(tmp_path: Path) -> Path:
+    """docs/screens when KIOSK_WEB_SCREENS=1 (to refresh the README's pictures), else a temp folder."""
+    if os.environ.get("KIOSK_WEB_SCREENS"):
+        out = Path(__file__).resolve().parents[2] / "docs" / "screens"
+    else:
+        out = tmp_path / "screens"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def chromium(download_dir: Path) -> Iterator[Any]:
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI needs Debian's chromium and chromium-driver for the web tests")
+        pytest.skip("chromium / chromium-driver not installed (apt-get install chromium chromium-driver)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi-VN",
+                "--window-size=1400,1000", "--force-device-scale-factor=1", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+        opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
+                                           "download.prompt_for_download": False,
+                                           "safebrowsing.enabled": False})
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=opts, service=Service(driver_path))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    """Polls condition until it returns something truthy (no fixed sleeps)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
