@@ -14,12 +14,13 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from central.events import StoredEvent
 from central.ratings import Rating
+from central.rollups import RatingRollup, RollupDay, TicketRollup
 from central.tickets import SERVED, Ticket
 
 HIST_STEP_S = 15
@@ -33,6 +34,14 @@ class Period:
     tz: ZoneInfo
     start: dt.date  # first local day
     end: dt.date  # last local day, inclusive
+    today: dt.date | None = None  # the centre's today (None: from the clock); days before it are closed
+
+    @property
+    def first_open_day(self) -> dt.date:
+        return self.today or dt.datetime.now(self.tz).date()
+
+    def part(self, start: dt.date, end: dt.date) -> "Period":
+        return Period(self.centre_id, self.tz, start, end, self.today)
 
     @property
     def lo(self) -> dt.datetime:
@@ -47,18 +56,18 @@ def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def seconds_between(session: Session, a: Any, b: Any) -> ColumnElement[Any]:
-    """b - a in seconds (NULL when either is NULL)."""
-    if _sqlite(session):
-        return (func.julianday(b) - func.julianday(a)) * 86400.0
-    return func.extract("epoch", b - a)
-
-
 def utc_hour(session: Session, col: Any) -> ColumnElement[Any]:
     """Whole hours since 1970-01-01 UTC (moments are stored as naive UTC on both dialects)."""
-    if _sqlite(session):
-        return cast(cast(func.strftime("%s", col), Integer) / 3600, Integer)
+    if _sqlite(session):  # julianday is the cheapest date function; rounded to whole seconds first
+        return cast(func.round((func.julianday(col) - 2440587.5) * 86400.0), Integer) // 3600
     return cast(func.floor(func.extract("epoch", col) / 3600), Integer)
+
+
+def step_bucket(session: Session, col: Any, step: int) -> ColumnElement[Any]:
+    """floor(col / step) for a non-negative number (CAST truncates on SQLite, rounds on PostgreSQL)."""
+    if _sqlite(session):
+        return cast(col / step, Integer)
+    return cast(func.floor(col / step), Integer)
 
 
 @lru_cache(maxsize=65536)
@@ -68,8 +77,31 @@ def local_hour(bucket: int, tz: ZoneInfo) -> dt.datetime:
 
 
 def rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """Rows (*keys, level, count) of the ratings given in the period, grouped by `by`:
-    officer, counter, service (the rating's, else its ticket's), hour (UTC-hour bucket)."""
+    """Rows (*keys, level, count) of the ratings given in the period, grouped by `by` (at most one of
+    officer, counter, service (the rating's, else its ticket's), hour (UTC-hour bucket)):
+    closed days from their daily sums (central.rollups), today from the ratings themselves."""
+    if len(by) > 1:
+        return _rating_levels(session, p, by)
+    out: dict[tuple[Any, ...], int] = {}
+    closed_to = min(p.end, p.first_open_day - dt.timedelta(days=1))
+    if p.start <= closed_to:
+        ensure_rollups(session, p.part(p.start, closed_to))
+        dim = by[0] if by else "hour"
+        stmt = (select(RatingRollup.key, RatingRollup.level, func.sum(RatingRollup.n))
+                .where(RatingRollup.centre_id == p.centre_id, RatingRollup.day >= p.start.isoformat(),
+                       RatingRollup.day <= closed_to.isoformat(), RatingRollup.dim == dim)
+                .group_by(RatingRollup.key, RatingRollup.level))
+        for key, level, n in session.execute(stmt):
+            k = (_decode(dim, key), level) if by else (level,)
+            out[k] = out.get(k, 0) + int(n)
+    if p.end >= p.first_open_day:
+        for *k, n in _rating_levels(session, p.part(max(p.start, p.first_open_day), p.end), by):
+            out[tuple(k)] = out.get(tuple(k), 0) + int(n)
+    return [(*k, n) for k, n in out.items()]
+
+
+def _rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """rating_levels summed from the ratings themselves (any number of keys)."""
     cols: list[Any] = []
     stmt_from: Any = Rating
     for key in by:
@@ -93,17 +125,43 @@ def rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tupl
 
 def ticket_figures(session: Session, p: Period, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """Rows (*keys, served, wait_sum_s, wait_n, service_sum_s, service_n) of the tickets of the
-    period's days that were served or at least called, grouped by `by`: officer, counter,
-    service (current queue), day (local, as issued), hour (UTC-hour bucket of the issue)."""
+    period's days that were served or at least called, grouped by `by` (at most one of officer,
+    counter, service (current queue), day (local, as issued), hour (UTC-hour bucket of the
+    issue)): closed days from their daily sums, today from the tickets themselves."""
+    if len(by) > 1:
+        return _ticket_figures(session, p, by)
+    out: dict[tuple[Any, ...], list[float]] = {}
+
+    def add(k: tuple[Any, ...], figures: Any) -> None:
+        acc = out.setdefault(k, [0, 0.0, 0, 0.0, 0])
+        for i, v in enumerate(figures):
+            acc[i] += v or 0
+
+    closed_to = min(p.end, p.first_open_day - dt.timedelta(days=1))
+    if p.start <= closed_to:
+        ensure_rollups(session, p.part(p.start, closed_to))
+        dim = by[0] if by else "day"
+        r = TicketRollup
+        stmt = (select(r.key, func.sum(r.served), func.sum(r.wait_sum), func.sum(r.wait_n), func.sum(r.service_sum),
+                       func.sum(r.service_n))
+                .where(r.centre_id == p.centre_id, r.day >= p.start.isoformat(), r.day <= closed_to.isoformat(),
+                       r.dim == dim).group_by(r.key))
+        for key, *figures in session.execute(stmt):
+            add((_decode(dim, key),) if by else (), figures)
+    if p.end >= p.first_open_day:
+        for row in _ticket_figures(session, p.part(max(p.start, p.first_open_day), p.end), by):
+            add(tuple(row[:len(by)]), row[len(by):])
+    return [(*k, int(v[0]), v[1], int(v[2]), v[3], int(v[4])) for k, v in out.items()]
+
+
+def _ticket_figures(session: Session, p: Period, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """ticket_figures summed from the tickets themselves (any number of keys)."""
     keys = {"officer": Ticket.officer, "counter": Ticket.counter, "service": Ticket.service_code, "day": Ticket.day}
     cols = [utc_hour(session, Ticket.issued_at) if k == "hour" else keys[k] for k in by]
-    wait = seconds_between(session, Ticket.issued_at, Ticket.first_called_at)
     served = Ticket.status == SERVED
-    svc = seconds_between(session, Ticket.called_at, Ticket.served_at)
-    wait_ok = case((wait >= 0, wait))
-    svc_ok = case((and_(served, svc >= 0), svc))
-    stmt = (select(*cols, func.sum(case((served, 1), else_=0)), func.sum(wait_ok), func.count(wait_ok),
-                   func.sum(svc_ok), func.count(svc_ok))
+    # wait_s / service_s are stored with the row (central.tickets.durations): no date arithmetic here.
+    stmt = (select(*cols, func.sum(case((served, 1), else_=0)), func.sum(Ticket.wait_s), func.count(Ticket.wait_s),
+                   func.sum(Ticket.service_s), func.count(Ticket.service_s))
             .where(Ticket.centre_id == p.centre_id, Ticket.day >= p.start.isoformat(), Ticket.day <= p.end.isoformat(),
                    or_(served, Ticket.first_called_at.is_not(None)))
             .group_by(*cols))
@@ -126,14 +184,11 @@ def _percentile(hist: list[tuple[int, int]], q: float) -> float | None:
 def time_percentiles(session: Session, p: Period) -> dict[str, dict[str, Any]]:
     """Per service: waiting (issue to first call) and service (call to done) p50 and p90, minutes."""
     out: dict[str, dict[str, Any]] = {}
-    served = Ticket.status == SERVED
-    for kind, a, b, cond in (("wait", Ticket.issued_at, Ticket.first_called_at, Ticket.first_called_at.is_not(None)),
-                             ("service", Ticket.called_at, Ticket.served_at, served)):
-        secs = seconds_between(session, a, b)
-        bucket = cast(func.floor(secs / HIST_STEP_S), Integer)
+    for kind, secs in (("wait", Ticket.wait_s), ("service", Ticket.service_s)):
+        bucket = step_bucket(session, secs, HIST_STEP_S)
         stmt = (select(Ticket.service_code, bucket, func.count())
                 .where(Ticket.centre_id == p.centre_id, Ticket.day >= p.start.isoformat(),
-                       Ticket.day <= p.end.isoformat(), cond, secs >= 0)
+                       Ticket.day <= p.end.isoformat(), secs.is_not(None))
                 .group_by(Ticket.service_code, bucket).order_by(Ticket.service_code, bucket))
         hists: dict[str, list[tuple[int, int]]] = {}
         for service, b_, n in session.execute(stmt):
@@ -167,17 +222,19 @@ def good_total(levels: dict[str, int]) -> tuple[int, int]:
     return levels.get("very_satisfied", 0) + levels.get("satisfied", 0), sum(levels.values())
 
 
-def heatmap(session: Session, p: Period) -> dict[tuple[int, int], dict[str, int]]:
-    """(ISO weekday 1-7, local hour 0-23) -> rating levels counted there."""
+def heatmap(session: Session, p: Period, by_hour: list[tuple[Any, ...]] | None = None
+            ) -> dict[tuple[int, int], dict[str, int]]:
+    """(ISO weekday 1-7, local hour 0-23) -> rating levels counted there.
+    by_hour: rating_levels(session, p, ("hour",)) when the caller already has it."""
     cells: dict[tuple[int, int], dict[str, int]] = {}
-    for bucket, level, n in rating_levels(session, p, ("hour",)):
+    for bucket, level, n in by_hour if by_hour is not None else rating_levels(session, p, ("hour",)):
         local = local_hour(int(bucket), p.tz)
         cell = cells.setdefault((local.isoweekday(), local.hour), {})
         cell[level] = cell.get(level, 0) + int(n)
     return cells
 
 
-def weekly(session: Session, p: Period) -> list[dict[str, Any]]:
+def weekly(session: Session, p: Period, by_hour: list[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
     """Per local ISO week (by its Monday): ratings, satisfied, served tickets."""
     weeks: dict[dt.date, dict[str, Any]] = {}
 
@@ -185,7 +242,7 @@ def weekly(session: Session, p: Period) -> list[dict[str, Any]]:
         monday = day - dt.timedelta(days=day.weekday())
         return weeks.setdefault(monday, {"week": monday, "total": 0, "good": 0, "served": 0})
 
-    for bucket, level, n in rating_levels(session, p, ("hour",)):
+    for bucket, level, n in by_hour if by_hour is not None else rating_levels(session, p, ("hour",)):
         w = week(local_hour(int(bucket), p.tz).date())
         w["total"] += int(n)
         w["good"] += int(n) if level in ("very_satisfied", "satisfied") else 0
@@ -197,3 +254,60 @@ def weekly(session: Session, p: Period) -> list[dict[str, Any]]:
         w["satisfaction_pct"] = round(100 * w["good"] / w["total"], 1) if w["total"] else None
         w["response_rate_pct"] = round(100 * w["total"] / w["served"], 1) if w["served"] else None
     return out
+
+
+_INT_DIMS = ("counter", "hour")
+
+
+def _encode(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _decode(dim: str, key: str) -> Any:
+    if key == "":
+        return None
+    return int(key) if dim in _INT_DIMS else key
+
+
+def ensure_rollups(session: Session, p: Period) -> None:
+    """Sums the closed days of p that have no (valid) daily sums yet, in one pass over their rows."""
+    tzname = p.tz.key
+    done = set(session.scalars(select(RollupDay.day).where(
+        RollupDay.centre_id == p.centre_id, RollupDay.day >= p.start.isoformat(), RollupDay.day <= p.end.isoformat(),
+        RollupDay.timezone == tzname)))
+    days = [p.start + dt.timedelta(days=i) for i in range((p.end - p.start).days + 1)]
+    missing = [d for d in days if d.isoformat() not in done]
+    if not missing:
+        return
+    part = p.part(missing[0], missing[-1])
+    lo, hi = part.start.isoformat(), part.end.isoformat()
+    for table in (RatingRollup, TicketRollup, RollupDay):
+        session.execute(delete(table).where(table.centre_id == p.centre_id, table.day >= lo, table.day <= hi))
+    ratings: dict[tuple[str, str, str, str], int] = {}
+    for dim in ("officer", "counter", "service"):
+        for bucket, key, level, n in _rating_levels(session, part, ("hour", dim)):
+            k = (local_hour(int(bucket), p.tz).date().isoformat(), dim, _encode(key), level)
+            ratings[k] = ratings.get(k, 0) + int(n)
+    for bucket, level, n in _rating_levels(session, part, ("hour",)):
+        k = (local_hour(int(bucket), p.tz).date().isoformat(), "hour", _encode(bucket), level)
+        ratings[k] = ratings.get(k, 0) + int(n)
+    tickets: list[dict[str, Any]] = []
+    for dim in ("officer", "counter", "service", "hour"):
+        for day, key, served, ws, wn, ss, sn in _ticket_figures(session, part, ("day", dim)):
+            tickets.append({"day": day, "dim": dim, "key": _encode(key), "served": int(served or 0),
+                            "wait_sum": float(ws or 0), "wait_n": int(wn or 0), "service_sum": float(ss or 0),
+                            "service_n": int(sn or 0)})
+    for day, served, ws, wn, ss, sn in _ticket_figures(session, part, ("day",)):
+        tickets.append({"day": day, "dim": "day", "key": _encode(day), "served": int(served or 0),
+                        "wait_sum": float(ws or 0), "wait_n": int(wn or 0), "service_sum": float(ss or 0),
+                        "service_n": int(sn or 0)})
+    rows = [{"centre_id": p.centre_id, "day": d, "dim": dim, "key": key[:64], "level": level, "n": n}
+            for (d, dim, key, level), n in ratings.items() if lo <= d <= hi]
+    if rows:
+        session.execute(insert(RatingRollup), rows)
+    tickets = [{"centre_id": p.centre_id, **t} for t in tickets if t["day"] and lo <= t["day"] <= hi]
+    if tickets:
+        session.execute(insert(TicketRollup), tickets)
+    now = dt.datetime.now(dt.timezone.utc)
+    session.execute(insert(RollupDay), [{"centre_id": p.centre_id, "day": d.isoformat(), "timezone": tzname,
+                                         "built_at": now} for d in days if lo <= d.isoformat() <= hi])

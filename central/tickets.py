@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import ForeignKey, Index, String, Table, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from central import rollups
 from central.db import Base, dialect_insert
 
 WAITING, CALLED, SERVED, NO_SHOW = "waiting", "called", "served", "no_show"
@@ -24,7 +25,9 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (Index(None, "centre_id", "status", "service_code", "day"),
                       Index(None, "centre_id", "served_at"),
-                      Index(None, "centre_id", "day"))  # the reports' period filter
+                      # the reports' period filter, covering what they group and sum
+                      Index("ix_tickets_report", "centre_id", "day", "status", "service_code", "counter", "officer",
+                            "wait_s", "service_s"))
 
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
     ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -50,6 +53,9 @@ class Ticket(Base):
     started_at: Mapped[dt.datetime | None]
     served_at: Mapped[dt.datetime | None]
     no_show_at: Mapped[dt.datetime | None]
+    # Derived when the row is written, so the reports sum columns instead of date arithmetic.
+    wait_s: Mapped[float | None]  # issued -> first call, seconds (None if not called, or negative)
+    service_s: Mapped[float | None]  # call -> served, seconds (None unless served)
 
 
 COLUMNS = [c.name for c in Ticket.__table__.columns]
@@ -155,12 +161,25 @@ def apply_events(session: Session, centre_id: int, events: list[Applied]) -> dic
     for ev in events:
         reduce(rows[str(ev.payload["ticket_id"])], ev)
     write_rows(session, list(rows.values()))
+    rollups.forget(session, centre_id, (r["day"] for r in rows.values()))  # a closed day changed: sum it again
     return rows
+
+
+def _seconds(a: dt.datetime | None, b: dt.datetime | None) -> float | None:
+    return (b - a).total_seconds() if a is not None and b is not None and b >= a else None
+
+
+def durations(t: dict[str, Any]) -> None:
+    """The waiting and service times the reports sum (central/analytics.py)."""
+    t["wait_s"] = _seconds(t["issued_at"], t["first_called_at"])
+    t["service_s"] = _seconds(t["called_at"], t["served_at"]) if t["status"] == SERVED else None
 
 
 def write_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
+    for r in rows:
+        durations(r)
     table = cast(Table, Ticket.__table__)
     values: dict[str, Any] = {c: bindparam(c) for c in COLUMNS if c not in _KEYS}
     stmt = (update(table).where(table.c.centre_id == bindparam("k_centre"), table.c.ticket_id == bindparam("k_ticket"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base
@@ -60,3 +60,31 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]]
+
+
+class ConfigVersion(Base):
+    """Every saved centre document, numbered per centre: who, when, what changed; any one can be restored."""
+    __tablename__ = "web_config_versions"
+    __table_args__ = (UniqueConstraint("centre_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    version: Mapped[int]
+    doc: Mapped[dict[str, Any]]
+    etag: Mapped[str] = mapped_column(String(40))
+    saved_at: Mapped[dt.datetime]
+    user_id: Mapped[int | None]
+    username: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(200))
+    diff: Mapped[list[Any]]  # [[path, before, after], ...] against the version before
+
+
+class OfficerPhoto(Base):
+    """An officer's photo, checked and resized on upload, served at /photos/<centre id>/<code>.jpg."""
+    __tablename__ = "web_officer_photos"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    officer_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime]

@@ -1,0 +1,70 @@
+"""Per-day sums of closed days, kept so that a report over a year reads thousands of rows, not tens of thousands.
+
+A closed day (before the centre's today) is summed once per grouping (officer, counter,
+service, hour bucket, day) by central.analytics and marked done; a report then reads those
+sums for its closed days and the raw rows for today. Ingestion calls `forget` for every day
+it touches (a kiosk syncing yesterday's tickets late, a rating arriving after midnight), so
+the next report sums that day again. Nothing here imports the projections (no cycle).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from sqlalchemy import ForeignKey, String, delete
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from central.db import Base
+
+
+class RollupDay(Base):
+    """A closed day whose sums below are complete (for the time zone the days were cut in)."""
+    __tablename__ = "report_rollup_days"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[dt.datetime]
+
+
+class RatingRollup(Base):
+    """Ratings of one local day per grouping value and level. key "" stands for none (NULL)."""
+    __tablename__ = "report_rollup_ratings"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)  # officer | counter | service | hour
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int]
+
+
+class TicketRollup(Base):
+    """Tickets of one day (their issue day) per grouping value: served, waiting and service seconds."""
+    __tablename__ = "report_rollup_tickets"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)  # officer | counter | service | hour | day
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    served: Mapped[int]
+    wait_sum: Mapped[float]
+    wait_n: Mapped[int]
+    service_sum: Mapped[float]
+    service_n: Mapped[int]
+
+
+def forget(session: Session, centre_id: int, days: Iterable[str | None]) -> None:
+    """Marks days as to be summed again (called by ingestion, in its transaction)."""
+    wanted = sorted({d for d in days if d})
+    if wanted:
+        session.execute(delete(RollupDay).where(RollupDay.centre_id == centre_id, RollupDay.day.in_(wanted)))
+
+
+def around(moments: Iterable[dt.datetime]) -> set[str]:
+    """Local days a UTC moment may fall on in any time zone (UTC-12 .. UTC+14): its UTC date and both neighbours."""
+    out: set[str] = set()
+    for m in moments:
+        d = m.astimezone(dt.timezone.utc).date()
+        out.update(((d - dt.timedelta(days=1)).isoformat(), d.isoformat(), (d + dt.timedelta(days=1)).isoformat()))
+    return out

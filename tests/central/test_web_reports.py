@@ -1,0 +1,89 @@
+"""Reports in SQL: daily sums of closed days + today's rows equal the sums over the rows; late events count."""
+from __future__ import annotations
+
+import datetime as dt
+
+from central_helpers import Central, event
+from sqlalchemy import select
+from web_support import TZ, load_today, load_week
+
+from central import analytics, reports
+from central.centres import find_centre
+from central.rollups import RollupDay
+
+
+def _period(central: Central, days_back: int) -> analytics.Period:
+    today = dt.datetime.now(TZ).date()
+    with central.db.transaction() as s:
+        cid = find_centre(s, None).id
+    return analytics.Period(cid, TZ, today - dt.timedelta(days=days_back), today)
+
+
+def _raw(central: Central, p: analytics.Period) -> dict[str, list]:
+    with central.db.transaction() as s:
+        return {by: sorted(map(repr, analytics._rating_levels(s, p, (by,) if by else ()))) for by in
+                ("", "officer", "counter", "service", "hour")} | {
+            f"t{by}": sorted(map(repr, _rounded(analytics._ticket_figures(s, p, (by,) if by else ())))) for by in
+            ("", "officer", "counter", "service", "hour", "day")}
+
+
+def _rolled(central: Central, p: analytics.Period) -> dict[str, list]:
+    with central.db.transaction() as s:
+        return {by: sorted(map(repr, analytics.rating_levels(s, p, (by,) if by else ()))) for by in
+                ("", "officer", "counter", "service", "hour")} | {
+            f"t{by}": sorted(map(repr, _rounded(analytics.ticket_figures(s, p, (by,) if by else ())))) for by in
+            ("", "officer", "counter", "service", "hour", "day")}
+
+
+def _rounded(rows: list[tuple]) -> list[tuple]:
+    return [tuple(round(v, 3) if isinstance(v, float) else v for v in r) for r in rows]
+
+
+def test_daily_sums_equal_the_rows_and_follow_late_events(any_central: Central) -> None:
+    load_week(any_central, days=4, per_day=12)
+    load_today(any_central)
+    p = _period(any_central, 6)
+    assert _rolled(any_central, p) == _raw(any_central, p)  # first read builds the closed days' sums
+    with any_central.db.transaction() as s:
+        built = set(s.scalars(select(RollupDay.day)))
+    assert p.first_open_day.isoformat() not in built and len(built) == 6  # today is never summed ahead
+    assert _rolled(any_central, p) == _raw(any_central, p)  # second read from the sums
+    before = {r[0]: r for r in _rolled_rows(any_central, p)}
+    # A kiosk that was offline syncs a rating of two days ago, after the sums were made.
+    two_days_ago = dt.datetime.combine(p.first_open_day - dt.timedelta(days=2), dt.time(9, 0), TZ)
+    dev = any_central.enrol("counter")
+    r = dev.send(event("rating.recorded", {"rating_id": "late-1", "ticket_id": None, "counter": 1,
+                                           "officer": "nv01", "level": "unsatisfied", "reason": "Chờ quá lâu"},
+                       two_days_ago))
+    assert r.json()["results"][0]["status"] == "accepted"
+    after = {r[0]: r for r in _rolled_rows(any_central, p)}
+    assert after["nv01"][3] == before["nv01"][3] + 1  # unsatisfied
+    assert _rolled(any_central, p) == _raw(any_central, p)
+
+
+def _rolled_rows(central: Central, p: analytics.Period) -> list[tuple]:
+    with central.db.transaction() as s:
+        centre = find_centre(s, None)
+        rows = reports.satisfaction(s, centre, p.start, p.end, "officer")["rows"]
+    return [(r["key"], r["very_satisfied"], r["satisfied"], r["unsatisfied"]) for r in rows]
+
+
+def test_percentiles_reasons_rejected_and_weeks(any_central: Central) -> None:
+    load_week(any_central, days=3, per_day=9)
+    p = _period(any_central, 3)
+    with any_central.db.transaction() as s:
+        times = analytics.time_percentiles(s, p)
+        reasons = dict(analytics.unsatisfied_reasons(s, p))
+        rejected = analytics.rejected_presses(s, p)
+        weeks = analytics.weekly(s, p)
+        heat = analytics.heatmap(s, p)
+    # load_week: wait 4 + i % 9 minutes, service 6 + i % 5 minutes, three services in turn
+    tpht = times["TPHT"]
+    assert tpht["wait_n"] == tpht["service_n"] == 9
+    assert 4 <= tpht["wait_p50"] <= tpht["wait_p90"] <= 12.25
+    assert 6 <= tpht["service_p50"] <= tpht["service_p90"] <= 10.25
+    assert set(reasons) <= {"Chờ quá lâu", "Thái độ chưa tốt", "Hướng dẫn chưa rõ"} and sum(reasons.values()) > 0
+    assert sum(n for _, _, n in rejected) == 3 * 2 and all(reason == "double_press" for _, reason, _ in rejected)
+    assert sum(w["served"] for w in weeks) == 27 and sum(w["total"] for w in weeks) == 21
+    assert sum(sum(c.values()) for c in heat.values()) == 21
+    assert all(7 <= hour <= 11 for _, hour in heat)  # local hours (07:40 onwards), not UTC
