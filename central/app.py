@@ -16,6 +16,7 @@ from central.db import Database
 from central.events import MAX_BODY_BYTES
 from central.dossier_api import router as dossier_router
 from central.web.install import install as install_web
+from central.web.install import too_large_page
 
 DESCRIPTION = ("Central system of Kiosk Một Cửa: device enrolment, config distribution, event ingestion, "
                "number leases, the merged queue and satisfaction reports. Contract: docs/central.md.")
@@ -32,9 +33,11 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            body = json.dumps({"detail": f"request body over {self.limit} bytes"}).encode()
+            body, kind = json.dumps({"detail": f"request body over {self.limit} bytes"}).encode(), b"application/json"
+            if not scope.get("path", "").startswith("/api/"):  # a person's upload from a web page
+                body, kind = too_large_page(self.limit), b"text/html; charset=utf-8"
             await send({"type": "http.response.start", "status": 413,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                        "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
             return
         seen = 0

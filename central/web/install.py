@@ -45,13 +45,23 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def too_large_page(limit: int) -> bytes:
+    """The 413 a browser shows when a form (e.g. a photo) is over the central's body limit."""
+    mb = limit / 1_000_000
+    return (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>413</title>'
+            f'<link rel="stylesheet" href="/static/css/app.css"></head><body class="login-page"><div class="card plain">'
+            f'<h1>413 · Tệp quá lớn / File too large</h1><p>Tệp gửi lên vượt quá {mb:.0f} MB: không có gì được lưu. '
+            f'Hãy chọn ảnh nhỏ hơn.</p><p>The upload is over {mb:.0f} MB: nothing was saved. Choose a smaller picture.</p>'
+            f'<p><a href="/">←</a></p></div></body></html>').encode()
+
+
 def install(app: FastAPI) -> None:
-    from central.web import fleet_pages, monitor, pages, reports_pages
+    from central.web import config_pages, fleet_pages, monitor, pages, reports_pages
 
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.install_handlers(app)
-    for module in (pages, reports_pages, fleet_pages, monitor):
+    for module in (pages, reports_pages, fleet_pages, monitor, config_pages):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -270,3 +270,89 @@ def test_sessions_and_device_tokens_are_separate_worlds(site: Central) -> None:
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert c.get("/reports", params={"from": "2026-13-45"}).status_code == 422  # bad date: a message, no 500
         assert c.get("/reports", params={"from": "2026-02-01", "to": "2026-01-01"}).status_code == 422
+
+
+def _cell(driver: Any, service_code: str, field: str) -> Any:
+    """The input of a field in the services table, found by the row's service code."""
+    for row in all_css(driver, "#config-form tbody tr"):
+        inputs = row.find_elements("css selector", "input.f-code")
+        if inputs and inputs[0].get_attribute("value") == service_code:
+            return row.find_element("css selector", f"input.f-{field}")
+    raise AssertionError(f"no row for {service_code}")
+
+
+def test_change_hours_reaches_a_device_and_can_be_rolled_back(site: Central, browser: Any, tmp_path: Path) -> None:
+    kiosk = site.enrol("lobby")
+    first = kiosk.get("/api/v1/config")
+    etag = first.headers["etag"]
+    tpht = next(sv for sv in first.json()["services"] if sv["code"] == "TPHT")
+    assert [w["start"] for w in tpht["windows"]] == ["07:30", "13:30"]
+    sign_in(browser, site, "quanly", path="/config?section=services")
+    hours = _cell(browser, "TPHT", "windows")
+    hours.clear()
+    hours.send_keys("07:00-11:30/40, 13:30-17:00")
+    days = _cell(browser, "TPHT", "weekdays")
+    days.clear()
+    days.send_keys("1, 2, 3, 4, 5, 6")
+    by_css(browser, "#config-form input[name=note]").send_keys("Mở sớm và sáng thứ Bảy")
+    by_css(browser, "#config-form button[type=submit]").click()
+    wait_for(lambda: all_css(browser, "#config-done"), what="the save")
+    assert "phiên bản 2" in by_css(browser, "#config-done").text
+    # The kiosk's next config poll (If-None-Match) gets the new document and a new ETag.
+    polled = kiosk.get("/api/v1/config", headers={"If-None-Match": etag})
+    assert polled.status_code == 200 and polled.headers["etag"] != etag
+    tpht = next(sv for sv in polled.json()["services"] if sv["code"] == "TPHT")
+    assert tpht["windows"][0] == {"start": "07:00", "end": "11:30", "quota": 40} and 6 in tpht["weekdays"]
+    # A mistake is refused with the validator's message naming the key, and nothing is stored.
+    hours = _cell(browser, "TPHT", "windows")
+    hours.clear()
+    hours.send_keys("07:00-25:00")
+    by_css(browser, "#config-form button[type=submit]").click()
+    wait_for(lambda: all_css(browser, "#config-error"), what="the refusal")
+    assert "services[0].windows[0].end" in by_css(browser, "#config-error").text
+    assert kiosk.get("/api/v1/config", headers={"If-None-Match": polled.headers["etag"]}).status_code == 304
+    browser.get(f"{site.url}/config?section=versions")
+    assert "services[0].windows[0].start" in by_css(browser, "#versions").text and "quanly" in browser.page_source
+    shot(browser, screens_dir(tmp_path), "config-versions")
+    restore = [f for f in all_css(browser, "#versions form") if f.get_attribute("action").endswith("/1/restore")]
+    restore[0].find_element("css selector", "button").click()
+    wait_for(lambda: all_css(browser, "#config-done"), what="the restore")
+    back = kiosk.get("/api/v1/config")
+    assert back.headers["etag"] == etag  # the same document as before, so the same ETag
+    browser.get(f"{site.url}/audit")
+    assert "config.saved" in by_css(browser, "#audit").text
+
+
+def test_officer_photo_is_checked_and_resized(site: Central, browser: Any, tmp_path: Path) -> None:
+    from PIL import Image
+
+    sign_in(browser, site, "quanly", path="/config?section=officers")
+    shot(browser, screens_dir(tmp_path), "config-officers")
+    fake = tmp_path / "anh.jpg"
+    fake.write_bytes(b"<html>not a picture</html>")
+    big = tmp_path / "anh-lon.png"
+    with big.open("wb") as f:  # 50 MB
+        f.truncate(50 * 1024 * 1024)
+    real = tmp_path / "chan-dung.png"
+    Image.new("RGB", (1600, 1200), (200, 60, 60)).save(real)
+
+    def upload(path: Path) -> None:
+        browser.get(f"{site.url}/config?section=officers")
+        form = all_css(browser, "form.photo-form")[0]
+        form.find_element("css selector", "input[type=file]").send_keys(str(path))
+        form.find_element("css selector", "button").click()
+
+    upload(fake)
+    wait_for(lambda: all_css(browser, "#config-error"), what="the refusal of a non-image")
+    assert "Ảnh bị từ chối" in by_css(browser, "#config-error").text
+    upload(big)
+    wait_for(lambda: "413" in browser.title, what="the refusal of 50 MB")
+    upload(real)
+    wait_for(lambda: all_css(browser, "#config-done"), what="the photo to be saved")
+    src = all_css(browser, "form.photo-form img")[0].get_attribute("src")
+    photo = httpx.get(src)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(photo.content)).size) == 400
+    kiosk = site.enrol("counter")
+    officer = kiosk.get("/api/v1/config").json()["officers"][0]
+    assert officer["photo"].startswith("/photos/") and officer["photo"] in src
