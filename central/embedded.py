@@ -23,6 +23,7 @@ class EmbeddedCentral:
         return {"Authorization": f"Bearer {self.admin_token}"}
 
     def stop(self, timeout: float = 10) -> None:
+        self._server.config.app.state.alert_watcher.stop()  # central/web/alerts.py
         self._server.should_exit = True
         self._thread.join(timeout)
         self.db.close()

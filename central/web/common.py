@@ -10,10 +10,10 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from central import reports
 from central.auth import get_db
 from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
+from central.web.alerts import open_alerts
 from central.web.models import PROVINCE_ADMIN
 from central.web.security import SESSION_COOKIE, Viewer, resolve, same
 
@@ -100,7 +100,7 @@ def centre_today(centre: CentreRow | None) -> dt.date:
 
 def layout(s: Session, viewer: Viewer, centre: CentreRow | None, active: str) -> dict[str, Any]:
     """Context of base.html: navigation, centre picker, the alert badge and list."""
-    alerts = reports.alerts(s, centre.id if centre else None) if centre or viewer.role == PROVINCE_ADMIN else []
+    alerts = open_alerts(s, centre.id if centre else None) if centre or viewer.role == PROVINCE_ADMIN else []
     return {"viewer": viewer, "centre": centre, "centres": centres_for(s, viewer), "active": active,
             "alerts": alerts, "tz": centre_tz(centre), "csrf": viewer.csrf_token, "now": utc_now(),
             "centre_name": (doc_of(centre).config.centre.name if centre else "")}

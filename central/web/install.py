@@ -56,13 +56,17 @@ def too_large_page(limit: int) -> bytes:
 
 
 def install(app: FastAPI) -> None:
-    from central.web import config_pages, fleet_pages, monitor, pages, reports_pages
+    from central.web import alert_pages, config_pages, fleet_pages, monitor, pages, reports_pages
+    from central.web.alerts import PushSettings, Watcher
 
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.install_handlers(app)
-    for module in (pages, reports_pages, fleet_pages, monitor, config_pages):
+    for module in (pages, reports_pages, fleet_pages, monitor, config_pages, alert_pages):
         app.include_router(module.router)
+
+    # Evaluates the alert rules in the background and pushes what opens (stopped by EmbeddedCentral.stop).
+    app.state.alert_watcher = Watcher(app.state.db, PushSettings.from_env()).start()
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:

@@ -88,3 +88,20 @@ class OfficerPhoto(Base):
     jpeg: Mapped[bytes] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[dt.datetime]
+
+
+class Alert(Base):
+    """One alert (central/web/alerts.py): open while its rule holds, acknowledged by a person, pushed once."""
+    __tablename__ = "web_alerts"
+    __table_args__ = (Index(None, "centre_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(100))  # counter 2, a device id, a service code
+    message: Mapped[str] = mapped_column(String(500))
+    opened_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    pushed: Mapped[str] = mapped_column(String(100))  # e.g. "email,webhook" or "email failed: ..."

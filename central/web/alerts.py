@@ -1,0 +1,217 @@
+"""Alerts: rules over the central's data, kept open while true, acknowledged by people, pushed once.
+
+Rules (per centre): >= 50 % "Không hài lòng" over 15 minutes with >= 4 ratings (per counter);
+a device silent for SILENT_AFTER; a printer out of paper or failed; dead letters on a device;
+a citizen waiting longer than LONG_WAIT. An alert opens when its rule becomes true and is
+pushed then (e-mail over SMTP, a JSON webhook); while it is open the same rule opens nothing
+new, so nobody gets the same alert twice; it closes by itself when the rule is false again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import smtplib
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from central import reports
+from central.centres import CentreRow, doc_of
+from central.db import Database, utc_now
+from central.devices import Device
+from central.fleet import ComponentHealth
+from central.queue import today
+from central.tickets import WAITING, Ticket
+from central.web.models import Alert
+
+log = logging.getLogger(__name__)
+SILENT_AFTER = dt.timedelta(minutes=10)
+LONG_WAIT = dt.timedelta(minutes=45)
+KINDS = ("rating", "silent", "printer", "dead_letters", "long_wait")
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    mail_from: str = "kiosk-central@localhost"
+    mail_to: tuple[str, ...] = ()
+    webhook: str | None = None
+    interval_s: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> "PushSettings":
+        """KIOSK_ALERT_SMTP=host:port, KIOSK_ALERT_MAIL_FROM, KIOSK_ALERT_MAIL_TO=a@x,b@y,
+        KIOSK_ALERT_WEBHOOK=http://..., KIOSK_ALERT_INTERVAL_S (default 30)."""
+        host, _, port = (os.environ.get("KIOSK_ALERT_SMTP") or "").partition(":")
+        return cls(smtp_host=host or None, smtp_port=int(port or 25),
+                   mail_from=os.environ.get("KIOSK_ALERT_MAIL_FROM", cls.mail_from),
+                   mail_to=tuple(a.strip() for a in os.environ.get("KIOSK_ALERT_MAIL_TO", "").split(",") if a.strip()),
+                   webhook=os.environ.get("KIOSK_ALERT_WEBHOOK") or None,
+                   interval_s=float(os.environ.get("KIOSK_ALERT_INTERVAL_S", "30")))
+
+    @property
+    def pushes(self) -> bool:
+        return bool((self.smtp_host and self.mail_to) or self.webhook)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    subject: str
+    message: str
+
+
+def findings(s: Session, centre: CentreRow, now: dt.datetime) -> list[Finding]:
+    """What is wrong at this centre right now (each a grouped query)."""
+    out = [Finding("rating", f"counter {a['counter']}",
+                   f"Quầy {a['counter']}: {a['unsatisfied']}/{a['total']} đánh giá Không hài lòng trong 15 phút qua")
+           for a in reports.alerts(s, centre.id, now)]
+    devices = list(s.scalars(select(Device).where(Device.centre_id == centre.id, Device.revoked_at.is_(None))))
+    for d in devices:
+        seen = d.last_heartbeat_at or d.enrolled_at
+        if now - seen > SILENT_AFTER:
+            minutes = int((now - seen).total_seconds() // 60)
+            out.append(Finding("silent", d.id, f"Thiết bị {d.name}: không có tín hiệu {minutes} phút"))
+        if any("dead" in str(f) for f in (d.health_flags or [])):
+            out.append(Finding("dead_letters", d.id, f"Thiết bị {d.name}: có sự kiện không gửi được (dead letters)"))
+    names = {d.id: d.name for d in devices}
+    if names:
+        for c in s.scalars(select(ComponentHealth).where(ComponentHealth.device_id.in_(list(names)),
+                                                         ComponentHealth.component.startswith("printer"),
+                                                         ComponentHealth.state.in_(("failed", "error")))):
+            out.append(Finding("printer", c.device_id, f"Máy in của {names[c.device_id]}: {c.detail or c.state}"))
+    doc = doc_of(centre)
+    waits = s.execute(select(Ticket.service_code, func.min(Ticket.queued_at)).where(
+        Ticket.centre_id == centre.id, Ticket.day == today(doc, now), Ticket.status == WAITING)
+        .group_by(Ticket.service_code)).all()
+    services = {sv.code: sv.name for sv in doc.config.services}
+    for code, oldest in waits:
+        if oldest is not None and now - oldest > LONG_WAIT:
+            minutes = int((now - oldest).total_seconds() // 60)
+            out.append(Finding("long_wait", code or "-",
+                               f"{services.get(code or '', code)}: công dân đã chờ {minutes} phút"))
+    return out
+
+
+def evaluate(s: Session, centre: CentreRow, now: dt.datetime | None = None) -> list[Alert]:
+    """Opens alerts for new findings, closes those no longer true; returns the newly opened ones."""
+    now = now or utc_now()
+    current = {(f.kind, f.subject): f for f in findings(s, centre, now)}
+    open_alerts = {(a.kind, a.subject): a for a in s.scalars(
+        select(Alert).where(Alert.centre_id == centre.id, Alert.closed_at.is_(None)))}
+    for key, alert in open_alerts.items():
+        if key not in current:
+            alert.closed_at = now
+    fresh = []
+    for key, f in current.items():
+        if key in open_alerts:
+            open_alerts[key].message = f.message[:500]  # keep the figures current, no new alert
+            continue
+        alert = Alert(centre_id=centre.id, kind=f.kind, subject=f.subject[:100], message=f.message[:500],
+                      opened_at=now, pushed="")
+        s.add(alert)
+        fresh.append(alert)
+    s.flush()
+    return fresh
+
+
+def open_alerts(s: Session, centre_id: int | None) -> list[Alert]:
+    stmt = select(Alert).where(Alert.closed_at.is_(None)).order_by(Alert.opened_at.desc())
+    if centre_id is not None:
+        stmt = stmt.where(Alert.centre_id == centre_id)
+    return list(s.scalars(stmt.limit(100)))
+
+
+def acknowledge(s: Session, alert_id: int, username: str, centre_ids: set[int] | None) -> Alert | None:
+    alert = s.get(Alert, alert_id)
+    if alert is None or (centre_ids is not None and alert.centre_id not in centre_ids):
+        return None
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = utc_now(), username
+    return alert
+
+
+def push(settings: PushSettings, centre_name: str, alerts: list[Alert]) -> str:
+    """Sends the new alerts by e-mail and webhook; returns what happened, for the alert row."""
+    if not alerts:
+        return ""
+    done = []
+    lines = [f"[{a.kind}] {a.message}" for a in alerts]
+    if settings.smtp_host and settings.mail_to:
+        msg = EmailMessage()
+        msg["Subject"] = f"Cảnh báo – {centre_name}: {alerts[0].message}"[:200]
+        msg["From"], msg["To"] = settings.mail_from, ", ".join(settings.mail_to)
+        msg.set_content(f"{centre_name}\n\n" + "\n".join(lines) + "\n\n— Kiosk Một Cửa central")
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+                smtp.send_message(msg)
+            done.append("email")
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("alert e-mail failed: %s", exc)
+            done.append(f"email failed: {exc}"[:60])
+    if settings.webhook:
+        body = json.dumps({"centre": centre_name, "alerts": [
+            {"kind": a.kind, "subject": a.subject, "message": a.message, "opened_at": a.opened_at.isoformat()}
+            for a in alerts], "text": f"{centre_name}: " + "; ".join(lines)}, ensure_ascii=False).encode()
+        req = urllib.request.Request(settings.webhook, data=body, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (the operator's own URL)
+                resp.read()
+            done.append("webhook")
+        except OSError as exc:
+            log.warning("alert webhook failed: %s", exc)
+            done.append(f"webhook failed: {exc}"[:60])
+    return ",".join(done)[:100]
+
+
+def run_once(db: Database, settings: PushSettings, now: dt.datetime | None = None) -> int:
+    """Evaluates every centre, pushes what opened; returns how many alerts opened."""
+    opened: list[tuple[str, list[Alert]]] = []
+    with db.transaction() as s:
+        for centre in s.scalars(select(CentreRow)):
+            fresh = evaluate(s, centre, now)
+            if fresh:
+                opened.append((centre.name, fresh))
+    for name, fresh in opened:  # outside the transaction: a slow mail server holds no lock
+        outcome = push(settings, name, fresh)
+        with db.transaction() as s:
+            for a in fresh:
+                row = s.get(Alert, a.id)
+                if row is not None:
+                    row.pushed = outcome
+    return sum(len(f) for _, f in opened)
+
+
+@dataclass
+class Watcher:
+    """The background thread that evaluates the rules every interval_s and pushes new alerts."""
+    db: Database
+    settings: PushSettings
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> "Watcher":
+        self._thread = threading.Thread(target=self._run, name="alert-watcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.settings.interval_s):
+            try:
+                run_once(self.db, self.settings)
+            except Exception:  # keep watching; the next round may work (database restarting, ...)
+                log.exception("alert evaluation failed")
+
+    def stop(self, timeout: float = 5) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
