@@ -39,7 +39,7 @@ from kiosk.config import SAMPLE_CONFIG
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "bench-password-123"
 # (service, weight, counters serving it, their officers)
-SERVICES = [("TPHT", 30, [1, 2], ["nv01", "nv02"]), ("DD", 20, [3, 4], ["nv03", None]),
+SERVICES: list[tuple[str, int, list[int], list[str | None]]] = [("TPHT", 30, [1, 2], ["nv01", "nv02"]), ("DD", 20, [3, 4], ["nv03", None]),
             ("DKKD", 10, [5], [None]), ("LDTBXH", 10, [6], [None]), ("GTVT", 10, [7], [None]),
             ("CT", 10, [2, 8], ["nv02", None]), ("XD", 5, [4], [None]), ("TNMT", 5, [3], ["nv03"])]
 REASONS = ["Chờ quá lâu", "Thái độ chưa tốt", "Hướng dẫn chưa rõ", None]
@@ -100,8 +100,7 @@ def load_year(db: Database, days: int, per_day: int, seed: int = 12) -> dict[str
                            "received_at": at, "payload": {"counter": rnd.randint(1, 8),
                                                           "reason": rnd.choice(["double_press", "no_ticket"])}})
     with db.transaction() as s:
-        for table, rows in ((Ticket.__table__, tickets), (Rating.__table__, ratings),
-                            (StoredEvent.__table__, events)):
+        for table, rows in ((Ticket, tickets), (Rating, ratings), (StoredEvent, events)):
             for chunk in range(0, len(rows), 5000):
                 s.execute(insert(table), rows[chunk:chunk + 5000])
     if db.engine.dialect.name == "postgresql":
@@ -144,20 +143,27 @@ def measure(db_url: str, label: str, days: int, per_day: int, runs: int) -> list
     year_from = today - dt.timedelta(days=days)
     rows: list[tuple[str, str, float, float]] = []
 
+    def centre(s: Any) -> CentreRow:
+        row = s.get(CentreRow, 1)
+        assert row is not None
+        return row
+
     def in_process(name: str, work: Callable[[Any, CentreRow], Any]) -> None:
         def once() -> None:
             with db.transaction() as s:
-                work(s, s.get(CentreRow, 1))
+                work(s, centre(s))
         rows.append((label, name, *p95(once, runs)))
 
     t = time.perf_counter()  # cold: the first report sums every closed day once (central/rollups.py)
     with db.transaction() as s:
-        figures(s, s.get(CentreRow, 1), year_from, today, "officer")
+        figures(s, centre(s), year_from, today, "officer")
     cold = (time.perf_counter() - t) * 1000
     rows.append((label, "first report after loading (sums the year)", cold, cold))
+    def by_group(group: str) -> Callable[[Any, CentreRow], Any]:
+        return lambda s, c: reports.satisfaction(s, c, year_from, today, group)
+
     for group in reports.GROUPS:
-        in_process(f"satisfaction by {group}, 1 year",
-                   lambda s, c, g=group: reports.satisfaction(s, c, year_from, today, g))
+        in_process(f"satisfaction by {group}, 1 year", by_group(group))
     in_process("reports page figures, 1 year", lambda s, c: figures(s, c, year_from, today, "officer"))
     in_process("reports page figures, 30 days",
                lambda s, c: figures(s, c, today - dt.timedelta(days=29), today, "officer"))

@@ -92,11 +92,11 @@ def rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tupl
                        RatingRollup.day <= closed_to.isoformat(), RatingRollup.dim == dim)
                 .group_by(RatingRollup.key, RatingRollup.level))
         for key, level, n in session.execute(stmt):
-            k = (_decode(dim, key), level) if by else (level,)
-            out[k] = out.get(k, 0) + int(n)
+            rk: tuple[Any, ...] = (_decode(dim, key), level) if by else (level,)
+            out[rk] = out.get(rk, 0) + int(n)
     if p.end >= p.first_open_day:
-        for *k, n in _rating_levels(session, p.part(max(p.start, p.first_open_day), p.end), by):
-            out[tuple(k)] = out.get(tuple(k), 0) + int(n)
+        for row in _rating_levels(session, p.part(max(p.start, p.first_open_day), p.end), by):
+            out[row[:-1]] = out.get(row[:-1], 0) + int(row[-1])
     return [(*k, n) for k, n in out.items()]
 
 
@@ -160,8 +160,8 @@ def _ticket_figures(session: Session, p: Period, by: tuple[str, ...]) -> list[tu
     cols = [utc_hour(session, Ticket.issued_at) if k == "hour" else keys[k] for k in by]
     served = Ticket.status == SERVED
     # wait_s / service_s are stored with the row (central.tickets.durations): no date arithmetic here.
-    stmt = (select(*cols, func.sum(case((served, 1), else_=0)), func.sum(Ticket.wait_s), func.count(Ticket.wait_s),
-                   func.sum(Ticket.service_s), func.count(Ticket.service_s))
+    stmt = (select(*cols, func.sum(case((served, 1), else_=0)), func.coalesce(func.sum(Ticket.wait_s), 0.0),
+                   func.count(Ticket.wait_s), func.coalesce(func.sum(Ticket.service_s), 0.0), func.count(Ticket.service_s))
             .where(Ticket.centre_id == p.centre_id, Ticket.day >= p.start.isoformat(), Ticket.day <= p.end.isoformat(),
                    or_(served, Ticket.first_called_at.is_not(None)))
             .group_by(*cols))

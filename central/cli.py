@@ -27,8 +27,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         generated = ensure_admin_token(s, token)
     if generated:
         print(f"Admin token (shown only this once; keep it safe):\n  {generated}", flush=True)
-    uvicorn.run(create_app(db), host=args.host, port=args.port, access_log=args.access_log,
-                timeout_graceful_shutdown=5)
+    app = create_app(db)
+    app.state.alert_watcher.start()  # alert rules and their e-mail / webhook (central/web/alerts.py)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, timeout_graceful_shutdown=5)
     return 0
 
 

@@ -5,6 +5,7 @@ import threading
 import time
 
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import delete
 
 from central.app import create_app
@@ -14,8 +15,8 @@ from central.devices import AdminToken, ensure_admin_token, new_token
 
 class EmbeddedCentral:
     def __init__(self, server: uvicorn.Server, thread: threading.Thread, db: Database, url: str,
-                 admin_token: str) -> None:
-        self._server, self._thread, self.db = server, thread, db
+                 admin_token: str, app: FastAPI) -> None:
+        self._server, self._thread, self.db, self._app = server, thread, db, app
         self.url, self.admin_token = url, admin_token
 
     @property
@@ -23,7 +24,7 @@ class EmbeddedCentral:
         return {"Authorization": f"Bearer {self.admin_token}"}
 
     def stop(self, timeout: float = 10) -> None:
-        self._server.config.app.state.alert_watcher.stop()  # central/web/alerts.py
+        self._app.state.alert_watcher.stop()  # central/web/alerts.py
         self._server.should_exit = True
         self._thread.join(timeout)
         self.db.close()
@@ -50,7 +51,9 @@ def start_embedded(db_url: str, host: str = "127.0.0.1", port: int = 0, admin_to
             ensure_admin_token(s, admin_token, label="embedded")
         else:
             ensure_admin_token(s, admin_token, label="configured")
-    config = uvicorn.Config(create_app(db), host=host, port=port, log_level="warning", access_log=False,
+    app = create_app(db)
+    app.state.alert_watcher.start()
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     # Not the main thread: uvicorn then leaves signal handlers alone.
@@ -60,9 +63,10 @@ def start_embedded(db_url: str, host: str = "127.0.0.1", port: int = 0, admin_to
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
+            app.state.alert_watcher.stop()
             db.close()
             raise RuntimeError(f"central did not start on {host}:{port} (port in use?)")
         time.sleep(0.01)
     bound = server.servers[0].sockets[0].getsockname()[1]  # the real port when port=0
     shown = f"[{host}]" if ":" in host else host
-    return EmbeddedCentral(server, thread, db, f"http://{shown}:{bound}", admin_token)
+    return EmbeddedCentral(server, thread, db, f"http://{shown}:{bound}", admin_token, app)

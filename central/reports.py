@@ -114,8 +114,8 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
         for acc in (groups.setdefault(k, _Acc()), total):
             acc.levels[level] = acc.levels.get(level, 0) + int(n)
     for row in analytics.ticket_figures(session, period, by_ticket):
-        keys, figures = row[:len(by_ticket)], row[len(by_ticket):]
-        k = key_label(keys[0] if keys else None, by_ticket[0] if by_ticket else "")
+        figures = row[len(by_ticket):]
+        k = key_label(row[0] if by_ticket else None, by_ticket[0] if by_ticket else "")
         for acc in (groups.setdefault(k, _Acc()), total):
             acc.add_tickets(*figures)
     rows = [groups[k].row(*k) for k in sorted(groups)]

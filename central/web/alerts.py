@@ -17,7 +17,6 @@ import threading
 import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -212,6 +211,7 @@ class Watcher:
                 log.exception("alert evaluation failed")
 
     def stop(self, timeout: float = 5) -> None:
+        """Ends the thread (a no-op when it was never started)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)

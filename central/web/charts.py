@@ -90,8 +90,8 @@ def trend(weeks: list[dict[str, Any]], f: Formats) -> Markup:
     if points:
         out.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="#c62828" stroke-width="2.5"/>')
         for pt in points:
-            x, y = pt.split(",")
-            out.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#c62828"/>')
+            cx, cy = pt.split(",")
+            out.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="#c62828"/>')
     out.append(f'<text x="{width - 4}" y="{top + 10}" text-anchor="end" font-size="11" fill="#607d8b">'
                f'{escape(f._("bars: served"))} (max {escape(f.num(most))})</text></svg>')
     return Markup("".join(out))

@@ -101,7 +101,7 @@ def document_from_form(section: str, form: Any, current: dict[str, Any]) -> dict
         return doc
     fields = FIELDS[section]
     old = list(doc.get(section, []))
-    rows = []
+    rows: list[dict[str, Any]] = []
     count = _read("int", str(form.get("rows") or "0"), "rows", None)
     for i in range(min(count, 500)):
         if form.get(f"{section}.{i}.delete"):

@@ -119,8 +119,8 @@ def resize_photo(data: bytes) -> bytes:
             if probe.width * probe.height > MAX_PHOTO_PIXELS:
                 raise PhotoRefused("the image has too many pixels")
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img = ImageOps.exif_transpose(img).convert("RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            img = (ImageOps.exif_transpose(opened) or opened).convert("RGB")
             img.thumbnail(PHOTO_SIZE)
             out = io.BytesIO()
             img.save(out, "JPEG", quality=85, optimize=True)

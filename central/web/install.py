@@ -65,8 +65,9 @@ def install(app: FastAPI) -> None:
     for module in (pages, reports_pages, fleet_pages, monitor, config_pages, alert_pages):
         app.include_router(module.router)
 
-    # Evaluates the alert rules in the background and pushes what opens (stopped by EmbeddedCentral.stop).
-    app.state.alert_watcher = Watcher(app.state.db, PushSettings.from_env()).start()
+    # Evaluates the alert rules in the background and pushes what opens: started by whoever serves the app
+    # (`kiosk central serve`, start_embedded), so building an app (OpenAPI, tests) starts no thread.
+    app.state.alert_watcher = Watcher(app.state.db, PushSettings.from_env())
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:

@@ -11,12 +11,31 @@ from sqlalchemy import select
 from central.auth import get_db
 from central.centres import CentreRow
 from central.db import Database
-from central.web.common import (CsrfRefused, Forbidden, SignInNeeded, at_least, checked_form, chosen_centre,
-                                layout, login_url, safe_next, signed_in)
+from central.web.common import (
+    CsrfRefused,
+    Forbidden,
+    SignInNeeded,
+    at_least,
+    checked_form,
+    chosen_centre,
+    layout,
+    login_url,
+    safe_next,
+    signed_in,
+)
 from central.web.models import CENTRE_MANAGER, PROVINCE_ADMIN, ROLES, VIEWER, AuditEntry, User
 from central.web.render import N_, language, page, translator
-from central.web.security import (LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_MAX, AddressThrottle, Viewer, audit,
-                                  create_user, sign_in, sign_out)
+from central.web.security import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    SESSION_MAX,
+    AddressThrottle,
+    Viewer,
+    audit,
+    create_user,
+    sign_in,
+    sign_out,
+)
 
 router = APIRouter(include_in_schema=False)
 MSG_FORBIDDEN = N_("Your role does not open this page. Ask your centre manager if you need it.")

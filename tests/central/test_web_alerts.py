@@ -132,15 +132,15 @@ def test_four_unsatisfied_ratings_raise_one_alert_pushed_once(alerting_site: Cen
 
 
 def test_device_printer_and_waiting_rules_open_once_and_close_by_themselves(central: Central) -> None:
+    from central_helpers import issued
     from sqlalchemy import select
 
     from central.centres import find_centre
-    from central.web.alerts import PushSettings, run_once
     from central.devices import Device, revoke
+    from central.web.alerts import PushSettings, run_once
     from central.web.models import Alert
-    from central_helpers import issued
 
-    central.embedded._server.config.app.state.alert_watcher.stop()  # this test runs the rules itself
+    central.embedded._app.state.alert_watcher.stop()  # this test runs the rules itself
     lobby = central.enrol("lobby", "Kiosk sảnh A")
     display = central.enrol("display", "Màn hình sảnh")  # enrolled, then never heard of
     now = dt.datetime.now(dt.timezone.utc)

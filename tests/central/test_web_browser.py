@@ -11,8 +11,18 @@ from typing import Any, Iterator
 import httpx
 import pytest
 from central_helpers import Central
-from web_support import (HOSTILE, PASSWORD, add_people, chromium, hostile_officer_doc, load_today, load_week,
-                         screens_dir, wait_for, waiting_ticket)
+from web_support import (
+    HOSTILE,
+    PASSWORD,
+    add_people,
+    chromium,
+    hostile_officer_doc,
+    load_today,
+    load_week,
+    screens_dir,
+    wait_for,
+    waiting_ticket,
+)
 
 pytestmark = [pytest.mark.slow]
 
