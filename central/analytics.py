@@ -222,30 +222,99 @@ def good_total(levels: dict[str, int]) -> tuple[int, int]:
     return levels.get("very_satisfied", 0) + levels.get("satisfied", 0), sum(levels.values())
 
 
-def heatmap(session: Session, p: Period, by_hour: list[tuple[Any, ...]] | None = None
-            ) -> dict[tuple[int, int], dict[str, int]]:
-    """(ISO weekday 1-7, local hour 0-23) -> rating levels counted there.
-    by_hour: rating_levels(session, p, ("hour",)) when the caller already has it."""
-    cells: dict[tuple[int, int], dict[str, int]] = {}
-    for bucket, level, n in by_hour if by_hour is not None else rating_levels(session, p, ("hour",)):
-        local = local_hour(int(bucket), p.tz)
-        cell = cells.setdefault((local.isoweekday(), local.hour), {})
+def _closed_open(p: Period) -> tuple[Period | None, Period | None]:
+    """The closed days of p (read from the daily sums) and its open days (read from the rows)."""
+    closed_to = min(p.end, p.first_open_day - dt.timedelta(days=1))
+    closed = p.part(p.start, closed_to) if p.start <= closed_to else None
+    opened = p.part(max(p.start, p.first_open_day), p.end) if p.end >= p.first_open_day else None
+    return closed, opened
+
+
+def _local_key(how: str, local: dt.datetime) -> Any:
+    if how == "day":
+        return local.date().isoformat()
+    if how == "hour":
+        return local.hour
+    return local.isoweekday(), local.hour
+
+
+def rating_local(session: Session, p: Period, how: str) -> dict[Any, dict[str, int]]:
+    """Ratings per local `day` (ISO date), `hour` (0-23) or `weekday_hour` ((1-7, 0-23)) -> level counts."""
+    out: dict[Any, dict[str, int]] = {}
+
+    def add(key: Any, level: str, n: Any) -> None:
+        cell = out.setdefault(key, {})
         cell[level] = cell.get(level, 0) + int(n)
-    return cells
+
+    closed, opened = _closed_open(p)
+    if closed:
+        ensure_rollups(session, closed)
+        r = RatingRollup
+        where = (r.centre_id == p.centre_id, r.day >= closed.start.isoformat(), r.day <= closed.end.isoformat())
+        if how == "day":
+            stmt = select(r.day, r.level, func.sum(r.n)).where(*where, r.dim == "lhour").group_by(r.day, r.level)
+        else:
+            dim = "lhour" if how == "hour" else "wdh"
+            stmt = select(r.key, r.level, func.sum(r.n)).where(*where, r.dim == dim).group_by(r.key, r.level)
+        for raw, level, n in session.execute(stmt):
+            key: Any = raw
+            if how == "hour":
+                key = int(raw)
+            elif how == "weekday_hour":
+                w, h = raw.split("-")
+                key = (int(w), int(h))
+            add(key, level, n)
+    if opened:
+        for bucket, level, n in _rating_levels(session, opened, ("hour",)):
+            add(_local_key(how, local_hour(int(bucket), p.tz)), level, n)
+    return out
 
 
-def weekly(session: Session, p: Period, by_hour: list[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
-    """Per local ISO week (by its Monday): ratings, satisfied, served tickets."""
+def ticket_local_hours(session: Session, p: Period) -> dict[int, list[float]]:
+    """Tickets per local hour of issue -> [served, wait_sum_s, wait_n, service_sum_s, service_n]."""
+    out: dict[int, list[float]] = {}
+
+    def add(hour: int, figures: Any) -> None:
+        acc = out.setdefault(hour, [0, 0.0, 0, 0.0, 0])
+        for i, v in enumerate(figures):
+            acc[i] += v or 0
+
+    closed, opened = _closed_open(p)
+    if closed:
+        ensure_rollups(session, closed)
+        r = TicketRollup
+        stmt = (select(r.key, func.sum(r.served), func.sum(r.wait_sum), func.sum(r.wait_n), func.sum(r.service_sum),
+                       func.sum(r.service_n))
+                .where(r.centre_id == p.centre_id, r.day >= closed.start.isoformat(),
+                       r.day <= closed.end.isoformat(), r.dim == "lhour").group_by(r.key))
+        for key, *figures in session.execute(stmt):
+            add(int(key), figures)
+    if opened:
+        for bucket, *figures in _ticket_figures(session, opened, ("hour",)):
+            if bucket is not None:
+                add(local_hour(int(bucket), p.tz).hour, figures)
+    return out
+
+
+def heatmap(session: Session, p: Period) -> dict[tuple[int, int], dict[str, int]]:
+    """(ISO weekday 1-7, local hour 0-23) -> rating levels counted there."""
+    return rating_local(session, p, "weekday_hour")
+
+
+def weekly(session: Session, p: Period, by_day: dict[Any, dict[str, int]] | None = None) -> list[dict[str, Any]]:
+    """Per local ISO week (by its Monday): ratings, satisfied, served tickets.
+    by_day: rating_local(session, p, "day") when the caller already has it."""
     weeks: dict[dt.date, dict[str, Any]] = {}
 
     def week(day: dt.date) -> dict[str, Any]:
         monday = day - dt.timedelta(days=day.weekday())
         return weeks.setdefault(monday, {"week": monday, "total": 0, "good": 0, "served": 0})
 
-    for bucket, level, n in by_hour if by_hour is not None else rating_levels(session, p, ("hour",)):
-        w = week(local_hour(int(bucket), p.tz).date())
-        w["total"] += int(n)
-        w["good"] += int(n) if level in ("very_satisfied", "satisfied") else 0
+    for day, levels in (by_day if by_day is not None else rating_local(session, p, "day")).items():
+        w = week(dt.date.fromisoformat(day))
+        good, total = good_total(levels)
+        w["total"] += total
+        w["good"] += good
     for day, served, *_ in ticket_figures(session, p, ("day",)):
         if day:
             week(dt.date.fromisoformat(day))["served"] += int(served or 0)
@@ -256,7 +325,7 @@ def weekly(session: Session, p: Period, by_hour: list[tuple[Any, ...]] | None = 
     return out
 
 
-_INT_DIMS = ("counter", "hour")
+_INT_DIMS = ("counter", "hour", "lhour")
 
 
 def _encode(value: Any) -> str:
@@ -289,14 +358,26 @@ def ensure_rollups(session: Session, p: Period) -> None:
             k = (local_hour(int(bucket), p.tz).date().isoformat(), dim, _encode(key), level)
             ratings[k] = ratings.get(k, 0) + int(n)
     for bucket, level, n in _rating_levels(session, part, ("hour",)):
-        k = (local_hour(int(bucket), p.tz).date().isoformat(), "hour", _encode(bucket), level)
-        ratings[k] = ratings.get(k, 0) + int(n)
+        local = local_hour(int(bucket), p.tz)
+        day = local.date().isoformat()
+        for k in ((day, "hour", _encode(bucket), level), (day, "lhour", str(local.hour), level),
+                  (day, "wdh", f"{local.isoweekday()}-{local.hour}", level)):
+            ratings[k] = ratings.get(k, 0) + int(n)
     tickets: list[dict[str, Any]] = []
     for dim in ("officer", "counter", "service", "hour"):
         for day, key, served, ws, wn, ss, sn in _ticket_figures(session, part, ("day", dim)):
             tickets.append({"day": day, "dim": dim, "key": _encode(key), "served": int(served or 0),
                             "wait_sum": float(ws or 0), "wait_n": int(wn or 0), "service_sum": float(ss or 0),
                             "service_n": int(sn or 0)})
+    by_local_hour: dict[tuple[str, str], list[float]] = {}
+    for day, bucket, *figures in _ticket_figures(session, part, ("day", "hour")):
+        if bucket is not None:
+            acc = by_local_hour.setdefault((day, str(local_hour(int(bucket), p.tz).hour)), [0, 0.0, 0, 0.0, 0])
+            for i, v in enumerate(figures):
+                acc[i] += v or 0
+    for (day, hour), (served, ws, wn, ss, sn) in by_local_hour.items():
+        tickets.append({"day": day, "dim": "lhour", "key": hour, "served": int(served), "wait_sum": float(ws),
+                        "wait_n": int(wn), "service_sum": float(ss), "service_n": int(sn)})
     for day, served, ws, wn, ss, sn in _ticket_figures(session, part, ("day",)):
         tickets.append({"day": day, "dim": "day", "key": _encode(day), "served": int(served or 0),
                         "wait_sum": float(ws or 0), "wait_n": int(wn or 0), "service_sum": float(ss or 0),

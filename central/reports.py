@@ -66,8 +66,8 @@ class _Acc:
 # Which database columns each report grouping sums over: (for ratings, for tickets).
 _BY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "officer": (("officer",), ("officer",)), "counter": (("counter",), ("counter",)),
-    "service": (("service",), ("service",)), "centre": ((), ()), "day": (("hour",), ("day",)),
-    "hour": (("hour",), ("hour",))}
+    "service": (("service",), ("service",)), "centre": ((), ()), "day": (("local",), ("local",)),
+    "hour": (("local",), ("local",))}  # day and hour: local, see rating_local / ticket_local_hours
 
 
 def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str,
@@ -96,12 +96,8 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
             return (value or "-"), services.get(value or "", value or "(không rõ)")
         if group == "centre":
             return centre.code, centre.name
-        if by == "hour" and value is not None:  # a UTC-hour bucket: to the local day or hour
-            local = analytics.local_hour(int(value), tz)
-            if group == "day":
-                d = local.date().isoformat()
-                return d, d
-            return f"{local.hour:02d}", f"{local.hour:02d}:00–{local.hour + 1:02d}:00"
+        if group == "hour" and value is not None:  # a local hour, 0-23
+            return f"{value:02d}", f"{value:02d}:00–{value + 1:02d}:00"
         if group == "day":
             return (value or "-"), (value or "-")
         return "-", "(không rõ)"
@@ -109,13 +105,22 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
     groups: dict[tuple[str, str], _Acc] = {}
     total = _Acc()
     by_rating, by_ticket = _BY[group]
-    for *keys, level, n in analytics.rating_levels(session, period, by_rating):
-        k = key_label(keys[0] if keys else None, by_rating[0] if by_rating else "")
+    if group in ("day", "hour"):  # local days and hours, read from the daily sums where they exist
+        rated = [(key, level, n) for key, levels in analytics.rating_local(session, period, group).items()
+                 for level, n in levels.items()]
+        tickets = ([(row[0], row[1:]) for row in analytics.ticket_figures(session, period, ("day",))]
+                   if group == "day" else list(analytics.ticket_local_hours(session, period).items()))
+    else:
+        rated = [(keys[0] if keys else None, level, n)
+                 for *keys, level, n in analytics.rating_levels(session, period, by_rating)]
+        tickets = [(row[0] if by_ticket else None, row[len(by_ticket):])
+                   for row in analytics.ticket_figures(session, period, by_ticket)]
+    for key, level, n in rated:
+        k = key_label(key, by_rating[0] if by_rating else "")
         for acc in (groups.setdefault(k, _Acc()), total):
             acc.levels[level] = acc.levels.get(level, 0) + int(n)
-    for row in analytics.ticket_figures(session, period, by_ticket):
-        figures = row[len(by_ticket):]
-        k = key_label(row[0] if by_ticket else None, by_ticket[0] if by_ticket else "")
+    for key, figures in tickets:
+        k = key_label(key, by_ticket[0] if by_ticket else "")
         for acc in (groups.setdefault(k, _Acc()), total):
             acc.add_tickets(*figures)
     rows = [groups[k].row(*k) for k in sorted(groups)]

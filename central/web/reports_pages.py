@@ -65,9 +65,8 @@ def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: 
     rejected: dict[int | None, dict[str, int]] = {}
     for counter, reason, n in analytics.rejected_presses(s, period):
         rejected.setdefault(counter, {})[reason or "-"] = n
-    by_hour = analytics.rating_levels(s, period, ("hour",))  # shared by the heat map and the trend
-    return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period, by_hour),
-            "weeks": analytics.weekly(s, period, by_hour), "reasons": analytics.unsatisfied_reasons(s, period),
+    return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period),
+            "weeks": analytics.weekly(s, period), "reasons": analytics.unsatisfied_reasons(s, period),
             "rejected": sorted(rejected.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)),
             "times": [(code, names.get(code, code), times[code]) for code in sorted(times, key=lambda c: names.get(c, c))],
             "targets": {"satisfied": analytics.SATISFIED_TARGET_PCT, "rated": analytics.RATED_TARGET_PCT}}

@@ -59,6 +59,16 @@ def test_daily_sums_equal_the_rows_and_follow_late_events(any_central: Central) 
     after = {r[0]: r for r in _rolled_rows(any_central, p)}
     assert after["nv01"][3] == before["nv01"][3] + 1  # unsatisfied
     assert _rolled(any_central, p) == _raw(any_central, p)
+    with any_central.db.transaction() as s:  # local days and hours: closed days' sums + today's rows
+        centre = find_centre(s, None)
+        whole = reports.satisfaction(s, centre, p.start, p.end, "centre")["totals"]
+        for group in ("day", "hour"):
+            rows = reports.satisfaction(s, centre, p.start, p.end, group)["rows"]
+            for figure in ("very_satisfied", "satisfied", "unsatisfied", "served"):
+                assert sum(r[figure] for r in rows) == whole[figure], (group, figure)
+            assert len(rows) == (5 if group == "day" else len({r["key"] for r in rows}))  # 4 days + today
+        hours = [r["key"] for r in reports.satisfaction(s, centre, p.start, p.end, "hour")["rows"]]
+        assert hours == sorted(hours) and "07" in hours
 
 
 def _rolled_rows(central: Central, p: analytics.Period) -> list[tuple]:
