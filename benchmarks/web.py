@@ -34,7 +34,7 @@ from central.devices import Device
 from central.events import StoredEvent
 from central.ratings import Rating
 from central.tickets import Ticket, durations
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "bench-password-123"
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="web-bench-"))
             rows += measure(f"sqlite:///{os.path.join(tmp, 'web.db')}", "sqlite", args.days, args.per_day, args.runs)
         if args.backend in ("postgres", "both"):
-            from central.testing_pg import ThrowawayPostgres
+            from benchmarks.throwaway_pg import ThrowawayPostgres
             pg = stack.enter_context(ThrowawayPostgres(durable=True))
             rows += measure(pg.create_database("webbench"), "postgresql", args.days, args.per_day, args.runs)
     print(f"\n{'backend':<11} {'what':<40} {'p50 ms':>8} {'p95 ms':>8}")

@@ -9,7 +9,15 @@ from central.auth import get_db
 from central.centres import CentreRow
 from central.db import Database
 from central.web.alerts import acknowledge
-from central.web.common import Forbidden, centres_for, checked_form, chosen_centre, layout, safe_next, signed_in
+from central.web.common import (
+    Forbidden,
+    centres_for,
+    checked_form,
+    chosen_centre,
+    layout,
+    safe_next,
+    signed_in,
+)
 from central.web.models import PROVINCE_ADMIN, Alert
 from central.web.render import N_, page
 from central.web.security import Viewer, audit

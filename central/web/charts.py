@@ -6,8 +6,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from central.analytics import SATISFIED_TARGET_PCT, good_total
-from central.web.render import Formats
-from kiosk.i18n import N_
+from central.web.render import N_, Formats
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 

@@ -18,7 +18,7 @@ from central.web.common import Forbidden, at_least, checked_form, chosen_centre,
 from central.web.models import CENTRE_MANAGER, OfficerPhoto
 from central.web.render import N_, language, page, translator
 from central.web.security import Viewer
-from kiosk.config import ConfigError
+from kiosk.contract.config import ConfigError
 
 router = APIRouter(include_in_schema=False)
 

@@ -19,7 +19,7 @@ from central.centres import CentreDoc, CentreRow, parse_doc, store_doc
 from central.db import utc_now
 from central.web.models import ConfigVersion, OfficerPhoto
 from central.web.security import Viewer, audit
-from kiosk.config import ConfigError
+from kiosk.contract.config import ConfigError
 
 MAX_PHOTO_BYTES = 1_500_000
 MAX_PHOTO_PIXELS = 40_000_000  # refuse decompression bombs before decoding

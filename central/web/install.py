@@ -56,7 +56,14 @@ def too_large_page(limit: int) -> bytes:
 
 
 def install(app: FastAPI) -> None:
-    from central.web import alert_pages, config_pages, fleet_pages, monitor, pages, reports_pages
+    from central.web import (
+        alert_pages,
+        config_pages,
+        fleet_pages,
+        monitor,
+        pages,
+        reports_pages,
+    )
     from central.web.alerts import PushSettings, Watcher
 
     app.add_middleware(SecurityHeaders)

@@ -23,7 +23,14 @@ from central.web.common import (
     safe_next,
     signed_in,
 )
-from central.web.models import CENTRE_MANAGER, PROVINCE_ADMIN, ROLES, VIEWER, AuditEntry, User
+from central.web.models import (
+    CENTRE_MANAGER,
+    PROVINCE_ADMIN,
+    ROLES,
+    VIEWER,
+    AuditEntry,
+    User,
+)
 from central.web.render import N_, language, page, translator
 from central.web.security import (
     LOGIN_CSRF_COOKIE,

@@ -3,6 +3,7 @@ numbers and dates in Vietnamese (Babel), moments in the centre's time zone."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -13,16 +14,39 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator
-
 HERE = Path(__file__).resolve().parent
+# The project's gettext catalogues (msgids in English, see kiosk/i18n.py for extraction); read
+# here from the .po files so the central needs nothing of the kiosk but its contract.
+LOCALES_DIR = HERE.parent.parent / "locales"
+DOMAIN = "kiosk"
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 LANG_COOKIE = "kiosk_lang"
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 __all__ = ["N_", "page", "language", "translator", "Formats", "env"]
 
-_translator = Translator(DEFAULT_LANGUAGE)
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction (kiosk/i18n.py finds N_("...") calls); translated where shown."""
+    return message
+
+
+@lru_cache(maxsize=None)
+def _catalogue(lang: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        return {str(m.id): str(m.string) for m in read_po(f, locale=lang) if m.id and m.string}
+
+
+def gettext(message: str, lang: str) -> str:
+    return _catalogue(lang).get(message, message)
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"], default=True),
                   trim_blocks=True, lstrip_blocks=True)
 
@@ -39,7 +63,7 @@ class Formats:
         self.lang, self.tz, self.locale = lang, tz, LOCALES[lang]
 
     def _(self, message: str) -> str:
-        return _translator.gettext(message, self.lang)
+        return gettext(message, self.lang)
 
     def num(self, value: float | int | None, decimals: int = 0) -> str:
         if value is None:
@@ -82,4 +106,4 @@ def page(request: Request, template: str, context: dict[str, Any], status: int =
 
 
 def translator(lang: str) -> Callable[[str], str]:
-    return lambda message: _translator.gettext(message, lang)
+    return lambda message: gettext(message, lang)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from central.centres import CentreRow
 from central.db import utc_now
 from central.web.models import PROVINCE_ADMIN, RANK, ROLES, AuditEntry, User, WebSession
-from kiosk.i18n import N_
+from central.web.render import N_
 
 SESSION_COOKIE = "kiosk_session"
 LOGIN_CSRF_COOKIE = "kiosk_login_csrf"

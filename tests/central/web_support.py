@@ -13,7 +13,7 @@ import pytest
 from central_helpers import Central, event, issued
 
 from central.web.security import create_user
-from kiosk.config import SAMPLE_CONFIG
+from kiosk.contract.config import SAMPLE_CONFIG
 
 PASSWORD = "mật-khẩu-đủ-dài-1"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
