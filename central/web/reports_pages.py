@@ -174,7 +174,7 @@ def export_xlsx(request: Request, viewer: Viewer = Depends(signed_in), db: Datab
             cell.font, cell.fill = bold, head
         for r in rows:
             ws.append([_value(v) for v in r])
-        for i, col in enumerate(ws.columns, start=1):
+        for col in ws.columns:
             width = max((len(str(c.value)) for c in col if c.value is not None and c.row > 1), default=8)
             ws.column_dimensions[col[0].column_letter].width = min(48, max(10, width + 2))
         ws.freeze_panes = "A3"
