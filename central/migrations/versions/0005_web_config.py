@@ -1,7 +1,7 @@
 """web app: configuration versions, officers' photos, report rollups (issue 12)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-29
 
 Tables of central/web/models.py: web_config_versions (every saved centre document with who,
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
