@@ -56,8 +56,8 @@ def trend(weeks: list[dict[str, Any]], f: Formats) -> Markup:
     """Weekly % satisfied (line, left axis 50-100 %) and served tickets (bars, right axis)."""
     width, height, left, right, top, bottom = 860, 240, 48, 56, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-           f'role="img" aria-label="{escape(f._("Weekly trend"))}">']
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+           f'role="img" aria-label="{escape(f._("Weekly trend"))}">']  # scales to its column
     if not weeks:
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">{escape(f._("No data"))}</text></svg>')
         return Markup("".join(out))
