@@ -145,12 +145,20 @@ def chromium(download_dir: Path) -> Iterator[Any]:
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Polls condition until it returns something truthy (no fixed sleeps)."""
+    """Polls condition until it returns something truthy (no fixed sleeps); an element that vanished
+    while the browser loads the next page counts as "not yet"."""
     import time
 
+    try:
+        from selenium.common.exceptions import WebDriverException as PageChanging
+    except ImportError:  # no selenium: nothing to tolerate
+        PageChanging = ()  # type: ignore[assignment,misc]  # noqa: N806
     deadline = time.monotonic() + timeout
     while True:
-        value = condition()
+        try:
+            value = condition()
+        except PageChanging:  # the page is being replaced (a form posted, a reload): look again
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
