@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from kiosk.contract.config import Config
 from kiosk.domain.clock import Clock, system_clock
@@ -28,7 +29,7 @@ class Core:
     desk: TicketDesk
     translator: Translator
     health: HealthBoard
-    closers: list = field(default_factory=list)
+    closers: list[Callable[[], object]] = field(default_factory=list)
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -39,7 +40,7 @@ class Core:
         self.db.close()
 
 
-def _record_health(db: Database):
+def _record_health(db: Database) -> Callable[[HealthReport], None]:
     def listener(report: HealthReport) -> None:
         try:
             with db.transaction() as s:

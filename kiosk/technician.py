@@ -7,6 +7,9 @@ import hashlib
 import hmac
 import json
 import secrets
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from kiosk.domain.clock import Clock, system_clock
 from kiosk.contract.events import Event, iso
@@ -116,12 +119,12 @@ class TechnicianAccess:
         raise PinRefused("wrong", message, until)
 
 
-def record_audit(db: Database, action: str, actor: str = "technician", **detail) -> None:
+def record_audit(db: Database, action: str, actor: str = "technician", **detail: Any) -> None:
     """An audit event (configuration change, self-test, reset...) for the central."""
     with db.transaction() as s:
         _audit(s, action, actor, system_clock(), **detail)
 
 
-def _audit(session, action: str, actor: str, at: dt.datetime, **detail) -> None:
+def _audit(session: Session, action: str, actor: str, at: dt.datetime, **detail: Any) -> None:
     add_event(session, Event("audit", {"action": action, "actor": actor,
                                        "detail": json.loads(json.dumps(detail, default=str))}, occurred_at=at))

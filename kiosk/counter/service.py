@@ -221,7 +221,7 @@ class CounterService:
         now = self.clock()
         day = local_day(now, self._tz)
         services = sorted({code for c in self.counters.values() for code in c.services})
-        fetched: dict[str, list[dict]] = {}
+        fetched: dict[str, list[dict[str, Any]]] = {}
         for code in services:
             fetched[code] = self.client.queue(code, day)["waiting"]
         with self.db.transaction() as s:

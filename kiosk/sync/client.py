@@ -43,7 +43,7 @@ FINAL_409 = {408, 429}        # enrolment, leases: a 409 is the answer (code use
 class ConfigAnswer:
     changed: bool
     etag: str | None
-    document: dict | None
+    document: dict[str, Any] | None
 
 
 class CentralClient:
@@ -87,7 +87,7 @@ class CentralClient:
         resp = self._request(method, path, **kw)
         return self._json(resp)
 
-    def post_events(self, device_id: str, events: list[dict], sent_at: dt.datetime) -> dict:
+    def post_events(self, device_id: str, events: list[dict[str, Any]], sent_at: dt.datetime) -> dict[str, Any]:
         resp = self._request("POST", "/api/v1/events",
                              json={"device_id": device_id, "sent_at": iso(sent_at), "events": events})
         body = self._json(resp)
@@ -124,11 +124,14 @@ class CentralClient:
         except ValidationError as exc:
             raise CentralUnavailable(f"central answered outside the contract: {exc.errors()[0]['msg']}") from None
 
-    def enrol(self, code: str, device_name: str | None = None) -> dict:
+    def enrol(self, code: str, device_name: str | None = None) -> dict[str, Any]:
         body = {"code": code}
         if device_name:
             body["device_name"] = device_name
-        return self.call("POST", "/api/v1/enrol", json=body, retryable=FINAL_409)
+        answer = self.call("POST", "/api/v1/enrol", json=body, retryable=FINAL_409)
+        if not isinstance(answer, dict):
+            raise CentralUnavailable("central answered the enrolment with something that is not an object")
+        return answer
 
 
 def _reason(resp: requests.Response) -> str:

@@ -14,8 +14,9 @@ import json
 import logging
 import random
 from dataclasses import dataclass
+from typing import Any, Sequence, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from kiosk.contract.events import iso
 from kiosk.domain.clock import Clock, system_clock
@@ -126,7 +127,7 @@ class OutboxSender:
             limit = self.batch_size
         return result
 
-    def _apply_results(self, rows, results: list[dict]) -> tuple[int, dict[str, str]]:
+    def _apply_results(self, rows: Sequence[Any], results: list[dict[str, Any]]) -> tuple[int, dict[str, str]]:
         by_id = {r.get("id"): r for r in results if isinstance(r, dict)}
         sent, refused = [], {}
         for row in rows:
@@ -166,5 +167,5 @@ class OutboxSender:
     def purge_sent(self, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
         cutoff = self.clock() - older_than
         with self.db.transaction() as s:
-            return s.execute(delete(OutboxEvent).where(OutboxEvent.sent_at.is_not(None),
-                                                       OutboxEvent.sent_at < cutoff)).rowcount or 0
+            done = s.execute(delete(OutboxEvent).where(OutboxEvent.sent_at.is_not(None), OutboxEvent.sent_at < cutoff))
+            return cast(CursorResult[Any], done).rowcount or 0

@@ -10,7 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from kiosk import __version__
 from kiosk.bootstrap import Core
@@ -39,7 +39,7 @@ class SyncStatus:
     last_error: str | None
 
 
-def save_centre_document(data_dir: Path, document: dict) -> None:
+def save_centre_document(data_dir: Path, document: dict[str, Any]) -> None:
     """The centre config from the central, kept for offline restarts; written whole or not at all
     (a power cut never leaves half a document for load_cached_centre)."""
     write_atomic(data_dir / CENTRE_DOCUMENT, json.dumps(document, ensure_ascii=False))
