@@ -11,6 +11,8 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 
 from kiosk.contract.config import SAMPLE_CONFIG, load_config  # noqa: E402
 
+pytest_plugins = ["tests.sync_fixtures"]
+
 UTC = dt.timezone.utc
 
 

@@ -7,31 +7,15 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from benchmarks.sync_support import enrolled_config, start_central
+from benchmarks.sync_support import enrolled_config
 from kiosk.bootstrap import build_core
 from kiosk.storage.leases import NumberLease
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
 from kiosk.sync.client import CentralClient
 from kiosk.sync.service import SyncService
 from tests.conftest import FakeClock
-from tests.faultproxy import FaultProxy
 
 UTC = dt.timezone.utc
-
-
-@pytest.fixture
-def central(tmp_path):
-    c = start_central(tmp_path)
-    yield c
-    c.stop()
-
-
-@pytest.fixture
-def proxy(central):
-    host, port = central.url.removeprefix("http://").split(":")
-    p = FaultProxy(host, int(port))
-    yield p
-    p.close()
 
 
 def make_kiosk(tmp_path, config, name="kiosk", clock=None):

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from benchmarks.sync_support import enrolled_config, sample_document, start_central
+from benchmarks.sync_support import enrolled_config, sample_document
 from central.leases import Lease
 from kiosk.bootstrap import build_core
 from kiosk.domain.schedule import Availability
@@ -18,24 +18,8 @@ from kiosk.sync.service import SyncService
 from kiosk.ticketing import TicketRefused
 from kiosk.waiting import FRESH_S, fluid_length
 from tests.conftest import FakeClock
-from tests.faultproxy import FaultProxy
 
 UTC = dt.timezone.utc
-
-
-@pytest.fixture
-def central(tmp_path):
-    c = start_central(tmp_path)
-    yield c
-    c.stop()
-
-
-@pytest.fixture
-def proxy(central):
-    host, port = central.url.removeprefix("http://").split(":")
-    p = FaultProxy(host, int(port))
-    yield p
-    p.close()
 
 
 def make_kiosk(tmp_path, config, name):
