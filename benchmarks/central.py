@@ -23,51 +23,67 @@ import time
 import uuid
 from contextlib import ExitStack
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from central.centres import load_toml, store_doc
-from central.db import Database, migrate
+from benchmarks.sync_support import bench_document
 from benchmarks.throwaway_pg import ThrowawayPostgres
-from kiosk.contract.config import SAMPLE_CONFIG
+from central.centres import parse_doc, store_doc
+from central.db import Database, migrate
+from kiosk.contract.config import Numbering
+from kiosk.contract.events import Event, iso
+from kiosk.contract.numbering import fallback_block
+from kiosk.contract.wire import DeviceHeartbeat, RatingRecorded, TicketCalled, TicketIssued, TicketPrinted, TicketServed
 
 SERVICES = ["TPHT", "DD", "XD", "DKKD", "CT", "GTVT"]
 LEVELS = ["very_satisfied", "satisfied", "satisfied", "unsatisfied"]
+BENCH_NUMBERING = Numbering(**bench_document()["numbering"])
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the sample centre's
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.isoformat(timespec="milliseconds")
-
-
-def make_batch(device_id: str, client: int, batch: int, size: int) -> bytes:
-    """A realistic mix: per ticket issued, printed, called, served and rated (5 events)."""
+def _body(device_id: str, events: list[Event]) -> bytes:
     now = dt.datetime.now(dt.timezone.utc)
-    events: list[dict[str, Any]] = []
-    n = 0
-    while len(events) < size:
-        tid = f"b{client}-{batch}-{n}-{uuid.uuid4().hex[:8]}"
+    beat = Event(DeviceHeartbeat(version="bench", uptime_s=1.0, outbox_backlog=0), occurred_at=now)
+    return json.dumps({"device_id": device_id, "sent_at": iso(now),
+                       "events": [e.wire() for e in [*events, beat]]}).encode()
+
+
+def make_batches(lobby: dict[str, Any], counter: dict[str, Any], client: int, tickets: int,
+                 size: int) -> list[tuple[dict[str, Any], bytes]]:
+    """A realistic mix, built with the kiosk's own event models: per ticket the lobby's issued and
+    printed events (numbered in its own offline block), the counter's called, served and rating
+    (5 events). Each batch comes from the device that says it, ends with a heartbeat and holds
+    `size` events; a counter batch follows the lobby batch of its tickets."""
+    now = dt.datetime.now(dt.timezone.utc)
+    day = now.astimezone(TZ).date().isoformat()
+    first = fallback_block(BENCH_NUMBERING, 99_999, lobby["device_index"])[0]  # type: ignore[index]
+    issued: list[Event] = []
+    served: list[Event] = []
+    for n in range(tickets):
+        tid = f"b{client}-{n}-{uuid.uuid4().hex[:8]}"
         service = SERVICES[n % len(SERVICES)]
-        at = now - dt.timedelta(minutes=30) + dt.timedelta(seconds=n)
-        counter = 1 + n % 8
-        kinds = [
-            ("ticket.issued", {"ticket_id": tid, "service_code": service, "day": now.date().isoformat(),
-                               "number": 1 + (batch * size + n) % 700, "display_number": f"A{n:03d}",
-                               "priority_group": "elderly" if n % 7 == 0 else None, "issued_at": _iso(at)}),
-            ("ticket.printed", {"ticket_id": tid, "ok": True, "status": "ok"}),
-            ("ticket.called", {"ticket_id": tid, "counter": counter, "officer": "nv01"}),
-            ("ticket.served", {"ticket_id": tid, "counter": counter, "officer": "nv01",
-                               "started_at": _iso(at + dt.timedelta(minutes=5)),
-                               "completed_at": _iso(at + dt.timedelta(minutes=12))}),
-            ("rating.recorded", {"rating_id": f"r-{tid}", "ticket_id": tid, "counter": counter, "officer": "nv01",
-                                 "level": LEVELS[n % len(LEVELS)]}),
-        ]
-        for i, (kind, payload) in enumerate(kinds):
-            events.append({"id": str(uuid.uuid4()), "type": kind,
-                           "occurred_at": _iso(at + dt.timedelta(minutes=i * 3)), "payload": payload})
-        n += 1
-    events = events[:size - 1] + [{"id": str(uuid.uuid4()), "type": "device.heartbeat", "occurred_at": _iso(now),
-                                   "payload": {"version": "bench", "uptime_s": 1.0, "outbox_backlog": 0}}]
-    return json.dumps({"device_id": device_id, "sent_at": _iso(now), "events": events}).encode()
+        number = first + n // len(SERVICES)
+        at = now - dt.timedelta(minutes=30) + dt.timedelta(seconds=n % 600)
+        counter_no = 1 + n % 8
+        begin, done = at + dt.timedelta(minutes=5), at + dt.timedelta(minutes=12)
+        issued += [Event(TicketIssued(ticket_id=tid, service_code=service, day=day, number=number,
+                                      display_number=f"A{number:05d}", issued_at=at, lease_source="fallback",
+                                      priority_group="elderly" if n % 7 == 0 else None), occurred_at=at),
+                   Event(TicketPrinted(ticket_id=tid, ok=True, status="ok"), occurred_at=at)]
+        served += [Event(TicketCalled(ticket_id=tid, counter=counter_no, officer="nv01"), occurred_at=begin),
+                   Event(TicketServed(ticket_id=tid, counter=counter_no, officer="nv01", started_at=begin,
+                                      completed_at=done), occurred_at=done),
+                   Event(RatingRecorded(rating_id=f"r-{tid}", ticket_id=tid, counter=counter_no, officer="nv01",
+                                        level=LEVELS[n % len(LEVELS)]), occurred_at=done)]
+    out: list[tuple[dict[str, Any], bytes]] = []
+    per = size - 1
+    for i in range(0, max(len(issued), len(served)), per):
+        if issued[i:i + per]:
+            out.append((lobby, _body(lobby["device_id"], issued[i:i + per])))
+        if served[i:i + per]:
+            out.append((counter, _body(counter["device_id"], served[i:i + per])))
+    return out
 
 
 def _free_port() -> int:
@@ -80,7 +96,7 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
     db = Database(db_url)
     migrate(db.engine)
     with db.transaction() as s:
-        store_doc(s, load_toml(SAMPLE_CONFIG))
+        store_doc(s, parse_doc(bench_document()))
     db.close()
     admin, port = secrets.token_urlsafe(16), _free_port()
     server = subprocess.Popen([sys.executable, "-m", "central", "serve", "--db", db_url, "--port", str(port),
@@ -97,25 +113,26 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
                     raise RuntimeError("central did not start: " + (server.stderr.read() if server.stderr else b"").decode()) from None
                 time.sleep(0.1)
         auth = {"Authorization": f"Bearer {admin}"}
-        devices = []
-        for _ in range(clients):
-            code = httpx.post(f"{url}/api/v1/admin/enrolment-codes", json={"role": "lobby"}, headers=auth).json()["code"]
-            devices.append(httpx.post(f"{url}/api/v1/enrol", json={"code": code}).json())
-        per_client = max(1, batches // clients)
-        bodies = [[make_batch(d["device_id"], c, b, size) for b in range(per_client)] for c, d in enumerate(devices)]
+
+        def enrol(role: str) -> dict[str, Any]:
+            body = {"role": role, **({"counters": list(range(1, 9))} if role == "counter" else {})}
+            code = httpx.post(f"{url}/api/v1/admin/enrolment-codes", json=body, headers=auth).json()["code"]
+            return dict(httpx.post(f"{url}/api/v1/enrol", json={"code": code}).json())
+        pairs = [(enrol("lobby"), enrol("counter")) for _ in range(clients)]
+        tickets = max(1, batches // clients) * size // 5  # 5 events a ticket
+        bodies = [make_batches(lobby, counter, c, tickets, size) for c, (lobby, counter) in enumerate(pairs)]
         latencies: list[float] = []
         failures: list[str] = []
         lock = threading.Lock()
         go = threading.Barrier(clients + 1)
 
         def client(i: int) -> None:
-            headers = {"Authorization": f"Bearer {devices[i]['token']}", "Content-Type": "application/json"}
-            with httpx.Client(base_url=url, headers=headers, timeout=120) as c:
+            with httpx.Client(base_url=url, headers={"Content-Type": "application/json"}, timeout=120) as c:
                 c.get("/healthz")
                 go.wait()
-                for body in bodies[i]:
+                for device, body in bodies[i]:
                     t0 = time.perf_counter()
-                    r = c.post("/api/v1/events", content=body)
+                    r = c.post("/api/v1/events", content=body, headers={"Authorization": f"Bearer {device['token']}"})
                     took = time.perf_counter() - t0
                     ok = r.status_code == 200 and all(x["status"] == "accepted" for x in r.json()["results"])
                     with lock:
@@ -134,7 +151,7 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
     finally:
         server.terminate()
         server.wait(30)
-    total = len(latencies) * size
+    total = sum(len(json.loads(body)["events"]) for client_bodies in bodies for _, body in client_bodies)
     lat = sorted(latencies)
     return {"backend": label, "events": total, "seconds": round(wall, 2), "events_per_s": round(total / wall),
             "p50_ms": round(1000 * statistics.median(lat), 1),

@@ -31,23 +31,34 @@ while True:
 """
 
 
-def fill_backlog(core, n: int) -> None:
-    """n ticket.issued events, as the outbox holds them after an outage."""
+def fill_backlog(core, n: int, block: tuple[int, int]) -> None:
+    """n ticket.issued events, as the outbox holds them after an outage of the last ~2 days: built
+    with the kiosk's event model, numbered in this kiosk's own offline fallback block."""
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy import insert
+
+    from kiosk.contract.wire import TicketIssued
     from kiosk.storage.outbox import OutboxEvent
-    start = dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.timezone.utc)
+    tz = ZoneInfo(core.config.centre.timezone)
+    step = dt.timedelta(seconds=1.5)
+    start = dt.datetime.now(dt.timezone.utc) - step * (n + 60)
     services = [s for s in core.config.services]
+    used: Counter[tuple[str, str]] = Counter()
     rows = []
     for i in range(n):
         service = services[i % len(services)]
-        at = start + dt.timedelta(milliseconds=300 * i)
+        at = start + step * i
+        day = at.astimezone(tz).date().isoformat()
+        number = block[0] + used[service.code, day]
+        used[service.code, day] += 1
         tid = str(uuid.uuid4())
-        day = "2026-11-%02d" % (23 + i // 40000)
-        rows.append({"event_id": tid, "type": "ticket.issued", "occurred_at": at, "attempts": 0, "payload": json.dumps({
-            "ticket_id": tid, "service_code": service.code, "day": day, "number": 1 + (i // len(services)) % 750,
-            "display_number": f"{service.prefix}{i % 1000:03d}", "priority_group": None,
-            "issued_at": at.isoformat(), "lease_source": "fallback", "central_lease_id": None,
-            "device_id": core.config.device.id})})
+        payload = TicketIssued(ticket_id=tid, service_code=service.code, day=day, number=number,
+                               display_number=f"{service.prefix}{number:05d}", priority_group=None, issued_at=at,
+                               lease_source="fallback", device_id=core.config.device.id)
+        rows.append({"event_id": tid, "type": payload.TYPE, "occurred_at": at, "attempts": 0,
+                     "payload": json.dumps(payload.wire())})
     with core.db.transaction() as s:
         for i in range(0, n, 5000):
             s.execute(insert(OutboxEvent), rows[i:i + 5000])
@@ -58,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--events", type=int, default=100_000)
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from benchmarks.sync_support import enrolled_config, sample_document
+    from benchmarks.sync_support import bench_document, enrolled_config
+    from kiosk.contract.config import Numbering
+    from kiosk.contract.numbering import fallback_block
     from kiosk.bootstrap import build_core
     from kiosk.sync.client import CentralClient
     from kiosk.sync.sender import OutboxSender
@@ -73,12 +86,15 @@ def main(argv: list[str] | None = None) -> int:
             url, admin_token = proc.stdout.readline().split()
 
             central = SimpleNamespace(url=url, admin_headers={"Authorization": f"Bearer {admin_token}"})
-            requests.put(f"{url}/api/v1/admin/centres", json=sample_document(), headers=central.admin_headers,
+            document = bench_document()  # 5-digit numbers, large offline blocks: room for the backlog
+            requests.put(f"{url}/api/v1/admin/centres", json=document, headers=central.admin_headers,
                          timeout=10).raise_for_status()
             config = enrolled_config(central)
             core = build_core(config, tmp / "kiosk")
+            block = fallback_block(Numbering(**document["numbering"]), 99_999, config.central.device_index)
+            assert block is not None
             t0 = time.perf_counter()
-            fill_backlog(core, args.events)
+            fill_backlog(core, args.events, block)
             fill_s = time.perf_counter() - t0
             sender = OutboxSender(core.db, CentralClient(url, config.central.token, timeout=30), config.device.id,
                                   core.health, batch_size=config.central.batch_size)

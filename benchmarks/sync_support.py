@@ -16,6 +16,20 @@ def sample_document() -> dict:
     return data
 
 
+def bench_document(block: int = 5000) -> dict:
+    """The sample centre made roomy for benchmarks: 5-digit numbers, offline fallback blocks of
+    `block` numbers per device (a backlog of many thousand tickets from one kiosk is numbered
+    inside its own block, as after a long outage), no quotas."""
+    doc = sample_document()
+    for service in doc["services"]:
+        service["digits"] = 5
+        service.pop("daily_quota", None)
+        for window in service.get("windows", []):
+            window.pop("quota", None)
+    doc["numbering"] = {**doc.get("numbering", {}), "fallback_block_size": block, "max_devices": 10}
+    return doc
+
+
 def start_central(tmp_path: Path):
     from central.embedded import start_embedded
 
@@ -26,9 +40,13 @@ def start_central(tmp_path: Path):
     return central
 
 
-def enrolment_code(central, role: str = "lobby", ttl_hours: float = 24) -> str:
-    r = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": role, "ttl_hours": ttl_hours},
-                      headers=central.admin_headers, timeout=10)
+def enrolment_code(central, role: str = "lobby", ttl_hours: float = 24, counters: list[int] | None = None) -> str:
+    """counters: for a counter device, the counters it may act and report for."""
+    body: dict = {"role": role, "ttl_hours": ttl_hours}
+    if counters is not None:
+        body["counters"] = counters
+    r = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json=body, headers=central.admin_headers,
+                      timeout=10)
     r.raise_for_status()
     return r.json()["code"]
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from sqlalchemy import select
 
@@ -16,11 +16,23 @@ from central.db import Database
 from central.devices import Device, create_enrolment_code, revoke
 from central.leases import Lease
 from central.queue import today
-from central.schemas import CentreOut, CodeIn, CodeOut, DeviceOut, LeaseRowOut
-from kiosk.contract.config import ConfigError
+from central.schemas import (
+    CentreOut,
+    CodeIn,
+    CodeOut,
+    CountersIn,
+    DeviceOut,
+    LeaseRowOut,
+    errors,
+)
+from pydantic import StringConstraints
 
-router = APIRouter(prefix="/api/v1")
-reports_router = APIRouter()
+from kiosk.contract.config import ConfigError
+from kiosk.contract.wire import Day, ErrorBody, ServiceCode, ValidDay
+
+router = APIRouter(prefix="/api/v1", responses=errors(400, 401, 422))
+reports_router = APIRouter(responses=errors(400, 401, 404, 409, 422))
+DevicePath = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$", description="device id")]
 
 
 def qr_payload(central_url: str, code: str) -> str:
@@ -35,14 +47,20 @@ def device_out(d: Device, codes: dict[int, str]) -> DeviceOut:
     iso = lambda v: v.isoformat() if v else None  # noqa: E731
     return DeviceOut(device_id=d.id, name=d.name, centre_code=codes.get(d.centre_id, "?"), role=d.role,
                      device_index=d.device_index, enrolled_at=d.enrolled_at.isoformat(), revoked_at=iso(d.revoked_at),
-                     last_batch_at=iso(d.last_batch_at), last_skew_ms=d.last_skew_ms)
+                     last_batch_at=iso(d.last_batch_at), last_skew_ms=d.last_skew_ms,
+                     counters=sorted(int(n) for n in d.counters or []))
+
+
+CENTRE_BODY = {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/CentreDocument"}}}}
 
 
 @router.put("/admin/centres", response_model=CentreOut, tags=["admin"], dependencies=[Depends(admin)],
+            openapi_extra={"requestBody": CENTRE_BODY}, responses={422: {"model": ErrorBody, "description": (
+                "the document would break a kiosk or the central; detail names each key, e.g. "
+                "body: key `centre.timezone`: unknown time zone 'Mars/Olympus'. Nothing stored")}},
             summary="Create or replace a centre's config document (keyed by centre.code)")
-def put_centre(doc: dict[str, Any] = Body(description="centre, services, priority_groups, counters, officers, "
-                                                      "queue, lobby, numbering, reports"),
-               db: Database = Depends(get_db)) -> Any:
+def put_centre(doc: dict[str, Any] = Body(), db: Database = Depends(get_db)) -> Any:
     try:
         parsed = parse_doc(doc, "body")
     except ConfigError as exc:
@@ -57,14 +75,19 @@ def list_centres(db: Database = Depends(get_db)) -> Any:
         return [_centre_out(r) for r in s.scalars(select(CentreRow).order_by(CentreRow.code))]
 
 
-@router.post("/admin/enrolment-codes", response_model=CodeOut, tags=["admin"], dependencies=[Depends(admin)])
+@router.post("/admin/enrolment-codes", response_model=CodeOut, tags=["admin"], dependencies=[Depends(admin)],
+             responses=errors(404))
 def post_code(body: CodeIn, request: Request, db: Database = Depends(get_db)) -> Any:
     with db.transaction() as s:
         try:
             centre = find_centre(s, body.centre_code)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from None
-        code, row = create_enrolment_code(s, centre, body.role, dt.timedelta(hours=body.ttl_hours))
+        try:
+            code, row = create_enrolment_code(s, centre, body.role, dt.timedelta(hours=body.ttl_hours),
+                                              counters=getattr(body, "counters", None))
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
         url = str(request.base_url).rstrip("/")
         return CodeOut(code=code, role=row.role, centre_code=centre.code, expires_at=row.expires_at.isoformat(),
                        qr_payload=qr_payload(url, code))
@@ -77,9 +100,24 @@ def list_devices(db: Database = Depends(get_db)) -> Any:
         return [device_out(d, codes) for d in s.scalars(select(Device).order_by(Device.centre_id, Device.device_index))]
 
 
+@router.put("/admin/devices/{device_id}/counters", response_model=DeviceOut, tags=["admin"],
+            dependencies=[Depends(admin)], responses=errors(404, 409),
+            summary="Bind a counter device to its counters (it acts and reports only for them)")
+def put_counters(device_id: DevicePath, body: CountersIn, db: Database = Depends(get_db)) -> Any:
+    with db.transaction() as s:
+        d = s.get(Device, device_id)
+        if d is None:
+            raise HTTPException(404, f"unknown device {device_id!r}")
+        if d.role != "counter" and body.counters:
+            raise HTTPException(409, f"device {device_id} is a {d.role}, not a counter device")
+        d.counters = sorted(set(body.counters))
+        codes = {c.id: c.code for c in s.scalars(select(CentreRow))}
+        return device_out(d, codes)
+
+
 @router.post("/admin/devices/{device_id}/revoke", response_model=DeviceOut, tags=["admin"],
-             dependencies=[Depends(admin)])
-def post_revoke(device_id: str, db: Database = Depends(get_db)) -> Any:
+             dependencies=[Depends(admin)], responses=errors(404))
+def post_revoke(device_id: DevicePath, db: Database = Depends(get_db)) -> Any:
     with db.transaction() as s:
         try:
             d = revoke(s, device_id)
@@ -91,7 +129,7 @@ def post_revoke(device_id: str, db: Database = Depends(get_db)) -> Any:
 
 @router.get("/admin/leases", response_model=list[LeaseRowOut], tags=["admin"], dependencies=[Depends(admin)],
             summary="Number leases handed out, with how many numbers were seen used")
-def list_leases(day: str | None = Query(default=None, description="YYYY-MM-DD"), service: str | None = None,
+def list_leases(day: Day | None = Query(default=None, description="YYYY-MM-DD"), service: ServiceCode | None = None,
                 db: Database = Depends(get_db)) -> Any:
     with db.transaction() as s:
         codes = {c.id: c.code for c in s.scalars(select(CentreRow))}
@@ -118,9 +156,10 @@ def get_fleet(format: Literal["json", "html"] = "json", db: Database = Depends(g
 @reports_router.get("/reports/satisfaction", tags=["reports"], responses={
     200: {"content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {}, "text/html": {}}}})
 def get_satisfaction(
-        centre: str | None = Query(default=None, description="centre code; optional with one centre"),
-        from_: dt.date | None = Query(default=None, alias="from", description="first local day (default: to - 29 days)"),
-        to: dt.date | None = Query(default=None, description="last local day, inclusive (default: today)"),
+        centre: Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = Query(
+            default=None, description="centre code; optional with one centre"),
+        from_: ValidDay | None = Query(default=None, alias="from", description="first local day (default: to - 29 days)"),
+        to: ValidDay | None = Query(default=None, description="last local day, inclusive (default: today)"),
         group: Literal["officer", "counter", "service", "centre", "day", "hour"] = "officer",
         format: Literal["json", "csv", "html"] = "json",
         is_admin: bool = Depends(optional_admin), db: Database = Depends(get_db)) -> Response:
@@ -128,15 +167,15 @@ def get_satisfaction(
         try:
             row = find_centre(s, centre)
         except LookupError as exc:
-            raise HTTPException(404 if centre else 400, str(exc)) from None
+            raise HTTPException(404 if centre else 409, str(exc)) from None
         if not is_admin and not doc_of(row).reports.public:
             raise HTTPException(401, "admin token needed (this centre has not published its reports)",
                                 headers={"WWW-Authenticate": "Bearer"})
-        end = to or dt.date.fromisoformat(today(doc_of(row)))  # the centre's local day
-        start = from_ or end - dt.timedelta(days=29)
+        end = dt.date.fromisoformat(to or today(doc_of(row)))  # the centre's local day
         try:
+            start = dt.date.fromisoformat(from_) if from_ else end - dt.timedelta(days=29)
             report = reports.satisfaction(s, row, start, end, group)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise HTTPException(422, str(exc)) from None
     if format == "csv":
         name = f"satisfaction-{row.code}-{start}-{end}-{group}.csv"

@@ -1,26 +1,27 @@
 """Device-facing routes: enrolment, config, events, leases, queue and counter actions."""
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from central import queue
+from central import queue, trust
 from central.auth import Caller, device, get_db, require_role
-from central.centres import CentreRow
+from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
 from central.devices import Device, EnrolError, enrol
-from central.events import MAX_EVENTS, BatchIn, BatchResult, ingest
+from central.events import ingest, judge_batch
 from central.leases import LeaseError, allocate
 from central.queue import QueueError
-from central.schemas import CallOut, CallsOut, EnrolIn, EnrolOut, QueueOut, TicketOut, TransferIn
+from central.schemas import CallOut, CallsOut, EnrolIn, EnrolOut, QueueOut, TicketOut, TransferIn, error, errors
 from kiosk.contract.leases import LeaseAnswer, LeaseRefusal, LeaseRequest
 from kiosk.contract.queue import QueueSummary
+from kiosk.contract.wire import (EARLIEST, LATEST, MAX_EVENTS, BatchAnswer, BatchEnvelope, ErrorBody, Moment, ServiceCode,
+                                 ValidDay, in_range)
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=errors(400, 401, 422))
 
 
 def _centre_in(session: Session, caller: Caller) -> CentreRow:
@@ -35,9 +36,8 @@ def _centre(db: Database, caller: Caller) -> CentreRow:
 
 
 @router.post("/enrol", response_model=EnrolOut, tags=["devices"],
-             responses={404: {"description": "unknown code"},
-                        409: {"description": "code already used, or no free lobby kiosk index (no_free_index)"},
-                        410: {"description": "code expired"}})
+             responses={404: error("unknown code"), 410: error("code expired"),
+                        409: error("code already used, or no free lobby kiosk index (no_free_index)")})
 def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
     try:
         with db.transaction() as s:
@@ -49,7 +49,8 @@ def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
 
 
 @router.get("/config", tags=["devices"], responses={
-    200: {"description": "the centre config document", "content": {"application/json": {"schema": {"type": "object"}}}},
+    200: {"description": "the centre config document",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CentreDocument"}}}},
     304: {"description": "unchanged since If-None-Match"}})
 def get_config(request: Request, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Response:
     centre = _centre(db, caller)
@@ -60,17 +61,26 @@ def get_config(request: Request, caller: Caller = Depends(device), db: Database 
     return JSONResponse(centre.doc, headers=headers)
 
 
-@router.post("/events", response_model=BatchResult, tags=["events"], responses={
-    413: {"description": f"body over 2 MB or more than {MAX_EVENTS} events"},
-    422: {"description": "malformed batch: nothing stored"}})
-def post_events(batch: BatchIn, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Response:
+BATCH_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}}
+
+
+@router.post("/events", response_model=BatchAnswer, tags=["events"], openapi_extra={"requestBody": BATCH_BODY},
+             responses={**errors(400, 413), 422: {"model": ErrorBody, "description": (
+                 "the batch itself is malformed (not an object, no device_id or sent_at, an event without "
+                 "a usable id): nothing stored. A malformed *event* is answered in the 200 with its own "
+                 "verdict, rejected, reason `invalid`")}},
+             summary="Send a batch of events: one verdict per event")
+def post_events(batch: BatchEnvelope, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Response:
+    """Each event is judged on its own (kiosk.contract.wire): accepted, duplicate (same device, id and
+    content as before), conflict (same device and id, another content: kept for audit, not applied)
+    or rejected with a reason code. No content of a batch makes the central fail."""
     if len(batch.events) > MAX_EVENTS:
         raise HTTPException(413, f"at most {MAX_EVENTS} events per batch, got {len(batch.events)}: split the batch")
     received = utc_now()
+    judged = judge_batch(batch, batch.events, caller.device_id, caller.role, received)  # before the transaction
 
-    def work(s: Any) -> BatchResult:
-        dev = s.get(Device, caller.device_id)
-        return ingest(s, dev, batch, received)
+    def work(s: Any) -> BatchAnswer:
+        return ingest(s, s.get(Device, caller.device_id), judged)
 
     result = db.run(work)
     # Serialised directly: a 1000-event answer should not be validated a second time.
@@ -78,11 +88,12 @@ def post_events(batch: BatchIn, caller: Caller = Depends(device), db: Database =
 
 
 @router.post("/leases", response_model=LeaseAnswer, tags=["leases"], responses={
-    404: {"description": "unknown service"},
+    **errors(403),
+    404: error("unknown service"),
     409: {"description": "nothing granted; detail.reason says why (kiosk.contract.leases.LeaseRefusalReason)",
           "content": {"application/json": {"schema": {
               "type": "object", "properties": {"detail": LeaseRefusal.model_json_schema()}}}}},
-    422: {"description": "malformed request, or a request_id already used for another service or day"}})
+    422: error("malformed request, or a request_id already used for another service or day")})
 def post_lease(body: LeaseRequest, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     require_role(caller, "lobby")
 
@@ -98,8 +109,9 @@ def post_lease(body: LeaseRequest, caller: Caller = Depends(device), db: Databas
         raise HTTPException(exc.status, detail) from None
 
 
-@router.get("/queue", response_model=QueueOut, tags=["queue"])
-def get_queue(service: str = Query(description="service code"), day: str | None = Query(default=None),
+@router.get("/queue", response_model=QueueOut, tags=["queue"], responses=errors(404))
+def get_queue(service: ServiceCode = Query(description="service code"),
+              day: ValidDay | None = Query(default=None, description="YYYY-MM-DD (default: today at the centre)"),
               caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     try:
         with db.transaction() as s:
@@ -110,11 +122,11 @@ def get_queue(service: str = Query(description="service code"), day: str | None 
 
 @router.get("/calls", response_model=CallsOut, tags=["queue"],
             summary="Calls and recalls at the counters today, for hall displays")
-def get_calls(since: dt.datetime | None = Query(default=None, description="only calls after this time (ISO 8601)"),
+def get_calls(since: Moment | None = Query(default=None, description="only calls after this time (ISO 8601 with a zone)"),
               limit: int = Query(default=20, ge=1, le=200),
               caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
-    if since is not None and since.tzinfo is None:
-        raise HTTPException(422, "since must carry a time zone, e.g. 2026-11-23T02:00:00+00:00")
+    if since is not None and not in_range(since):  # no call is older than 1970 or newer than 2200
+        since = min(max(since, EARLIEST), LATEST)
     with db.transaction() as s:
         return queue.recent_calls(s, _centre_in(s, caller), since, limit)
 
@@ -128,29 +140,43 @@ def get_summary(day: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{
         return queue.summary(s, _centre_in(s, caller), day)
 
 
-def _counter_call(db: Database, caller: Caller, fn: Any) -> Any:
+COUNTER_ERRORS = errors(403, 404, 409)
+
+
+def _counter_call(db: Database, caller: Caller, number: int, fn: Any) -> Any:
     require_role(caller, "counter")
+
+    def work(s: Any) -> Any:
+        dev = s.get(Device, caller.device_id)
+        doc = doc_of(_centre_in(s, caller))
+        if number in {c.number for c in doc.config.counters} and number not in trust.counters_of(dev, doc):
+            raise QueueError(403, f"counter {number} is not bound to this device (centre config counters[].device, "
+                                  "or the enrolment code's counters)")
+        return fn(s, dev)
     try:
-        return db.run(lambda s: fn(s, s.get(Device, caller.device_id)))
+        return db.run(work)
     except QueueError as exc:
         raise HTTPException(exc.status, str(exc)) from None
 
 
-@router.post("/counters/{number}/call-next", response_model=CallOut, tags=["counters"],
-             responses={409: {"description": "the counter is still serving a ticket"}})
-def call_next(number: int, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+CounterPath = Annotated[int, Path(ge=1, le=999, description="the counter's number")]
+
+
+@router.post("/counters/{number}/call-next", response_model=CallOut, tags=["counters"], responses=COUNTER_ERRORS,
+             summary="Call the next ticket to the counter (409: the counter is still serving one)")
+def call_next(number: CounterPath, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     def work(s: Any, dev: Device) -> dict[str, Any]:
         t = queue.call_next(s, dev, number)
         return {"ticket": queue.ticket_json(t) if t else None}
-    return _counter_call(db, caller, work)
+    return _counter_call(db, caller, number, work)
 
 
 def _action(name: str, path: str, summary: str) -> None:
-    def endpoint(number: int, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
-        return _counter_call(db, caller, lambda s, dev: queue.ticket_json(queue.act(s, dev, number, name)))
+    def endpoint(number: CounterPath, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+        return _counter_call(db, caller, number, lambda s, dev: queue.ticket_json(queue.act(s, dev, number, name)))
     router.add_api_route(f"/counters/{{number}}/{path}", endpoint, methods=["POST"], response_model=TicketOut,
-                         tags=["counters"], summary=summary, name=f"counter_{name}",
-                         responses={409: {"description": "the counter is not serving any ticket"}})
+                         tags=["counters"], summary=summary + " (409: the counter serves no ticket)",
+                         name=f"counter_{name}", responses=COUNTER_ERRORS)
 
 
 _action("recall", "recall", "Call the counter's current ticket again")
@@ -158,8 +184,9 @@ _action("no_show", "no-show", "Skip the current ticket: the citizen did not come
 _action("complete", "complete", "The current ticket is served")
 
 
-@router.post("/counters/{number}/transfer", response_model=TicketOut, tags=["counters"],
+@router.post("/counters/{number}/transfer", response_model=TicketOut, tags=["counters"], responses=COUNTER_ERRORS,
              summary="Send the current ticket to another service's queue")
-def transfer(number: int, body: TransferIn, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
-    return _counter_call(db, caller, lambda s, dev: queue.ticket_json(
+def transfer(number: CounterPath, body: TransferIn, caller: Caller = Depends(device),
+             db: Database = Depends(get_db)) -> Any:
+    return _counter_call(db, caller, number, lambda s, dev: queue.ticket_json(
         queue.act(s, dev, number, "transfer", body.to_service_code)))

@@ -6,17 +6,23 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 
 from central import __version__
 from central.admin_api import reports_router
 from central.admin_api import router as admin_router
 from central.api import router as device_router
+from central.centres import CentreDocument
 from central.db import Database
-from central.events import MAX_BODY_BYTES
 from central.dossier_api import router as dossier_router
 from central.web.install import install as install_web
 from central.web.install import too_large_page
+from kiosk.contract.wire import MAX_BODY_BYTES, Batch
 
 DESCRIPTION = ("Central system of Kiosk Một Cửa: device enrolment, config distribution, event ingestion, "
                "number leases, the merged queue and satisfaction reports. Contract: docs/central.md.")
@@ -69,13 +75,46 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
                         status_code=422)
 
 
+def _with_wire_models(app: FastAPI) -> None:
+    """Publishes the typed event batch (kiosk.contract.wire.Batch: one schema per event type) as the
+    request body of POST /api/v1/events; the route itself parses a lenient envelope so that one
+    bad event gets its own verdict instead of failing the batch."""
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (Batch, CentreDocument):
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(body.pop("$defs", {}))
+                components[model.__name__] = body
+            components.pop("BatchEnvelope", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _not_allowed(request: Request, exc: StarletteHTTPException) -> Response:
+    """405 with an Allow header naming every method of the path (Starlette names only the first
+    route's when GET and PUT of one path are two routes)."""
+    if exc.status_code != 405:
+        return await http_exception_handler(request, exc)
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+            methods |= route.methods or set()
+    return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
+                        headers={"Allow": ", ".join(sorted(methods))})
+
+
 def create_app(db: Database) -> FastAPI:
     # /docs is served by the web app from the central's own copy of Swagger UI (no CDN).
     app = FastAPI(title="Kiosk Một Cửa central", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None)
+    _with_wire_models(app)
     app.state.db = db
     app.add_middleware(BodyLimit)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _not_allowed)  # type: ignore[arg-type]
     app.include_router(device_router)
     app.include_router(admin_router)
     app.include_router(reports_router)

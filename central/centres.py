@@ -13,12 +13,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.db import Base, utc_now
-from kiosk.contract.config import CENTRE_SECTIONS, Config, ConfigError, Numbering, config_error, parse_config
+from kiosk.contract.config import (CENTRE_SECTIONS, Centre, Config, ConfigError, Counter, LobbySettings, Numbering, Officer,
+                                   PriorityGroup, QueueRules, Service, config_error, parse_config)
 
 DEVICE_SECTIONS = ("device", "printer", "speech", "central")
 
@@ -28,7 +29,7 @@ class _Strict(BaseModel):
 
 
 class Publication(_Strict):
-    public: bool = False  # True: GET /reports/satisfaction needs no admin token
+    public: StrictBool = False  # True: GET /reports/satisfaction needs no admin token
 
 
 class CentreDoc(_Strict):
@@ -45,12 +46,32 @@ class CentreDoc(_Strict):
         return doc
 
 
+class CentreDocument(BaseModel):
+    """What PUT /api/v1/admin/centres takes and GET /api/v1/config gives, for the OpenAPI document:
+    the centre sections of kiosk.contract.config plus `reports`. parse_doc adds the checks JSON
+    Schema cannot say (references between sections, room for the fallback blocks, known time zone)."""
+    model_config = ConfigDict(extra="forbid", title="CentreDocument")
+    centre: Centre
+    services: list[Service] = Field(min_length=1)
+    priority_groups: list[PriorityGroup] = []
+    counters: list[Counter] = []
+    officers: list[Officer] = []
+    queue: QueueRules = QueueRules()
+    numbering: Numbering = Numbering()
+    lobby: LobbySettings = LobbySettings()
+    reports: Publication = Publication()
+
+
 def parse_doc(data: dict[str, Any], source: str = "<centre config>") -> CentreDoc:
     """Validates a centre document (JSON or TOML mapping); raises ConfigError with readable lines."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected an object with centre, services, ...")
     data = {k: v for k, v in data.items() if k not in DEVICE_SECTIONS}
     reports = data.pop("reports", {})
+    try:  # strictly typed, as JSON says it (a kiosk would coerce false to 0.0; the central refuses it)
+        Config.model_validate_json(json.dumps(data, default=str), strict=True)
+    except ValidationError as exc:
+        raise config_error(exc, source) from None
     config = parse_config(data, source)
     try:
         return CentreDoc(config=config, reports=Publication.model_validate(reports))

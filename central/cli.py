@@ -25,7 +25,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = args.admin_token or os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN") or None
     with db.transaction() as s:
         generated = ensure_admin_token(s, token)
-    if generated:
+    if generated:  # only on the very first start; later: `kiosk central admin-token create|rotate`
         print(f"Admin token (shown only this once; keep it safe):\n  {generated}", flush=True)
     app = create_app(db)
     app.state.alert_watcher.start()  # alert rules and their e-mail / webhook (central/web/alerts.py)
@@ -64,7 +64,12 @@ def cmd_enrol_code(args: argparse.Namespace) -> int:
         except LookupError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        code, row = create_enrolment_code(s, centre, args.role, dt.timedelta(hours=args.ttl_hours))
+        try:
+            code, row = create_enrolment_code(s, centre, args.role, dt.timedelta(hours=args.ttl_hours),
+                                              counters=args.counters)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     payload = qr_payload(args.url, code)
     print(f"Enrolment code for a {args.role} device of {centre.code}: {code}")
     print(f"Valid once, until {row.expires_at.isoformat()}. QR content: {payload}")
@@ -88,6 +93,53 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             return 2
         print(f"revoked {d.id} ({d.name}) at {d.revoked_at.isoformat() if d.revoked_at else '?'}")
     return 0
+
+
+def cmd_bind_counters(args: argparse.Namespace) -> int:
+    from central.db import open_database
+    from central.devices import Device
+
+    with open_database(args.db).transaction() as s:
+        d = s.get(Device, args.device_id)
+        if d is None or d.role != "counter":
+            print(f"error: no counter device {args.device_id!r}", file=sys.stderr)
+            return 2
+        d.counters = sorted(set(args.counters))
+        print(f"{d.id} ({d.name}) acts and reports for counters {', '.join(map(str, d.counters)) or 'none'}")
+    return 0
+
+
+def cmd_admin_token(args: argparse.Namespace) -> int:
+    """list | create LABEL | revoke ID | rotate ID. A clear token is printed once, by this command only."""
+    from central.db import open_database
+    from central.devices import admin_tokens, create_admin_token, revoke_admin_token, rotate_admin_token
+
+    with open_database(args.db).transaction() as s:
+        try:
+            if args.action == "list":
+                for t in admin_tokens(s):
+                    state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}Z" if t.revoked_at else "active"
+                    print(f"#{t.id:<4} {t.label:<24} created {t.created_at:%Y-%m-%d %H:%M}Z  {state}")
+                return 0
+            if args.action == "create":
+                row, token = create_admin_token(s, args.target or "admin")
+            elif args.action == "revoke":
+                row = revoke_admin_token(s, _token_id(args.target))
+                print(f"admin token #{row.id} ({row.label}) revoked")
+                return 0
+            else:
+                row, token = rotate_admin_token(s, _token_id(args.target))
+        except (LookupError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print(f"admin token #{row.id} ({row.label}); shown only this once, keep it safe:\n  {token}")
+    return 0
+
+
+def _token_id(target: str | None) -> int:
+    if not target or not target.lstrip("#").isdigit():
+        raise ValueError("name the token by its number from `admin-token list`, e.g. 2")
+    return int(target.lstrip("#"))
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -176,6 +228,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=["lobby", "counter", "display"])
     p.add_argument("--centre", default=None, help="centre code (needed when several centres exist)")
     p.add_argument("--ttl-hours", type=float, default=24)
+    p.add_argument("--counters", type=_counter_list, default=None,
+                   help="counter role: the counters the device may act and report for, e.g. 1,2")
     p.add_argument("--url", default=os.environ.get("KIOSK_CENTRAL_URL", DEFAULT_URL),
                    help="central URL devices should use, put in the QR (default $KIOSK_CENTRAL_URL)")
     p.set_defaults(func=cmd_enrol_code)
@@ -201,7 +255,27 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("devices", parents=[common], help="list enrolled devices")
     p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("bind-counters", parents=[common], help="bind a counter device to its counters")
+    p.add_argument("device_id")
+    p.add_argument("counters", type=int, nargs="*", help="counter numbers (none: unbind all)")
+    p.set_defaults(func=cmd_bind_counters)
+
+    p = sub.add_parser("admin-token", parents=[common], help="list, create, revoke or rotate admin tokens")
+    p.add_argument("action", choices=["list", "create", "revoke", "rotate"])
+    p.add_argument("target", nargs="?", default=None, help="create: a label; revoke/rotate: the token's number")
+    p.set_defaults(func=cmd_admin_token)
     return central
+
+
+def _counter_list(text: str) -> list[int]:
+    try:
+        numbers = [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected counter numbers like 1,2 (got {text!r})") from None
+    if not all(1 <= n <= 999 for n in numbers):
+        raise argparse.ArgumentTypeError("counter numbers are 1 to 999")
+    return numbers
 
 
 def main(argv: list[str] | None = None) -> int:

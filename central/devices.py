@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, ForeignKey, String, UniqueConstraint, func, select, update
+from sqlalchemy import BigInteger, CursorResult, ForeignKey, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.centres import CentreRow, doc_of
@@ -48,13 +48,15 @@ class Device(Base):
     revoked_at: Mapped[dt.datetime | None]
     # Latest report, kept on the row so the fleet view is one query.
     last_batch_at: Mapped[dt.datetime | None]
-    last_skew_ms: Mapped[int | None]
+    last_skew_ms: Mapped[int | None] = mapped_column(BigInteger)  # a clock years off does not fit 32 bits
     last_heartbeat_at: Mapped[dt.datetime | None]
     version: Mapped[str | None] = mapped_column(String(64))
     uptime_s: Mapped[float | None]
-    disk_free_mb: Mapped[float | None]
+    disk_free_bytes: Mapped[int | None] = mapped_column(BigInteger)
     outbox_backlog: Mapped[int | None]
-    health_flags: Mapped[list[Any] | None]
+    dead_letters: Mapped[int | None]
+    health: Mapped[dict[str, Any] | None]  # component -> {state, detail}, from the latest heartbeat
+    counters: Mapped[list[Any] | None]     # counters bound at enrolment (central.trust)
 
 
 class EnrolmentCode(Base):
@@ -68,6 +70,7 @@ class EnrolmentCode(Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     device_id: Mapped[str | None] = mapped_column(String(36))
+    counters: Mapped[list[Any] | None]  # a counter device enrolled with it serves these
 
 
 class AdminToken(Base):
@@ -77,6 +80,7 @@ class AdminToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
 
 
 class EnrolError(Exception):
@@ -88,16 +92,22 @@ class EnrolError(Exception):
 
 
 def create_enrolment_code(session: Session, centre: CentreRow, role: str, ttl: dt.timedelta,
-                          now: dt.datetime | None = None) -> tuple[str, EnrolmentCode]:
+                          now: dt.datetime | None = None,
+                          counters: list[int] | None = None) -> tuple[str, EnrolmentCode]:
+    """counters: for a counter device, the counters it will act and report for (central.trust)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if counters and role != "counter":
+        raise ValueError("only a counter device is bound to counters")
+    if counters and not all(1 <= n <= 999 for n in counters):
+        raise ValueError("counter numbers are 1 to 999")
     if ttl <= dt.timedelta(0):
         raise ValueError("ttl must be positive")
     now = now or utc_now()
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
     code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))  # 60 bits, typeable: ABCD-EFGH-JKMN
     row = EnrolmentCode(code_hash=hash_token(normalise_code(code)), centre_id=centre.id, role=role,
-                        created_at=now, expires_at=now + ttl)
+                        created_at=now, expires_at=now + ttl, counters=sorted(set(counters)) if counters else None)
     session.add(row)
     session.flush()
     return code, row
@@ -129,7 +139,7 @@ def enrol(session: Session, code: str, device_name: str | None) -> tuple[Device,
     device_id = str(uuid.uuid4())
     device = Device(id=device_id, centre_id=centre.id, role=row.role, device_index=index,
                     name=(device_name or f"{row.role}-{index or device_id[:8]}")[:100], token_hash=hash_token(token),
-                    enrolled_at=now)
+                    enrolled_at=now, counters=row.counters)
     session.add(device)
     row.device_id = device.id
     session.flush()
@@ -178,14 +188,15 @@ def revoke(session: Session, device_id: str) -> Device:
 
 
 def ensure_admin_token(session: Session, token: str | None, label: str = "configured") -> str | None:
-    """Registers token (idempotent); with None, creates one only if none exists yet.
+    """Registers token (idempotent; a revoked token stays revoked); with None, creates one only
+    on the very first start (no admin token ever made, revoked ones included).
 
     Returns a newly generated clear token (to print once), else None.
     """
     if token:
         digest = hash_token(token)
         if session.scalar(select(AdminToken.id).where(AdminToken.token_hash == digest)) is None:
-            session.add(AdminToken(token_hash=digest, label=label, created_at=utc_now()))
+            session.add(AdminToken(token_hash=digest, label=label[:64], created_at=utc_now()))
         return None
     if session.scalar(select(AdminToken.id).limit(1)) is not None:
         return None
@@ -195,4 +206,40 @@ def ensure_admin_token(session: Session, token: str | None, label: str = "config
 
 
 def is_admin(session: Session, token: str) -> bool:
-    return session.scalar(select(AdminToken.id).where(AdminToken.token_hash == hash_token(token))) is not None
+    return session.scalar(select(AdminToken.id).where(AdminToken.token_hash == hash_token(token),
+                                                      AdminToken.revoked_at.is_(None))) is not None
+
+
+def create_admin_token(session: Session, label: str) -> tuple[AdminToken, str]:
+    """A new admin token; the clear token is returned once and stored only hashed."""
+    token = new_token()
+    row = AdminToken(token_hash=hash_token(token), label=label[:64], created_at=utc_now())
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def admin_tokens(session: Session) -> list[AdminToken]:
+    return list(session.scalars(select(AdminToken).order_by(AdminToken.id)))
+
+
+def revoke_admin_token(session: Session, token_id: int) -> AdminToken:
+    row = session.get(AdminToken, token_id)
+    if row is None:
+        raise LookupError(f"no admin token #{token_id}")
+    if row.revoked_at is None:
+        if session.scalar(select(func.count()).select_from(AdminToken).where(
+                AdminToken.revoked_at.is_(None), AdminToken.id != token_id)) == 0:
+            raise ValueError("this is the last active admin token: create another one first (or rotate it)")
+        row.revoked_at = utc_now()
+    return row
+
+
+def rotate_admin_token(session: Session, token_id: int) -> tuple[AdminToken, str]:
+    """Replaces a token by a new one with the same label; the old one is revoked at once."""
+    old = session.get(AdminToken, token_id)
+    if old is None or old.revoked_at is not None:
+        raise LookupError(f"no active admin token #{token_id}")
+    row, token = create_admin_token(session, old.label)
+    old.revoked_at = utc_now()
+    return row, token

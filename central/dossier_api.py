@@ -10,17 +10,20 @@ from fastapi.responses import JSONResponse
 from central.auth import Caller, admin, device, get_db
 from central.db import Database
 from central.dossiers import ImportIn, find_dossier, import_dossiers, public_json
+from central.schemas import error, errors
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=errors(400, 401, 422))
 
 _NOT_FOUND = {"reason": "dossier_not_found", "message": "no dossier with this code or id at this centre"}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "the dossier, applicant masked (kiosk.contract.privacy)"},
-    404: {"description": "no such dossier at the caller's centre: detail.reason = dossier_not_found"}}
+    404: error("no such dossier at the caller's centre: detail.reason = dossier_not_found")}
 _HEADERS = {"Cache-Control": "no-store"}  # personal data, even masked: no proxy keeps it
 
 
 def _answer(db: Database, caller: Caller, **key: str) -> JSONResponse:
+    if any("\x00" in v or len(v) > 64 for v in key.values()):  # no such code, and PostgreSQL refuses NUL
+        raise HTTPException(404, _NOT_FOUND)
     with db.transaction() as s:
         row = find_dossier(s, caller.centre_id, **key)
         if row is None:
@@ -42,7 +45,7 @@ def get_dossier(code: str, caller: Caller = Depends(device), db: Database = Depe
 
 
 @router.post("/admin/dossiers/import", tags=["admin"], dependencies=[Depends(admin)],
-             responses={404: {"description": "unknown centre"}, 422: {"description": "invalid dossiers: nothing stored"}})
+             responses={404: error("unknown centre"), 422: error("invalid dossiers: nothing stored")})
 def post_import(body: ImportIn, db: Database = Depends(get_db)) -> Any:
     """Creates or replaces dossiers (by centre + code) with their history. Demo/bridge use."""
     try:

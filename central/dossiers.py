@@ -20,8 +20,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 
 from central.centres import find_centre
 from central.db import Base, utc_now
-from kiosk.contract.dossier import DossierRecord, HistoryEntry, parse_code
+from kiosk.contract.dossier import AGENCY_PATTERN, DossierRecord, HistoryEntry, parse_code
 from kiosk.contract.privacy import Applicant
+from kiosk.contract.wire import StoredMoment
 
 MAX_IMPORT = 5000
 SAMPLE = Path(__file__).resolve().parent / "sample_dossiers.json"
@@ -66,17 +67,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+# The shape of a dossier code, for the OpenAPI document (parse_code also checks the date is real).
+CODE_SHAPE = rf"^{AGENCY_PATTERN}-(?:[0-9]{{6}}-[0-9]{{4}}|[0-9]{{8}}-[0-9]{{7}})$"
+
+
 class ApplicantIn(_Strict):
-    name: str = Field(default="", max_length=200)
-    id_number: str = Field(default="", max_length=32)
-    phone: str = Field(default="", max_length=32)
-    address: str = Field(default="", max_length=500)
+    name: str = Field(default="", max_length=200, pattern=_NO_NUL)
+    id_number: str = Field(default="", max_length=32, pattern=_NO_NUL)
+    phone: str = Field(default="", max_length=32, pattern=_NO_NUL)
+    address: str = Field(default="", max_length=500, pattern=_NO_NUL)
 
 
 class HistoryIn(_Strict):
-    at: dt.datetime
+    at: StoredMoment
     status: int = Field(ge=1, le=10)
-    note: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=1000, pattern=_NO_NUL)
 
     @field_validator("at")
     @classmethod
@@ -87,9 +93,10 @@ class HistoryIn(_Strict):
 
 
 class DossierIn(_Strict):
-    code: str
+    # normalised by parse_code (case, spaces), so the shape is only documented, not enforced here
+    code: str = Field(max_length=64, json_schema_extra={"pattern": CODE_SHAPE})
     external_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-    procedure_name: str = Field(min_length=1, max_length=500)
+    procedure_name: str = Field(min_length=1, max_length=500, pattern=_NO_NUL)
     status: int = Field(ge=1, le=10)
     received_date: dt.date | None = None  # default: the code's date
     due_date: dt.date | None = None
@@ -117,7 +124,7 @@ class DossierIn(_Strict):
 
 class ImportIn(_Strict):
     comment: str | None = Field(default=None, alias="_comment", max_length=2000)
-    centre: str | None = None  # centre code; None: the only centre
+    centre: str | None = Field(default=None, max_length=64, pattern=_NO_NUL)  # centre code; None: the only centre
     dossiers: list[DossierIn] = Field(max_length=MAX_IMPORT)
 
 

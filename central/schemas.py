@@ -1,9 +1,31 @@
 """Request and response bodies of the HTTP contract (see central/openapi.json)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.contract.wire import CounterNumber, ErrorBody, ValidDay
+
+_MEANING = {
+    400: "the body is not valid JSON: nothing stored",
+    401: "missing, unknown or revoked bearer token",
+    403: "this token's device may not do this (its role, or a counter not bound to it)",
+    404: "no such resource at the caller's centre",
+    409: "the state does not allow it now",
+    413: "request body over 2 MB, or more than 1000 events",
+    422: "invalid request: detail says what and where, errors lists each problem; nothing stored",
+}
+
+
+def error(description: str) -> dict[str, Any]:
+    """One error answer with its own description and the central's real error body."""
+    return {"model": ErrorBody, "description": description}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI answers for these error statuses, each with the central's real error body."""
+    return {code: {"model": ErrorBody, "description": _MEANING[code]} for code in codes}
 
 
 class _In(BaseModel):
@@ -74,10 +96,23 @@ class QueueOut(BaseModel):
     waiting: list[TicketOut] = Field(description="in call order")
 
 
-class CodeIn(_In):
-    role: Literal["lobby", "counter", "display"]
-    centre_code: str | None = Field(default=None, description="needed only when several centres exist")
-    ttl_hours: float = Field(default=24, gt=0, le=24 * 30)
+class _CodeIn(_In):
+    centre_code: str | None = Field(default=None, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                    description="needed only when several centres exist")
+    ttl_hours: float = Field(default=24, ge=0.0001, le=24 * 30)  # from 0.36 s (tests) to 30 days
+
+
+class LobbyCodeIn(_CodeIn):
+    role: Literal["lobby", "display"]
+
+
+class CounterCodeIn(_CodeIn):
+    role: Literal["counter"]
+    counters: list[CounterNumber] | None = Field(default=None, max_length=100, description=(
+        "the counters the enrolled device may act and report for (central.trust)"))
+
+
+CodeIn = Annotated[LobbyCodeIn | CounterCodeIn, Field(discriminator="role")]
 
 
 class CodeOut(BaseModel):
@@ -105,6 +140,11 @@ class DeviceOut(BaseModel):
     revoked_at: str | None
     last_batch_at: str | None
     last_skew_ms: int | None
+    counters: list[int] = Field(description="counters bound to the device at enrolment or later")
+
+
+class CountersIn(_In):
+    counters: list[CounterNumber] = Field(max_length=100, description="replaces the device's bound counters")
 
 
 class LeaseRowOut(BaseModel):

@@ -71,6 +71,8 @@ class Applied:
     payload: dict[str, Any]
     device_id: str
     skew: dt.timedelta = dt.timedelta(0)
+    received: dt.datetime | None = None  # when the central got it: no moment of it lies later
+    clock_ok: bool = True                 # False: the device's clock is off beyond the limit
 
 
 def order_key(ev: Applied) -> str:
@@ -107,11 +109,15 @@ def reduce(t: dict[str, Any], ev: Applied) -> None:
     p, key = ev.payload, order_key(ev)
     if ev.type == "ticket.issued":
         issued = payload_time(p["issued_at"], ev.skew) or ev.at
+        if ev.received is not None:
+            issued = min(issued, ev.received)
+        # A device with a wrong clock never goes ahead of honest ones: it queues at arrival.
+        queued = issued if ev.clock_ok or ev.received is None else ev.received
         t.update(device_id=ev.device_id, day=str(p["day"]), number=int(p["number"]),
                  display_number=str(p["display_number"]), priority_group=p["priority_group"] or None,
                  issued_service_code=str(p["service_code"]), issued_at=issued)
         if t["transfer_key"] is None:
-            t["service_code"], t["queued_at"] = t["issued_service_code"], issued
+            t["service_code"], t["queued_at"] = t["issued_service_code"], queued
         _status(t, key, WAITING, None, None)
     elif ev.type == "ticket.printed":
         t["printed_ok"] = bool(t["printed_ok"]) or bool(p["ok"])  # a reprint that worked counts
@@ -123,6 +129,8 @@ def reduce(t: dict[str, Any], ev: Applied) -> None:
     elif ev.type == "ticket.served":
         # The latest completion wins (max, so arrival order does not matter).
         done, began = payload_time(p["completed_at"], ev.skew) or ev.at, payload_time(p["started_at"], ev.skew)
+        if ev.received is not None:
+            done, began = min(done, ev.received), began and min(began, ev.received)
         floor = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
         if t["served_at"] is None or (done, began or floor) > (t["served_at"], t["started_at"] or floor):
             t["started_at"], t["served_at"] = began, done
@@ -143,26 +151,56 @@ def blank(centre_id: int, ticket_id: str) -> dict[str, Any]:
     return row
 
 
-def apply_events(session: Session, centre_id: int, events: list[Applied]) -> dict[str, dict[str, Any]]:
-    """Projects ticket events in bulk: 1 skeleton insert, 1 locking select, 1 executemany update."""
+def apply_events(session: Session, centre_id: int, events: list[Applied],
+                 known: set[str] | frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+    """Projects ticket events in bulk: new tickets are inserted whole (1 insert); the rows that
+    already exist (`known` to exist, or made meanwhile by another batch) are locked, merged and
+    updated (1 locking select, 1 executemany update)."""
     if not events:
         return {}
     ids = sorted({str(e.payload["ticket_id"]) for e in events})
-    # Rows first (sorted, so concurrent batches lock in the same order), then lock and merge.
-    session.execute(dialect_insert(session, Ticket).on_conflict_do_nothing(),
-                    [{"centre_id": centre_id, "ticket_id": i, "transfer_count": 0, "call_count": 0} for i in ids])
-    table = Ticket.__table__
-    rows: dict[str, dict[str, Any]] = {}
-    for chunk in range(0, len(ids), 1000):
-        part = ids[chunk:chunk + 1000]
-        stmt = (select(table).where(table.c.centre_id == centre_id, table.c.ticket_id.in_(part))
-                .order_by(table.c.ticket_id).with_for_update())
-        rows.update({r["ticket_id"]: dict(r) for r in session.execute(stmt).mappings()})
+    fresh = {i: blank(centre_id, i) for i in ids if i not in known}
     for ev in events:
-        reduce(rows[str(ev.payload["ticket_id"])], ev)
-    write_rows(session, list(rows.values()))
-    rollups.forget(session, centre_id, (r["day"] for r in rows.values()))  # a closed day changed: sum it again
-    return rows
+        row = fresh.get(str(ev.payload["ticket_id"]))
+        if row is not None:
+            reduce(row, ev)
+    # Sorted, so concurrent batches take row locks in the same order; a row another batch made
+    # first is merged below like any existing row.
+    table = Ticket.__table__
+    inserted: set[str] = set()
+    if fresh:
+        order = sorted(fresh)
+        # Only the columns a row sets (NULL is the default): a new ticket fills a third of them.
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for i in order:
+            row = {k: v for k, v in fresh[i].items() if v is not None}
+            shapes.setdefault(tuple(row), []).append(row)
+        for rows_of_shape in shapes.values():
+            session.connection().execute(dialect_insert(session, table).on_conflict_do_nothing(), rows_of_shape)
+        # Ours when the row holds our merge (status_key names the latest event by time and id); a
+        # row another batch made first is merged below like any existing row.
+        for chunk in range(0, len(order), 1000):
+            part = order[chunk:chunk + 1000]
+            inserted.update(tid for tid, key in session.execute(
+                select(table.c.ticket_id, table.c.status_key).where(table.c.centre_id == centre_id,
+                                                                   table.c.ticket_id.in_(part)))
+                if key == fresh[tid]["status_key"])
+    rows = {i: fresh[i] for i in inserted}
+    rest = [i for i in ids if i not in inserted]
+    existing: dict[str, dict[str, Any]] = {}
+    for chunk in range(0, len(rest), 1000):
+        part = rest[chunk:chunk + 1000]
+        query = (select(table).where(table.c.centre_id == centre_id, table.c.ticket_id.in_(part))
+                 .order_by(table.c.ticket_id).with_for_update())
+        existing.update({r["ticket_id"]: dict(r) for r in session.execute(query).mappings()})
+    for ev in events:
+        row = existing.get(str(ev.payload["ticket_id"]))
+        if row is not None:
+            reduce(row, ev)
+    write_rows(session, list(existing.values()))
+    merged = {**rows, **existing}
+    rollups.forget(session, centre_id, (r["day"] for r in merged.values()))  # a closed day changed: sum it again
+    return merged
 
 
 def _seconds(a: dt.datetime | None, b: dt.datetime | None) -> float | None:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.contract.config import Config
-from kiosk.domain.clock import Clock, system_clock
 from kiosk.contract.events import Event
+from kiosk.contract.wire import DeviceHealth, printable
+from kiosk.domain.clock import Clock, system_clock
 from kiosk.health import HealthBoard
 from kiosk.i18n import Translator
 from kiosk.outbox import add_event
@@ -40,12 +41,13 @@ class Core:
         self.db.close()
 
 
-def _record_health(db: Database) -> Callable[[HealthReport], None]:
+def _record_health(db: Database, clock: Clock) -> Callable[[HealthReport], None]:
     def listener(report: HealthReport) -> None:
         try:
             with db.transaction() as s:
-                add_event(s, Event("device.health", {"device": report.device, "state": report.state.value,
-                                                     "detail": report.detail[:300]}))
+                # the device's one clock, as every other event: the central checks them together
+                add_event(s, Event(DeviceHealth(device=report.device[:100], state=report.state.value,
+                                                detail=printable(report.detail, 300)), occurred_at=clock()))
         except StorageError:
             log.error("cannot record health event %s: storage unavailable", report)
     return listener
@@ -55,6 +57,6 @@ def build_core(config: Config, data_dir: Path, *, clock: Clock = system_clock) -
     data_dir.mkdir(parents=True, exist_ok=True)
     db = open_database(data_dir / "kiosk.db")
     health = HealthBoard()
-    health.subscribe(_record_health(db))
+    health.subscribe(_record_health(db, clock))
     return Core(config=config, data_dir=data_dir, db=db, desk=TicketDesk(db, config, clock=clock),
                 translator=Translator(config.device.language), health=health)

@@ -12,7 +12,7 @@ from kiosk.storage.outbox import DeadLetter, OutboxEvent
 
 def add_event(session: Session, event: Event) -> None:
     session.add(OutboxEvent(event_id=event.id, type=event.type, occurred_at=event.occurred_at,
-                            payload=json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))))
+                            payload=json.dumps(event.payload_json(), ensure_ascii=False, separators=(",", ":"))))
 
 
 def pending_count(session: Session) -> int:

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kiosk.domain.clock import Clock, system_clock
 from kiosk.contract.events import Event, iso
+from kiosk.contract.wire import Audit
+from kiosk.domain.clock import Clock, system_clock
 from kiosk.outbox import add_event
 from kiosk.storage import Database
 from kiosk.sync import state
@@ -126,5 +127,5 @@ def record_audit(db: Database, action: str, actor: str = "technician", **detail:
 
 
 def _audit(session: Session, action: str, actor: str, at: dt.datetime, **detail: Any) -> None:
-    add_event(session, Event("audit", {"action": action, "actor": actor,
-                                       "detail": json.loads(json.dumps(detail, default=str))}, occurred_at=at))
+    add_event(session, Event(Audit(action=action, actor=actor, detail=json.loads(json.dumps(detail, default=str))),
+                             occurred_at=at))

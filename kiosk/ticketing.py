@@ -20,6 +20,7 @@ from kiosk.contract.queue import CyclePosition, estimated_wait_minutes, people_a
 from kiosk.contract.windows import current_window, window_bounds
 from kiosk.domain.schedule import Availability, ServiceState, service_state
 from kiosk.contract.events import Event, iso
+from kiosk.contract.wire import TicketIssued, TicketPrinted, printable
 from kiosk.outbox import add_event
 from kiosk.ports import PrintResult
 from kiosk.storage import Database
@@ -218,11 +219,11 @@ class TicketDesk:
                             issued_at=now, status="waiting", print_state="pending",
                             request_key=request_key, lease_id=lease.id)
             s.add(ticket)
-            add_event(s, Event("ticket.issued", {
-                "ticket_id": ticket.id, "service_code": service.code, "day": day, "number": number,
-                "display_number": ticket.display_number, "priority_group": priority_group,
-                "issued_at": iso(now), "lease_source": lease.source, "central_lease_id": lease.central_lease_id,
-                "device_id": self.config.device.id}, occurred_at=now, id=ticket.id))
+            add_event(s, Event(TicketIssued(
+                ticket_id=ticket.id, service_code=service.code, day=day, number=number,
+                display_number=ticket.display_number, priority_group=priority_group, issued_at=now,
+                lease_source=lease.source, central_lease_id=lease.central_lease_id,
+                device_id=self.config.device.id), occurred_at=now, id=ticket.id))
             s.flush()
             return self._view(s, ticket, service)
 
@@ -301,5 +302,5 @@ class TicketDesk:
             if ticket is None:
                 return
             ticket.print_state = "printed" if result.ok else "failed"
-            add_event(s, Event("ticket.printed", {"ticket_id": ticket_id, "ok": result.ok,
-                                                   "status": result.status.value, "message": result.message[:200]}))
+            add_event(s, Event(TicketPrinted(ticket_id=ticket_id, ok=result.ok, status=result.status.value,
+                                             message=printable(result.message, 200))))

@@ -45,8 +45,10 @@ def start_demo_central(config: Config, data_dir: Path, port: int = 0):
     import_demo_dossiers(central, config.centre.code)
     saved = enrolment.load(data_dir)
     if saved is None:
-        code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": config.device.role},
-                             headers=admin, timeout=10)
+        body: dict = {"role": config.device.role}
+        if config.device.role == "counter":  # the counters this demo terminal serves (central.trust)
+            body["counters"] = config.counter.counters or [c.number for c in config.counters]
+        code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json=body, headers=admin, timeout=10)
         code.raise_for_status()
         saved, _doc = enrolment.enrol(central.url, code.json()["code"], device_name="demo kiosk")
         enrolment.save(data_dir, saved)

@@ -2,7 +2,9 @@
 
 modes: "pass" (forward), "down" (refuse: close at once), "http500" (answer 500 itself),
 "slow" (hold the response `delay` seconds), "cut" (forward the request, then close the
-connection after part of the response).
+connection after part of the response); a misconfigured reverse proxy: "http404" (an HTML
+404 page), "http405" (JSON {"detail": "Method Not Allowed"}, as another web framework answers),
+"html200" (a 200 with a login or error page).
 """
 from __future__ import annotations
 
@@ -52,6 +54,11 @@ class FaultProxy:
             if mode == "http500":
                 client.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\nConnection: close\r\n\r\noops!")
                 return
+            if mode in CANNED:
+                status, ctype, body = CANNED[mode]
+                client.sendall(f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                               f"Connection: close\r\n\r\n".encode() + body)
+                return
             try:
                 upstream = socket.create_connection(self.target, timeout=10)
             except OSError:
@@ -66,6 +73,13 @@ class FaultProxy:
                 client.sendall(response[: max(1, len(response) // 2)])
                 return
             client.sendall(response)
+
+
+CANNED = {
+    "http404": ("404 Not Found", "text/html", b"<html><body><h1>404 Not Found</h1><hr>nginx</body></html>"),
+    "http405": ("405 Method Not Allowed", "application/json", b'{"detail":"Method Not Allowed"}'),
+    "html200": ("200 OK", "text/html", b"<html><body>Please log in to the hotel Wi-Fi</body></html>"),
+}
 
 
 def _read_http_message(sock: socket.socket) -> bytes | None:

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from benchmarks.sync_support import enrolment_code, start_central
 from kiosk.contract.config import SAMPLE_CONFIG, parse_config
+from kiosk.contract.events import Event
+from kiosk.contract.wire import TicketIssued
 from kiosk.counter import CounterOffline, CounterService
 from kiosk.counter.client import CounterClient
 from kiosk.health import HealthBoard
@@ -32,8 +34,9 @@ def central(tmp_path):
     c.stop()
 
 
-def enrol(central, role: str) -> dict:
-    r = requests.post(f"{central.url}/api/v1/enrol", json={"code": enrolment_code(central, role=role)}, timeout=10)
+def enrol(central, role: str, counters: list[int] | None = None) -> dict:
+    code = enrolment_code(central, role=role, counters=counters)
+    r = requests.post(f"{central.url}/api/v1/enrol", json={"code": code}, timeout=10)
     r.raise_for_status()
     return r.json()
 
@@ -44,14 +47,16 @@ def issue_tickets(central, service: str, prefix: str, count: int, start: int = 1
     client = CentralClient(central.url, lobby["token"])
     now = dt.datetime.now(dt.timezone.utc)
     day = now.astimezone(TZ).date().isoformat()
+    first = client.request_lease(service, day, start + count)["first"]  # numbers the central leased to it
     ids, events = [], []
     for i in range(count):
         tid = str(uuid.uuid4())
         ids.append(tid)
-        issued = (now - dt.timedelta(minutes=30) + dt.timedelta(seconds=i)).isoformat()
-        events.append({"id": str(uuid.uuid4()), "type": "ticket.issued", "occurred_at": issued, "payload": {
-            "ticket_id": tid, "service_code": service, "day": day, "number": start + i,
-            "display_number": f"{prefix}{start + i:03d}", "priority_group": None, "issued_at": issued}})
+        issued = now - dt.timedelta(minutes=30) + dt.timedelta(seconds=i)
+        number = first + start - 1 + i
+        events.append(Event(TicketIssued(ticket_id=tid, service_code=service, day=day, number=number,
+                                         display_number=f"{prefix}{number:03d}", priority_group=None,
+                                         issued_at=issued), occurred_at=issued, id=tid).wire())
     body = client.post_events(lobby["device_id"], events, now)
     assert {r["status"] for r in body["results"]} == {"accepted"}
     return ids
@@ -59,7 +64,7 @@ def issue_tickets(central, service: str, prefix: str, count: int, start: int = 1
 
 class CounterDevice:
     def __init__(self, tmp_path, central, name: str, counters: list[int], url: str | None = None) -> None:
-        answer = enrol(central, "counter")
+        answer = enrol(central, "counter", counters)
         data = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
         data["device"].update(id=answer["device_id"], role="counter")
         data["central"] = {"url": url or central.url, "token": answer["token"], "timeout_s": 2}

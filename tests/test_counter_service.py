@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.contract.config import ConfigError
-from kiosk.contract.events import EVENT_TYPES
 from kiosk.counter import CounterError, CounterOffline, CounterService
 from kiosk.counter.keypad import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER
 from kiosk.counter.panels import PanelConfigError, PanelMap
+from kiosk.contract.wire import RatingRecorded, RatingRejectedPress
 from kiosk.ports import PanelPress
 from kiosk.storage import open_database
 from kiosk.storage.counter import QueueEntry
@@ -117,7 +117,7 @@ def test_typed_call_complete_and_rating_go_to_the_outbox(db, clock):
     assert served[0]["started_at"].startswith("2026-11-23T02:00") and served[0]["completed_at"].startswith(
         "2026-11-23T02:07")
     r = rated[0]
-    assert set(EVENT_TYPES["rating.recorded"]) <= set(r)
+    RatingRecorded.model_validate(r)  # the central's contract
     assert (r["counter"], r["officer"], r["level"], r["reason"], r["raw_key"], r["device"], r["dossier_code"]) == (
         3, "nv03", "satisfied", None, 2, "bus:0x83", "000.00.12.H12-261123-0001")
     with db.transaction() as s:
@@ -135,7 +135,7 @@ def test_presses_outside_a_request_are_rejected_presses_with_events(db, clock):
     svc.rate_press(3, 42, "bus:0x83")                # unknown key
     rejected = events(db, "rating.rejected_press")
     assert [e["reason"] for e in rejected] == ["no_request", "debounce", "unknown_key"]
-    assert set(EVENT_TYPES["rating.rejected_press"]) | {"raw_key", "device"} <= set(rejected[0])
+    assert RatingRejectedPress.model_validate(rejected[0]).raw_key == 1
     assert count(db, RejectedPress) == 3 and count(db, Rating) == 0
 
 

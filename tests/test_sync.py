@@ -153,6 +153,44 @@ def test_refused_events_go_to_dead_letters_and_never_block_the_rest(tmp_path, ce
     assert central_count(central, [t.ticket_id for t in before + after]) == 6
 
 
+@pytest.mark.parametrize("mode", ["http404", "http405", "html200"])
+def test_a_misconfigured_proxy_never_destroys_the_outbox(tmp_path, central, proxy, mode):
+    """A proxy answering 404 for /api/v1/events once split batches down and dead-lettered 40 of 40."""
+    config = enrolled_config(central, proxy.url)
+    core, sync, clock = make_kiosk(tmp_path, config)
+    tickets = issue(core, clock, 20) + issue(core, clock, 20, service="DD")  # two offline fallback blocks
+    proxy.mode = mode
+    for _ in range(3):
+        result = sync.sender.flush()
+        assert result.delivered == 0 and result.dead_lettered == 0 and result.error
+        allow_retry_now(sync, clock)
+    assert pending(core) == 40
+    with core.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DeadLetter)) == 0
+    flag = core.health.snapshot()["central"]
+    assert flag.state.value == "failed" and "misconfigured" in flag.detail
+    assert proxy.requests <= 3  # one request per flush: never split down
+    proxy.mode = "pass"
+    allow_retry_now(sync, clock)
+    assert sync.sender.flush().delivered >= 40 and pending(core) == 0
+    assert central_count(central, [t.ticket_id for t in tickets]) == 40
+
+
+def test_one_bad_event_never_blocks_the_outbox(tmp_path, central):
+    """1 bad heartbeat + 10 good events once answered 500 forever: 0 delivered after 5 flushes."""
+    core, sync, clock = make_kiosk(tmp_path, enrolled_config(central))
+    with core.db.transaction() as s:  # what a buggy or older kiosk may have queued
+        s.add(OutboxEvent(event_id=str(uuid.uuid4()), type="device.heartbeat", occurred_at=clock.now,
+                          payload=json.dumps({"version": "x", "uptime_s": 1, "outbox_backlog": 10**30})))
+    tickets = issue(core, clock, 10)
+    result = sync.sender.flush()
+    assert result.delivered >= 10 and result.dead_lettered == 1
+    assert central_count(central, [t.ticket_id for t in tickets]) == 10
+    with core.db.transaction() as s:
+        (reason,) = s.scalars(select(DeadLetter.reason)).all()
+    assert reason.startswith("invalid: payload.outbox_backlog")
+
+
 def test_revoked_token_keeps_events_and_raises_health(tmp_path, central):
     config = enrolled_config(central)
     core, sync, clock = make_kiosk(tmp_path, config)
@@ -185,12 +223,21 @@ def test_config_pull_with_etag_applies_without_restart(tmp_path, central):
 
 
 def test_heartbeat_reaches_the_fleet_view(tmp_path, central):
+    """The kiosk's own heartbeat: disk, backlog, dead letters and each health flag with its detail."""
+    from kiosk.ports import HealthReport, HealthState
     config = enrolled_config(central)
     core, sync, clock = make_kiosk(tmp_path, config)
+    issue(core, clock, 2)
+    with core.db.transaction() as s:
+        s.add(DeadLetter(event_id="x", type="audit", occurred_at=clock.now, payload="{}", reason="test",
+                         failed_at=clock.now))
+    core.health.report(HealthReport("printer", HealthState.DEGRADED, "paper low"))
     assert sync.heartbeat() is True
     fleet = requests.get(f"{central.url}/api/v1/fleet", headers=central.admin_headers, timeout=10).json()
-    text = json.dumps(fleet)
-    assert config.device.id in text and "0.1.0" in text
+    (d,) = [d for d in fleet["devices"] if d["device_id"] == config.device.id]
+    assert d["version"] == "0.1.0" and d["disk_free_bytes"] > 0 and d["dead_letters"] == 1
+    assert d["outbox_backlog"] >= 2 and "printer: paper low" in d["health_flags"]
+    assert d["clock_ok"] is False  # the test kiosk's clock is days behind the central's
 
 
 def test_screens_show_a_short_device_id():

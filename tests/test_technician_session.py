@@ -121,7 +121,7 @@ def test_enrol_saves_the_identity_and_audits(session, central):
     assert session.ctx.config.central.token == enrolled.token  # the running config has the identity
     assert session.ctx.config.device.role == "counter"
     enrolled_event = [a for a in audits(session) if a["action"] == "provision.enrolled"]
-    assert enrolled_event == [{"action": "provision.enrolled", "actor": "screen",
+    assert enrolled_event == [{"action": "provision.enrolled", "actor": "screen", "counter": None,
                                "detail": {"central": central.url, "role": "counter"}}]
     with pytest.raises(EnrolFailed, match="refused") as err:
         session.enrol(central.url, code)  # the code is used now

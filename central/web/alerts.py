@@ -79,7 +79,7 @@ def findings(s: Session, centre: CentreRow, now: dt.datetime) -> list[Finding]:
         if now - seen > SILENT_AFTER:
             minutes = int((now - seen).total_seconds() // 60)
             out.append(Finding("silent", d.id, f"Thiết bị {d.name}: không có tín hiệu {minutes} phút"))
-        if any("dead" in str(f) for f in (d.health_flags or [])):
+        if d.dead_letters:
             out.append(Finding("dead_letters", d.id, f"Thiết bị {d.name}: có sự kiện không gửi được (dead letters)"))
     names = {d.id: d.name for d in devices}
     if names:

@@ -40,7 +40,9 @@ def device_rows(devices: list[Device], health: dict[str, list[ComponentHealth]],
     for d in devices:
         comps = health.get(d.id, [])
         printer = next((c for c in comps if c.component.startswith("printer")), None)
-        flags = [str(x) for x in (d.health_flags or [])]
+        # the latest heartbeat's components that are not ok, each with its detail ("printer: paper low")
+        flags = [f"{name}: {h.get('detail') or h.get('state')}" for name, h in sorted((d.health or {}).items())
+                 if isinstance(h, dict) and h.get("state") != "ok"]
         bad = [c for c in comps if c.state not in ("ok", "unknown")]
         skew = d.last_skew_ms
         if d.revoked_at is not None:
@@ -52,7 +54,7 @@ def device_rows(devices: list[Device], health: dict[str, list[ComponentHealth]],
         else:
             state = "online"
         rows.append({"d": d, "state": state, "printer": printer, "flags": flags, "bad": bad, "skew_ms": skew,
-                     "dead_letters": next((f for f in flags if "dead" in f), None)})
+                     "dead_letters": d.dead_letters or None})
     return rows
 
 

@@ -11,8 +11,16 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from kiosk.contract.numbering import MAX_DEVICE_INDEX, lease_limit
@@ -105,8 +113,12 @@ class PriorityGroup(_Strict):
         return self.name_en if language == "en" and self.name_en else self.name
 
 
+# What the central's database holds (kiosk.contract.wire): printable text of bounded length.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+
+
 class Officer(_Strict):
-    code: str = Field(min_length=1)
+    code: str = Field(min_length=1, max_length=64, pattern=_PRINTABLE)
     name: str = Field(min_length=1)
     title: str = ""
     photo: str = ""
@@ -116,13 +128,25 @@ class Counter(_Strict):
     number: int = Field(ge=1, le=999)
     services: list[str] = Field(min_length=1)
     officer: str | None = None  # Officer.code
+    # The counter device serving it (its id, or the name given at enrolment); one device may
+    # serve several counters. The central lets only that device act and report for this counter.
+    device: str | None = Field(default=None, min_length=1, max_length=100, pattern=_PRINTABLE)
 
 
 class Centre(_Strict):
-    code: str = Field(min_length=1, description="agency code, e.g. 000.00.12.H62")
-    name: str = Field(min_length=1)
+    code: str = Field(min_length=1, max_length=64, pattern=_PRINTABLE, description="agency code, e.g. 000.00.12.H62")
+    name: str = Field(min_length=1, max_length=200, pattern=_PRINTABLE)
     name_en: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. Asia/Ho_Chi_Minh)") from None
+        return value
 
     def display_name(self, language: str) -> str:
         return self.name_en if language == "en" and self.name_en else self.name

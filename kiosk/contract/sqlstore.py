@@ -29,10 +29,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return None if value is None else value.replace(tzinfo=dt.timezone.utc)
 
 
-def sqlite_engine(url: str, busy_timeout_s: float) -> Engine:
+def sqlite_engine(url: str, busy_timeout_s: float, **options: Any) -> Engine:
     """An SQLite engine (url "sqlite:///path") in WAL mode with synchronous=FULL, foreign keys on
-    and every transaction started with BEGIN IMMEDIATE."""
-    engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+    and every transaction started with BEGIN IMMEDIATE. options: more create_engine arguments."""
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}, **options)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

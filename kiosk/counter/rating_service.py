@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.contract.config import RatingSettings
 from kiosk.contract.events import Event
+from kiosk.contract.wire import RatingRecorded, RatingRejectedPress
 from kiosk.counter.rating import (
     Decision,
     Rated,
@@ -142,9 +143,9 @@ class RatingService:
                             continue
                         s.add(RejectedPress(counter=d.counter, reason=d.reason.value, raw_key=d.raw_key,
                                             device=d.device, pressed_at=now))
-                        add_event(s, Event("rating.rejected_press", {
-                            "counter": d.counter, "reason": d.reason.value, "raw_key": d.raw_key,
-                            "device": d.device}, occurred_at=now))
+                        add_event(s, Event(RatingRejectedPress(
+                            counter=d.counter, reason=d.reason.value, raw_key=d.raw_key, device=d.device),
+                            occurred_at=now))
                         emitted.append(("rejected_press", {"counter": d.counter, "reason": d.reason.value}))
                     elif isinstance(d, ReasonAsked):
                         emitted.append(("reason_asked", {"counter": d.ticket.counter, "ticket_id": d.ticket.ticket_id,
@@ -166,12 +167,10 @@ class RatingService:
         rating_id = str(uuid.uuid4())
         s.add(Rating(id=rating_id, ticket_id=t.ticket_id, counter=t.counter, officer=t.officer, level=d.level.value,
                      reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code, rated_at=now))
-        payload = {"rating_id": rating_id, "ticket_id": t.ticket_id, "counter": t.counter, "officer": t.officer,
-                   "level": d.level.value, "reason": d.reason, "raw_key": d.raw_key, "device": d.device,
-                   "dossier_code": t.dossier_code}
-        if t.service_code:
-            payload["service_code"] = t.service_code
-        add_event(s, Event("rating.recorded", payload, occurred_at=now))
+        add_event(s, Event(RatingRecorded(
+            rating_id=rating_id, ticket_id=t.ticket_id, counter=t.counter, officer=t.officer, level=d.level.value,
+            reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code,
+            service_code=t.service_code or None), occurred_at=now))
         self.stats["ratings"] += 1
         return "rated", {"counter": t.counter, "ticket_id": t.ticket_id, "level": d.level.value,
                          "reason": d.reason, "rating_id": rating_id}

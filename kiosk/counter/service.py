@@ -35,7 +35,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kiosk.contract.config import Config
-from kiosk.contract.events import Event, iso
+from kiosk.contract.events import Event
+from kiosk.contract.wire import Audit, Payload, TicketCalled, TicketNoShow, TicketServed, TicketTransferred
 from kiosk.counter.announce import Announcement, call_announcement
 from kiosk.counter.client import CounterClient
 from kiosk.counter.errors import CounterError, CounterOffline
@@ -153,9 +154,9 @@ class CounterService:
             with self.db.transaction() as s:
                 self._set_current(s, cur)
                 s.execute(delete(QueueEntry).where(QueueEntry.ticket_id == ticket_id))
-                add_event(s, Event("ticket.called", {
-                    "ticket_id": ticket_id, "counter": counter, "officer": officer, "display_number": display,
-                    "day": day, "service_code": service, "typed": True}, occurred_at=now))
+                add_event(s, Event(TicketCalled(
+                    ticket_id=ticket_id, counter=counter, officer=officer, display_number=display,
+                    day=day, service_code=service, typed=True), occurred_at=now))
             self._called(cur, "called")
             return cur
 
@@ -163,7 +164,7 @@ class CounterService:
         with self._action_lock:
             cur = self._require_current(counter)
             self._act(cur, "recall", lambda: self.client.recall(counter) if self.client else None,
-                      "ticket.called", {"officer": cur.officer}, clear=False)
+                      TicketCalled(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer), clear=False)
             self._called(cur, "recalled")
             return cur
 
@@ -171,7 +172,7 @@ class CounterService:
         with self._action_lock:
             cur = self._require_current(counter)
             self._act(cur, "no_show", lambda: self.client.no_show(counter) if self.client else None,
-                      "ticket.no_show", {"officer": cur.officer}, clear=True)
+                      TicketNoShow(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer), clear=True)
             self._emit("no_show", {"counter": counter, "ticket_id": cur.ticket_id, "display_number": cur.display_number})
             return cur
 
@@ -185,7 +186,8 @@ class CounterService:
                 raise CounterError("same_service", f"{cur.display_number} is already in service {to_service_code}")
             self._act(cur, "transfer",
                       lambda: self.client.transfer(counter, to_service_code) if self.client else None,
-                      "ticket.transferred", {"to_service_code": to_service_code}, clear=True)
+                      TicketTransferred(ticket_id=cur.ticket_id, counter=counter, to_service_code=to_service_code),
+                      clear=True)
             self._emit("transferred", {"counter": counter, "ticket_id": cur.ticket_id,
                                        "display_number": cur.display_number, "to_service_code": to_service_code})
             return cur
@@ -196,8 +198,8 @@ class CounterService:
             cur = self._require_current(counter)
             now = self.clock()
             self._act(cur, "complete", lambda: self.client.complete(counter) if self.client else None,
-                      "ticket.served", {"officer": cur.officer, "started_at": iso(cur.called_at),
-                                        "completed_at": iso(now)}, clear=True)
+                      TicketServed(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer,
+                                   started_at=cur.called_at, completed_at=now), clear=True)
             self._emit("completed", {"counter": counter, "ticket_id": cur.ticket_id,
                                      "display_number": cur.display_number})
             self.ratings.request(ServedTicket(cur.ticket_id, counter, cur.officer, dossier_code or None,
@@ -358,12 +360,11 @@ class CounterService:
             elif st.paused == paused:
                 return
             st.paused, st.updated_at = paused, self.clock()
-            add_event(s, Event("audit", {"action": "counter.paused" if paused else "counter.resumed",
-                                         "counter": counter}))
+            add_event(s, Event(Audit(action="counter.paused" if paused else "counter.resumed", counter=counter)))
         self._emit("paused" if paused else "resumed", {"counter": counter})
 
-    def _act(self, cur: CurrentTicket, name: str, remote: Callable[[], Any], event_type: str,
-             extra: dict[str, Any], *, clear: bool) -> None:
+    def _act(self, cur: CurrentTicket, name: str, remote: Callable[[], Any], payload: Payload, *,
+             clear: bool) -> None:
         """Do an action at the central, or record it as an outbox event (offline tickets,
         central unreachable). A 409 from the central means it sees no current ticket for this
         counter: the local state is cleared and the action refused."""
@@ -387,8 +388,7 @@ class CounterService:
             if clear:
                 self._set_current(s, None, cur.counter)
             if offline:
-                add_event(s, Event(event_type, {"ticket_id": cur.ticket_id, "counter": cur.counter, **extra},
-                                   occurred_at=now))
+                add_event(s, Event(payload, occurred_at=now))
         if offline:
             self.stats[f"offline_{name}"] += 1
 

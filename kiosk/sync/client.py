@@ -17,13 +17,19 @@ class CentralUnavailable(Exception):
     """Worth retrying later: no network, a timeout, a 5xx, 408, 409 or 429."""
 
 
+class CentralMisconfigured(CentralUnavailable):
+    """The answer is not the central's contract (404, 405, an HTML page, a body that is not the
+    central's JSON): a proxy or URL is wrong. Retry later; never blame (dead-letter) the events."""
+
+
 class CentralRejected(Exception):
     """The central refused the request for good (another 4xx): retrying the same cannot help."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, contract: bool = True) -> None:
         super().__init__(f"HTTP {status}: {reason}")
         self.status = status
         self.reason = reason
+        self.contract = contract  # the body is the central's JSON error ({"detail": ...})
 
 
 class LeaseRefused(CentralRejected):
@@ -36,6 +42,7 @@ class LeaseRefused(CentralRejected):
 
 M = TypeVar("M", bound=BaseModel)
 RETRYABLE = {408, 409, 429}  # for event batches (the outbox contract)
+BATCH_REFUSALS = {400, 413, 422}  # the central refuses the batch itself: split it to find the culprit
 FINAL_409 = {408, 429}        # enrolment, leases: a 409 is the answer (code used, numbers exhausted)
 
 
@@ -72,7 +79,7 @@ class CentralClient:
         if resp.status_code >= 500 or resp.status_code in retryable:
             raise CentralUnavailable(f"central answered HTTP {resp.status_code}")
         if resp.status_code >= 400 and resp.status_code != 304:
-            raise CentralRejected(resp.status_code, _reason(resp))
+            raise CentralRejected(resp.status_code, _reason(resp), _is_contract_error(resp))
         return resp
 
     def _json(self, resp: requests.Response) -> Any:
@@ -88,11 +95,24 @@ class CentralClient:
         return self._json(resp)
 
     def post_events(self, device_id: str, events: list[dict[str, Any]], sent_at: dt.datetime) -> dict[str, Any]:
-        resp = self._request("POST", "/api/v1/events",
-                             json={"device_id": device_id, "sent_at": iso(sent_at), "events": events})
-        body = self._json(resp)
-        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            raise CentralUnavailable("central answered without per-event results")
+        """The central's verdicts (kiosk.contract.wire.BatchAnswer). Raises CentralRejected for a
+        contract refusal of the whole batch (400, 401, 403, 413, 422 with the central's error body),
+        CentralMisconfigured for any answer that is not the contract, CentralUnavailable otherwise."""
+        path = "/api/v1/events"
+        try:
+            resp = self._request("POST", path, json={"device_id": device_id, "sent_at": iso(sent_at), "events": events})
+        except CentralRejected as exc:
+            if exc.status in (0, 401, 403) or (exc.status in BATCH_REFUSALS and exc.contract):
+                raise
+            raise CentralMisconfigured(f"HTTP {exc.status} from {path} is not the central's answer (wrong URL "
+                                       f"or proxy?): {exc.reason[:100]}") from None
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if resp.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            raise CentralMisconfigured(f"HTTP {resp.status_code} from {path} without per-event verdicts "
+                                       "(wrong URL or proxy?)")
         return body
 
     def get_config(self, etag: str | None) -> ConfigAnswer:
@@ -132,6 +152,14 @@ class CentralClient:
         if not isinstance(answer, dict):
             raise CentralUnavailable("central answered the enrolment with something that is not an object")
         return answer
+
+
+def _is_contract_error(resp: requests.Response) -> bool:
+    try:
+        body = resp.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and "detail" in body
 
 
 def _reason(resp: requests.Response) -> str:

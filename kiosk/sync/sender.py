@@ -1,9 +1,15 @@
 """Sends the outbox to the central in order, in batches, with the event ids as idempotency keys.
 
 - accepted / duplicate: marked sent (a duplicate means an earlier try got through).
-- rejected one by one by the central: moved to the dead-letter table with the reason.
-- a 4xx on a whole batch (other than 401/403/408/409/429): the batch is split in halves until
-  the event that causes it is alone, then that event is dead-lettered; the rest go on.
+- conflict (the central holds another content under this id; it kept this one for audit):
+  marked sent, logged.
+- rejected one by one by the central: moved to the dead-letter table with the reason code and
+  message; the rest go on (`kiosk outbox requeue` puts dead letters back after a fix).
+- the central refusing the whole batch with its own error body (400, 413, 422): the batch is
+  split in halves until the event that causes it is alone, then that event is dead-lettered.
+- an answer that is not the central's contract (404, 405, an HTML page, not JSON): the central
+  is misconfigured (a proxy, a wrong URL): back off and raise the `central` health flag; never
+  dead-letter, never split.
 - network errors, timeouts, 5xx, 408/409/429, 401/403: nothing is lost; retry after a backoff
   with full jitter, capped, stored in the database.
 """
@@ -25,7 +31,7 @@ from kiosk.ports import HealthState
 from kiosk.storage import Database
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
 from kiosk.sync import state
-from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
+from kiosk.sync.client import CentralClient, CentralMisconfigured, CentralRejected, CentralUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +109,12 @@ class OutboxSender:
                      "payload": json.loads(r.payload)} for r in rows]
             try:
                 body = self.client.post_events(self.device_id, wire, self.clock())
+            except CentralMisconfigured as exc:
+                self.health.report(HealthReport("central", HealthState.FAILED, f"central misconfigured: {exc}"[:300]))
+                self._mark_attempted([r.seq for r in rows])
+                self._backoff(str(exc))
+                result.error = str(exc)
+                break
             except CentralUnavailable as exc:
                 self._mark_attempted([r.seq for r in rows])
                 self._backoff(str(exc))
@@ -137,8 +149,13 @@ class OutboxSender:
             status = answer.get("status")
             if status in ("accepted", "duplicate"):
                 sent.append(row.seq)
+            elif status == "conflict":  # the central kept this copy for audit; resending changes nothing
+                log.warning("event %s conflicts with what the central holds: %s", row.event_id, answer.get("message"))
+                sent.append(row.seq)
             elif status == "rejected":
-                refused[row.event_id] = str(answer.get("reason") or "rejected")[:500]
+                reason = str(answer.get("reason") or "rejected")
+                message = answer.get("message")
+                refused[row.event_id] = (f"{reason}: {message}" if message else reason)[:500]
         if sent:
             now = self.clock()
             with self.db.transaction() as s:

@@ -7,7 +7,6 @@ import logging
 import shutil
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -15,7 +14,8 @@ from typing import Any, Callable
 from kiosk import __version__
 from kiosk.bootstrap import Core
 from kiosk.contract.config import Config, ConfigError, Service, merge_centre_document
-from kiosk.contract.events import iso
+from kiosk.contract.events import Event, iso
+from kiosk.contract.wire import DeviceHeartbeat, HealthEntry, printable
 from kiosk.domain.clock import local_day
 from kiosk.files import write_atomic
 from kiosk.health import HealthReporter
@@ -149,15 +149,15 @@ class SyncService:
     def heartbeat(self) -> bool:
         with self.core.db.transaction() as s:
             backlog, dead = pending_count(s), dead_letter_count(s)
-        health = {name: {"state": r.state.value, "detail": r.detail} for name, r in self.core.health.snapshot().items()}
-        event = {"id": str(uuid.uuid4()), "type": "device.heartbeat", "occurred_at": iso(self.core.desk.clock()),
-                 "payload": {"version": __version__, "uptime_s": round(time.monotonic() - self.started),
-                             "disk_free_bytes": shutil.disk_usage(self.core.data_dir).free,
-                             "outbox_backlog": backlog, "dead_letters": dead, "health": health,
-                             "role": self.core.config.device.role}}
+        health = {name[:100]: HealthEntry(state=r.state.value, detail=printable(r.detail, 500))
+                  for name, r in sorted(self.core.health.snapshot().items())[:50]}
+        event = Event(DeviceHeartbeat(version=__version__, uptime_s=round(time.monotonic() - self.started),
+                                      disk_free_bytes=shutil.disk_usage(self.core.data_dir).free,
+                                      outbox_backlog=backlog, dead_letters=dead, health=health,
+                                      role=self.core.config.device.role), occurred_at=self.core.desk.clock())
         try:
             # Heartbeats are not queued: an old one is worthless, and offline they would pile up.
-            self.client.post_events(self.core.config.device.id, [event], self.core.desk.clock())
+            self.client.post_events(self.core.config.device.id, [event.wire()], self.core.desk.clock())
         except (CentralUnavailable, CentralRejected):
             self._set_online(False)
             return False

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import logging
 import threading
 import uuid
@@ -17,18 +16,19 @@ from zoneinfo import ZoneInfo
 import requests
 
 from kiosk.contract.config import Config
+from kiosk.contract.events import Event
+from kiosk.contract.wire import TicketIssued
 from kiosk.counter.client import CounterClient
 from kiosk.domain.clock import Clock
-from kiosk.sync.client import CentralClient
+from kiosk.sync.client import CentralClient, CentralRejected
 
 log = logging.getLogger(__name__)
 
-SEQ_FILE = "demo-ticket-numbers.json"
 
-
-def _enrol(central, role: str, name: str) -> dict:
+def _enrol(central, role: str, name: str, counters: list[int] | None = None) -> dict:
     admin = {"Authorization": f"Bearer {central.admin_token}"}
-    code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json={"role": role}, headers=admin, timeout=10)
+    body: dict = {"role": role, **({"counters": counters} if counters is not None else {})}
+    code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json=body, headers=admin, timeout=10)
     code.raise_for_status()
     r = requests.post(f"{central.url}/api/v1/enrol", json={"code": code.json()["code"], "device_name": name},
                       timeout=10)
@@ -38,14 +38,12 @@ def _enrol(central, role: str, name: str) -> dict:
 
 def seed_waiting_tickets(central, config: Config, data_dir: Path, services: list[str], per_service: int = 4,
                          minimum: int = 2) -> int:
-    """Issue `per_service` tickets in each service with fewer than `minimum` waiting today.
-    Numbers continue from a counter kept in the demo's data folder (one central per folder)."""
+    """Issue `per_service` tickets in each service with fewer than `minimum` waiting today, as a
+    lobby kiosk does: numbers leased from the central, events built with the kiosk's models."""
     lobby = _enrol(central, "lobby", "demo lobby (seed)")
     client = CentralClient(central.url, lobby["token"], timeout=10)
     summary = client.call("GET", "/api/v1/queue/summary")
     waiting = {s["service_code"]: s["waiting"] for s in summary["services"]}
-    seq_path = Path(data_dir) / "central" / SEQ_FILE
-    seqs = json.loads(seq_path.read_text()) if seq_path.exists() else {}
     now = dt.datetime.now(dt.timezone.utc)
     day = now.astimezone(ZoneInfo(config.centre.timezone)).date().isoformat()
     events: list[dict[str, Any]] = []
@@ -53,25 +51,27 @@ def seed_waiting_tickets(central, config: Config, data_dir: Path, services: list
         if waiting.get(code, 0) >= minimum:
             continue
         service = config.service(code)
-        for _ in range(per_service):
-            number = seqs[code] = seqs.get(code, 0) % service.max_number + 1
-            issued = (now - dt.timedelta(minutes=20) + dt.timedelta(seconds=len(events))).isoformat()
+        try:
+            lease = client.request_lease(code, day, per_service)
+        except CentralRejected:
+            continue  # the day's numbers (or its quota) are used up
+        for number in range(int(lease["first"]), int(lease["last"]) + 1):
+            issued = now - dt.timedelta(minutes=20) + dt.timedelta(seconds=len(events))
             tid = str(uuid.uuid4())
-            events.append({"id": str(uuid.uuid4()), "type": "ticket.issued", "occurred_at": issued, "payload": {
-                "ticket_id": tid, "service_code": code, "day": day, "number": number,
-                "display_number": f"{service.prefix}{number:0{service.digits}d}", "priority_group": None,
-                "issued_at": issued}})
+            events.append(Event(TicketIssued(
+                ticket_id=tid, service_code=code, day=day, number=number,
+                display_number=f"{service.prefix}{number:0{service.digits}d}", priority_group=None, issued_at=issued,
+                lease_source="central", central_lease_id=str(lease["lease_id"])), occurred_at=issued, id=tid).wire())
     if events:
         client.post_events(lobby["device_id"], events, now)
-    seq_path.write_text(json.dumps(seqs))
     return len(events)
 
 
 class DemoCaller:
     """A counter device at the demo central (for the hall-display scenario and demo)."""
 
-    def __init__(self, central) -> None:
-        answer = _enrol(central, "counter", "demo counter (caller)")
+    def __init__(self, central, counters: list[int]) -> None:
+        answer = _enrol(central, "counter", "demo counter (caller)", counters)
         self.client = CounterClient(CentralClient(central.url, answer["token"], timeout=10))
 
     def call(self, counter: int) -> dict | None:
@@ -90,7 +90,7 @@ def start_demo_calls(central, config: Config, data_dir: Path, every_s: float = 8
     counters = [c.number for c in config.counters]
 
     def run() -> None:
-        caller = DemoCaller(central)
+        caller = DemoCaller(central, counters)
         for counter in itertools.cycle(counters):
             if stop.wait(every_s):
                 return

@@ -145,7 +145,7 @@ def _display_calls(d) -> Iterator:
     polls = poller.polls
     yield d.until(lambda: poller.polls >= polls + 2, 10, "the display to see the waiting tickets")
     yield from d.screenshot("display-waiting")
-    caller = DemoCaller(central)
+    caller = DemoCaller(central, [c.number for c in app.kiosk_config.counters])
     d.facts["called"] = []
     for i, counter in enumerate((3, 7, 1)):
         t = caller.call(counter)

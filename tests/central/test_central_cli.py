@@ -56,3 +56,57 @@ def test_embedded_binds_a_free_port_and_keeps_a_given_admin_token(tmp_path: Path
         assert httpx.get(f"{again.url}/api/v1/fleet", headers=auth).status_code == 200
         assert httpx.get(f"{again.url}/api/v1/fleet",
                          headers={"Authorization": f"Bearer {again.admin_token}"}).status_code == 200
+
+
+def test_admin_tokens_are_listed_revoked_and_rotated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path}/t.db"
+    assert run("central", "admin-token", "create", "ops", "--db", db) == 0
+    first = capsys.readouterr().out.split()[-1]
+    assert run("central", "admin-token", "revoke", "1", "--db", db) == 2  # never the last active one
+    assert "last active" in capsys.readouterr().err
+    assert run("central", "admin-token", "create", "backup", "--db", db) == 0
+    second = capsys.readouterr().out.split()[-1]
+    assert run("central", "admin-token", "rotate", "1", "--db", db) == 0
+    rotated = capsys.readouterr().out.split()[-1]
+    assert run("central", "admin-token", "list", "--db", db) == 0
+    listing = capsys.readouterr().out
+    assert "#1" in listing and "revoked" in listing and "#3" in listing and first not in listing
+    with start_embedded(db, admin_token=second) as central:
+        def status(token: str) -> int:
+            return httpx.get(f"{central.url}/api/v1/admin/centres",
+                             headers={"Authorization": f"Bearer {token}"}).status_code
+        assert (status(first), status(second), status(rotated)) == (401, 200, 200)
+        assert run("central", "admin-token", "revoke", "#2", "--db", db) == 0
+        assert status(second) == 401
+
+
+def test_serve_prints_an_admin_token_only_at_the_first_start(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    db = f"sqlite:///{tmp_path}/s.db"
+
+    def serve_once() -> str:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "central", "serve", "--db", db, "--port", str(port)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None and time.monotonic() < deadline, "central did not start"
+                time.sleep(0.1)
+        finally:
+            proc.terminate()
+            out, _ = proc.communicate(timeout=30)
+        return out
+
+    assert "Admin token" in serve_once()
+    assert "Admin token" not in serve_once()

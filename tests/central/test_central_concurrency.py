@@ -19,11 +19,14 @@ def test_concurrent_call_next_never_returns_a_ticket_twice(any_central: Central)
     kiosk = any_central.enrol("lobby")
     base = now() - dt.timedelta(hours=1)
     events = []
+    day = issued(kiosk, "probe", number=1)["payload"]["day"]
+    lease = {s: kiosk.post("/api/v1/leases", json={"service_code": s, "day": day, "count": 50}).json()["first"]
+             for s in ("TPHT", "CT", "DD")}
     for i in range(150):
         service = ("TPHT", "CT", "DD")[i % 3]
-        events.append(issued(f"{service}-{i}", i + 1, service=service, priority="elderly" if i % 5 == 0 else None,
-                             at=base + dt.timedelta(seconds=i)))
-    assert kiosk.send(*events).status_code == 200
+        events.append(issued(kiosk, f"{service}-{i}", service=service, priority="elderly" if i % 5 == 0 else None,
+                             at=base + dt.timedelta(seconds=i), number=lease[service] + i // 3))
+    assert {r["status"] for r in kiosk.send(*events).json()["results"]} == {"accepted"}
     devices = [any_central.enrol("counter") for _ in range(len(COUNTERS))]
     got: list[tuple[int, str]] = []
     errors: list[str] = []

@@ -57,3 +57,34 @@ def test_toml_import_ignores_device_sections_and_checks_numbering(tmp_path) -> N
     assert fallback_block(parsed.numbering, 99, 5) is None
     with pytest.raises(ConfigError, match="numbering"):
         parse_doc({**sample(), "numbering": {"fallback_block_size": 0}})
+
+
+@pytest.mark.parametrize("change, key", [
+    (lambda d: d["centre"].update(timezone="Mars/Olympus"), "centre.timezone"),
+    (lambda d: d["officers"][0].update(code="x" * 80), "officers[0].code"),
+    (lambda d: d["centre"].update(code="c" * 65), "centre.code"),
+    (lambda d: d["centre"].update(name="Trung tâm\x00"), "centre.name"),
+    (lambda d: d["counters"][0].update(device="d" * 101), "counters[0].device"),
+])
+def test_a_document_that_would_break_the_central_is_refused_naming_the_key(
+        central: Central, tmp_path, capsys, change, key) -> None:
+    """Mars/Olympus once took /queue, /calls and the reports down (500); an 80-character officer
+    code broke call-next on PostgreSQL."""
+    import tomli_w
+
+    from central import cli
+    doc = sample()
+    change(doc)
+    with central.admin() as c:
+        r = c.put("/api/v1/admin/centres", json=doc)
+    assert r.status_code == 422 and f"`{key}`" in r.json()["detail"]
+    path = tmp_path / "centre.toml"
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    import argparse
+    parser = argparse.ArgumentParser(prog="kiosk")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["central", "import-config", str(path), "--db", f"sqlite:///{tmp_path}/c.db"])
+    assert args.func(args) == 2
+    assert f"`{key}`" in capsys.readouterr().err
+    dev = central.enrol("display")
+    assert dev.get("/api/v1/calls").status_code == 200  # the central still works

@@ -5,6 +5,7 @@ import datetime as dt
 import tomllib
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from zoneinfo import ZoneInfo
 
 import pytest
 from central_helpers import Central, event, issued
@@ -15,6 +16,7 @@ from central.leases import Lease, LeaseError, allocate
 from kiosk.contract.config import SAMPLE_CONFIG
 from kiosk.contract.leases import MAX_LEASE_COUNT, LeaseRequest
 from kiosk.contract.numbering import device_day_cap
+from kiosk.contract.wire import Audit
 
 DAY = "2026-11-23"
 
@@ -70,20 +72,22 @@ def test_exhausted_space_gives_409_and_partial_last_lease(central: Central) -> N
 
 def test_issued_tickets_count_against_their_lease(central: Central) -> None:
     dev = central.enrol("lobby")
-    a = lease(dev, service="TPHT", count=10).json()
-    b = lease(dev, service="TPHT", count=10).json()
-    first = issued("t1", a["first"], day=DAY)
+    at = dt.datetime.now(dt.timezone.utc)
+    day = at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    a = lease(dev, count=10, day=day).json()
+    b = lease(dev, count=10, day=day).json()
+    first = issued(dev, "t1", number=a["first"], at=at)
     first["payload"]["central_lease_id"] = a["lease_id"]
-    second = issued("t2", b["first"] + 1, day=DAY)  # no lease id: matched by range
-    fallback = issued("t3", 999, day=DAY)
-    r = dev.send(first, second, fallback, event("audit", {"action": "x"}))
+    second = issued(dev, "t2", number=b["first"] + 1, at=at)  # no lease id: matched by range
+    fallback = issued(dev, "t3", at=at)  # its own fallback block
+    r = dev.send(first, second, fallback, event(Audit(action="x")))
     assert [x["status"] for x in r.json()["results"]] == ["accepted"] * 4
     dev.send(first)  # a duplicate does not count twice
     with central.db.transaction() as s:
         used = {x.id: x.used for x in s.scalars(select(Lease))}
     assert used == {a["lease_id"]: 1, b["lease_id"]: 1}
     with central.admin() as c:
-        rows = c.get("/api/v1/admin/leases", params={"day": DAY, "service": "TPHT"}).json()
+        rows = c.get("/api/v1/admin/leases", params={"day": day, "service": "TPHT"}).json()
     assert [(x["first"], x["last"], x["used"], x["device_id"]) for x in rows] == [(1, 10, 1, dev.device_id),
                                                                                 (11, 20, 1, dev.device_id)]
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from central.queue import call_order, step
 from central.tickets import Applied, blank, reduce
 from kiosk.contract.config import QueueRules
+from kiosk.contract.wire import (RatingRecorded, TicketCalled, TicketIssued, TicketNoShow, TicketPrinted, TicketServed,
+                                 TicketTransferred)
 
 
 def order(labels: str, priority: int, normal: int, taken: tuple[int, int] = (0, 0)) -> str:
@@ -55,19 +57,20 @@ ticket_events = st.lists(st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(ticket_events, st.randoms(use_true_random=False))
 def test_ticket_projection_does_not_depend_on_arrival_order(spec: list, rnd: random.Random) -> None:
-    payloads = {
-        "ticket.called": lambda c: {"counter": c, "officer": f"nv{c}"},
-        "ticket.served": lambda c: {"counter": c, "officer": f"nv{c}", "started_at": T0.isoformat(),
-                                    "completed_at": (T0 + dt.timedelta(hours=2)).isoformat()},
-        "ticket.no_show": lambda c: {"counter": c},
-        "ticket.transferred": lambda c: {"counter": c, "to_service_code": f"S{c}"},
-        "ticket.printed": lambda c: {"ok": c % 2 == 0, "status": "ok"},
+    payloads = {  # built with the contract's models, as the kiosk does
+        "ticket.called": lambda c: TicketCalled(ticket_id="t", counter=c, officer=f"nv{c}"),
+        "ticket.served": lambda c: TicketServed(ticket_id="t", counter=c, officer=f"nv{c}", started_at=T0,
+                                                completed_at=T0 + dt.timedelta(hours=2)),
+        "ticket.no_show": lambda c: TicketNoShow(ticket_id="t", counter=c),
+        "ticket.transferred": lambda c: TicketTransferred(ticket_id="t", counter=c, to_service_code=f"S{c}"),
+        "ticket.printed": lambda c: TicketPrinted(ticket_id="t", ok=c % 2 == 0, status="ok"),
     }
-    evs = [Applied("e-issued", "ticket.issued", T0, {
-        "ticket_id": "t", "service_code": "TPHT", "day": "2026-11-23", "number": 1, "display_number": "A001",
-        "priority_group": None, "issued_at": T0.isoformat()}, "d1")]
+    first = TicketIssued(ticket_id="t", service_code="TPHT", day="2026-11-23", number=1, display_number="A001",
+                         priority_group=None, issued_at=T0)
+    evs = [Applied("e-issued", "ticket.issued", T0, first.wire(), "d1")]
     for i, (kind, secs, c) in enumerate(spec):
-        evs.append(Applied(f"e{i}", kind, T0 + dt.timedelta(seconds=secs), {"ticket_id": "t", **payloads[kind](c)}, "d2"))
+        evs.append(Applied(f"e{i}", kind, T0 + dt.timedelta(seconds=secs),
+                           payloads[kind](c).wire(), "d2"))
     results = []
     for _ in range(4):
         rnd.shuffle(evs)
@@ -78,18 +81,11 @@ def test_ticket_projection_does_not_depend_on_arrival_order(spec: list, rnd: ran
     assert all(r == results[0] for r in results[1:])
 
 
-def labelled(label: str, at: dt.datetime, service: str = "TPHT") -> dict:
-    ev = issued(label, int(label[1:]) + (500 if label[0] == "P" else 0), service=service,
-                priority="elderly" if label[0] == "P" else None, at=at)
-    ev["payload"]["display_number"] = label
-    return ev
-
-
 def issue(kiosk, labels: str, service: str = "TPHT", base: dt.datetime | None = None) -> None:
+    """Tickets labelled N1, P1... (P: priority), issued a second apart from the kiosk's own block."""
     base = base or now() - dt.timedelta(minutes=30)
-    evs = [labelled(x, base + dt.timedelta(seconds=i)) for i, x in enumerate(labels.split())]
-    for ev in evs:
-        ev["payload"]["service_code"] = service
+    evs = [issued(kiosk, x, service=service, priority="elderly" if x[0] == "P" else None,
+                  at=base + dt.timedelta(seconds=i), display=x) for i, x in enumerate(labels.split())]
     assert all(r["status"] == "accepted" for r in kiosk.send(*evs).json()["results"])
 
 
@@ -151,15 +147,14 @@ def test_offline_counter_events_reconcile_with_the_queue(central: Central) -> No
     kiosk, counter = central.enrol("lobby"), central.enrol("counter")
     issue(kiosk, "N1 N2")
     t = now() - dt.timedelta(minutes=5)
-    called = event("ticket.called", {"ticket_id": "N1", "counter": 3, "officer": "nv03"}, t)
-    served = event("ticket.served", {"ticket_id": "N1", "counter": 3, "officer": "nv03", "started_at": t.isoformat(),
-                                     "completed_at": (t + dt.timedelta(minutes=2)).isoformat()},
-                   t + dt.timedelta(minutes=2))
+    called = event(TicketCalled(ticket_id="N1", counter=3, officer="nv03"), t)
+    served = event(TicketServed(ticket_id="N1", counter=3, officer="nv03", started_at=t,
+                                completed_at=t + dt.timedelta(minutes=2)), t + dt.timedelta(minutes=2))
     assert [r["status"] for r in counter.send(served, called).json()["results"]] == ["accepted", "accepted"]
     assert waiting(kiosk) == "N2"
     assert call(counter) == "N2"
     # A ticket called before its issue event arrives (other kiosk offline) is merged when it comes.
-    late_called = event("ticket.called", {"ticket_id": "N9", "counter": 2, "officer": "nv02"})
+    late_called = event(TicketCalled(ticket_id="N9", counter=2, officer="nv02"))
     counter.send(late_called)
     issue(kiosk, "N9", base=now() - dt.timedelta(minutes=1))  # issued earlier, arrives later
     assert waiting(kiosk) == ""
@@ -183,3 +178,52 @@ def test_hall_display_reads_calls_and_recalls_with_their_counter(central: Centra
     again = display.get("/api/v1/calls", params={"since": since}).json()["calls"]
     assert [(c["display_number"], c["counter"], c["recall"]) for c in again] == [("N1", 1, True)]
     assert display.get("/api/v1/calls", params={"since": "2026-11-23T09:00:00"}).status_code == 422
+
+
+def test_a_counter_device_acts_and_reports_only_for_its_counters(any_central: Central) -> None:
+    kiosk = any_central.enrol("lobby")
+    one, two = any_central.enrol("counter", counters=[1]), any_central.enrol("counter", counters=[2])
+    issue(kiosk, "N1 N2 N3")
+    for path in ("call-next", "recall", "complete", "no-show"):  # counter device 2 for counter 1
+        r = two.post(f"/api/v1/counters/1/{path}")
+        assert r.status_code == 403 and "not bound" in r.json()["detail"], path
+    assert two.post("/api/v1/counters/1/transfer", json={"to_service_code": "CT"}).status_code == 403
+    assert call(one, 1) == "N1" and call(two, 2) == "N2"
+    assert two.post("/api/v1/counters/1/complete").status_code == 403
+    assert one.post("/api/v1/counters/1/complete").json()["status"] == "served"
+    # and in what it reports
+    calls = [event(TicketCalled(ticket_id="N3", counter=1, officer="nv01")),
+             event(TicketCalled(ticket_id="N3", counter=2, officer="nv02"))]
+    res = two.send(*calls).json()["results"]
+    assert [(x["status"], x["reason"]) for x in res] == [("rejected", "counter_not_yours"), ("accepted", None)]
+    # a rating only from the counter that served the ticket, one per ticket
+    def rating(counter: int, ticket: str) -> dict:
+        return event(RatingRecorded(rating_id=f"r-{ticket}-{counter}-{now().timestamp()}", ticket_id=ticket,
+                                    counter=counter, officer=None, level="satisfied"))
+    assert one.send(rating(2, "N2")).json()["results"][0]["reason"] == "counter_not_yours"
+    both = any_central.enrol("counter", counters=[1, 2])  # one device may serve several counters
+    assert both.send(rating(1, "N2")).json()["results"][0]["reason"] == "not_served_here"
+    assert [x["status"] for x in two.send(rating(2, "N2"), rating(2, "N2")).json()["results"]] == \
+        ["accepted", "rejected"]
+    assert two.send(rating(2, "N2")).json()["results"][0]["reason"] == "already_rated"
+    assert [x["status"] for x in one.send(rating(1, "N1")).json()["results"]] == ["accepted"]
+
+
+def test_counters_bound_by_the_centre_config(central: Central) -> None:
+    from central_helpers import SAMPLE
+    kiosk = central.enrol("lobby")
+    quay = central.enrol("counter", name="quay-5", counters=[])
+    issue(kiosk, "N1")
+    assert quay.post("/api/v1/counters/5/call-next").status_code == 403
+    doc = SAMPLE.model_dump(mode="json", include={"centre", "services", "priority_groups", "counters", "officers",
+                                                  "queue", "numbering", "lobby"})
+    for c in doc["counters"]:
+        if c["number"] in (5, 6):
+            c["device"] = "quay-5"  # by the name given at enrolment (or the device id)
+    central.import_doc(doc)
+    assert quay.post("/api/v1/counters/5/call-next").status_code == 200
+    assert quay.post("/api/v1/counters/7/call-next").status_code == 403
+    with central.admin() as c:
+        r = c.put(f"/api/v1/admin/devices/{quay.device_id}/counters", json={"counters": [7]})
+        assert r.status_code == 200 and r.json()["counters"] == [7]
+    assert quay.post("/api/v1/counters/7/call-next").status_code == 200

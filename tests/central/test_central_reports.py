@@ -8,46 +8,56 @@ import io
 import tomllib
 
 import httpx
-from central_helpers import Central, event, issued, now
+from central_helpers import Central, Device, event, issued, now
 
 from kiosk.contract.config import SAMPLE_CONFIG
+from kiosk.contract.wire import RatingRecorded, TicketCalled, TicketServed
 
 UTC = dt.timezone.utc
-DAY = "2026-11-20"  # Friday; 08:00 in Cà Mau is 01:00 UTC
+# A day a week ago (events older than 30 days are refused: docs/central.md, Clocks); 08:00 in Cà Mau is 01:00 UTC.
+_DAY = dt.datetime.now(UTC).date() - dt.timedelta(days=7)
+DAY, NEXT = _DAY.isoformat(), (_DAY + dt.timedelta(days=1)).isoformat()
 
 
-def served_ticket(tid: str, number: int, service: str, counter: int, officer: str, issued_at: dt.datetime,
-                  wait_min: int, service_min: int) -> list[dict]:
+def served_ticket(lobby: Device, tid: str, service: str, counter: int, officer: str, issued_at: dt.datetime,
+                  wait_min: int, service_min: int) -> tuple[dict, list[dict]]:
+    """The lobby's ticket.issued, and the counter's called + served events."""
     called_at = issued_at + dt.timedelta(minutes=wait_min)
     done = called_at + dt.timedelta(minutes=service_min)
-    return [issued(tid, number, service=service, day=DAY, at=issued_at),
-            event("ticket.called", {"ticket_id": tid, "counter": counter, "officer": officer}, called_at),
-            event("ticket.served", {"ticket_id": tid, "counter": counter, "officer": officer,
-                                    "started_at": called_at.isoformat(), "completed_at": done.isoformat()}, done)]
+    return issued(lobby, tid, service=service, at=issued_at), [
+        event(TicketCalled(ticket_id=tid, counter=counter, officer=officer), called_at),
+        event(TicketServed(ticket_id=tid, counter=counter, officer=officer, started_at=called_at, completed_at=done),
+              done)]
 
 
 def rating(tid: str | None, counter: int, officer: str, level: str, at: dt.datetime) -> dict:
-    return event("rating.recorded", {"rating_id": f"r-{tid}-{at.timestamp()}", "ticket_id": tid, "counter": counter,
-                                     "officer": officer, "level": level, "reason": "chờ lâu" if level == "unsatisfied" else None}, at)
+    return event(RatingRecorded(rating_id=f"r-{tid}-{counter}-{at.timestamp()}", ticket_id=tid, counter=counter, officer=officer,
+                                level=level, reason="chờ lâu" if level == "unsatisfied" else None), at)
 
 
 def load_dataset(central: Central) -> None:
-    dev = central.enrol("counter")
+    lobby, dev = central.enrol("lobby"), central.enrol("counter")
+    tickets: list[dict] = []
     evs: list[dict] = []
-    eight = dt.datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+    eight = dt.datetime.combine(_DAY, dt.time(1, 0), tzinfo=UTC)
     for i in range(5):  # counter 1, nv01, TPHT: wait 10 min, service 6 min
-        evs += served_ticket(f"t{i}", i + 1, "TPHT", 1, "nv01", eight + dt.timedelta(minutes=i), 10, 6)
+        t, acts = served_ticket(lobby, f"t{i}", "TPHT", 1, "nv01", eight + dt.timedelta(minutes=i), 10, 6)
+        tickets.append(t)
+        evs += acts
     for i in range(2):  # counter 3, nv03, DD: wait 20 min, service 4 min, issued 09:00
-        evs += served_ticket(f"u{i}", i + 1, "DD", 3, "nv03", eight + dt.timedelta(hours=1, minutes=i), 20, 4)
-    evs.append(issued("w0", 9, day=DAY, at=eight))  # never called: no effect on the figures
+        t, acts = served_ticket(lobby, f"u{i}", "DD", 3, "nv03", eight + dt.timedelta(hours=1, minutes=i), 20, 4)
+        tickets.append(t)
+        evs += acts
+    tickets.append(issued(lobby, "w0", at=eight))  # never called: no effect on the figures
     at = eight + dt.timedelta(minutes=20)
     for tid, level in (("t0", "very_satisfied"), ("t1", "very_satisfied"), ("t2", "satisfied"), ("t3", "unsatisfied")):
         evs.append(rating(tid, 1, "nv01", level, at))
     at = eight + dt.timedelta(hours=1, minutes=30)
     evs += [rating("u0", 3, "nv03", "satisfied", at), rating("u1", 3, "nv03", "unsatisfied", at)]
-    evs.append(rating("t0", 1, "nv01", "unsatisfied", at))  # second rating of one ticket: ignored
-    r = dev.send(*evs)
-    assert all(x["status"] == "accepted" for x in r.json()["results"])
+    assert all(x["status"] == "accepted" for x in lobby.send(*tickets).json()["results"])
+    assert all(x["status"] == "accepted" for x in dev.send(*evs).json()["results"])
+    second = dev.send(rating("t0", 1, "nv01", "unsatisfied", at)).json()["results"][0]
+    assert second["reason"] == "already_rated"  # one rating per ticket
 
 
 def report(central: Central, **params: str) -> httpx.Response:
@@ -76,7 +86,7 @@ def test_numbers_per_officer_service_hour_and_centre(central: Central) -> None:
     by_day = report(central, group="day").json()["rows"]
     assert [(r["key"], r["total"]) for r in by_day] == [(DAY, 6)]
     assert [r["total"] for r in report(central, group="centre").json()["rows"]] == [6]
-    empty = report(central, group="officer", **{"from": "2026-11-21", "to": "2026-11-21"}).json()
+    empty = report(central, group="officer", **{"from": NEXT, "to": NEXT}).json()
     assert empty["rows"] == [] and empty["totals"]["satisfaction_pct"] is None
 
 
@@ -96,7 +106,7 @@ def test_csv_and_html(central: Central) -> None:
                  "Tỷ lệ hài lòng (%)", "Nguyễn Thị Hồng", "75.0", "Trung tâm Phục vụ hành chính công tỉnh Cà Mau"):
         assert text in page.text
     assert report(central, group="nope").status_code == 422
-    assert report(central, **{"from": "2026-11-21", "to": "2026-11-20"}).status_code == 422
+    assert report(central, **{"from": NEXT, "to": DAY}).status_code == 422
 
 
 def test_reports_are_private_unless_published(central: Central) -> None:
@@ -114,12 +124,14 @@ def test_alert_rule(central: Central) -> None:
     t = now() - dt.timedelta(minutes=5)
     old = now() - dt.timedelta(minutes=20)
     evs = []
+    # ratings without a ticket (a panel pressed after a typed call): counted by counter
     for i, level in enumerate(["unsatisfied", "unsatisfied", "satisfied", "very_satisfied"]):  # 2/4: alert
-        evs.append(rating(f"a{i}", 2, "nv02", level, t))
-    evs += [rating(f"b{i}", 5, "x", "unsatisfied", t) for i in range(3)]  # only 3 ratings: no alert
-    evs += [rating(f"c{i}", 6, "x", lv, t) for i, lv in enumerate(["unsatisfied"] * 2 + ["satisfied"] * 3)]  # 40 %
-    evs += [rating(f"d{i}", 7, "x", "unsatisfied", old) for i in range(4)]  # outside the 15 minutes
-    dev.send(*evs)
+        evs.append(rating(None, 2, "nv02", level, t + dt.timedelta(seconds=i)))
+    evs += [rating(None, 5, "x", "unsatisfied", t + dt.timedelta(seconds=i)) for i in range(3)]  # 3 ratings: no alert
+    evs += [rating(None, 6, "x", lv, t + dt.timedelta(seconds=i))
+            for i, lv in enumerate(["unsatisfied"] * 2 + ["satisfied"] * 3)]  # 40 %
+    evs += [rating(None, 7, "x", "unsatisfied", old + dt.timedelta(seconds=i)) for i in range(4)]  # not in 15 min
+    assert {x["status"] for x in dev.send(*evs).json()["results"]} == {"accepted"}
     with central.admin() as c:
         alerts = c.get("/reports/satisfaction", params={"group": "counter"}).json()["alerts"]
         fleet = c.get("/api/v1/fleet").json()["alerts"]
