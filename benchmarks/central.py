@@ -34,10 +34,10 @@ from central.db import Database, migrate
 from kiosk.contract.config import Numbering
 from kiosk.contract.events import Event, iso
 from kiosk.contract.numbering import fallback_block
-from kiosk.contract.wire import DeviceHeartbeat, RatingRecorded, TicketCalled, TicketIssued, TicketPrinted, TicketServed
+from kiosk.contract.wire import DeviceHeartbeat, RatingLevel, RatingRecorded, TicketCalled, TicketIssued, TicketPrinted, TicketServed
 
 SERVICES = ["TPHT", "DD", "XD", "DKKD", "CT", "GTVT"]
-LEVELS = ["very_satisfied", "satisfied", "satisfied", "unsatisfied"]
+LEVELS: list[RatingLevel] = ["very_satisfied", "satisfied", "satisfied", "unsatisfied"]
 BENCH_NUMBERING = Numbering(**bench_document()["numbering"])
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the sample centre's
 

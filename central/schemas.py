@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.contract.wire import CounterNumber, ErrorBody, ValidDay
+from kiosk.contract.wire import CounterNumber, ErrorBody
 
 _MEANING = {
     400: "the body is not valid JSON: nothing stored",

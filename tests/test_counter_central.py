@@ -15,6 +15,7 @@ from sqlalchemy import select
 from benchmarks.sync_support import enrolment_code, start_central
 from kiosk.contract.config import SAMPLE_CONFIG, parse_config
 from kiosk.contract.events import Event
+from kiosk.contract.leases import MAX_LEASE_COUNT, LeaseRequest
 from kiosk.contract.wire import TicketIssued
 from kiosk.counter import CounterOffline, CounterService
 from kiosk.counter.client import CounterClient
@@ -47,7 +48,13 @@ def issue_tickets(central, service: str, prefix: str, count: int, start: int = 1
     client = CentralClient(central.url, lobby["token"])
     now = dt.datetime.now(dt.timezone.utc)
     day = now.astimezone(TZ).date().isoformat()
-    first = client.request_lease(service, day, start + count)["first"]  # numbers the central leased to it
+    first = None  # numbers the central leased to it (leases of at most MAX_LEASE_COUNT, in a row)
+    while True:
+        got = client.request_lease(LeaseRequest(request_id=uuid.uuid4().hex, service_code=service, day=day,
+                                                count=min(MAX_LEASE_COUNT, start + count)))
+        first = got.first if first is None else first
+        if got.last - first + 1 >= start + count:
+            break
     ids, events = [], []
     for i in range(count):
         tid = str(uuid.uuid4())

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.contract.wire import ValidDay
+
 MAX_LEASE_COUNT = 100  # numbers one request may ask for; more is refused (422)
 
 # Why the central grants nothing (HTTP 409, detail.reason):
@@ -23,7 +25,7 @@ class LeaseRequest(BaseModel):
     request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$",
                             description="idempotency key: the same request sent again gets the same lease")
     service_code: str = Field(min_length=1, max_length=16)
-    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="local day of the centre, YYYY-MM-DD")
+    day: ValidDay = Field(description="local day of the centre, YYYY-MM-DD")
     count: int = Field(ge=1, le=MAX_LEASE_COUNT)
 
 

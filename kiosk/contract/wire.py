@@ -123,6 +123,9 @@ class Payload(BaseModel):
 
 
 # -- lobby ------------------------------------------------------------------------------------
+LeaseSource = Literal["central", "fallback", "local"]
+
+
 class TicketIssued(Payload):
     TYPE: ClassVar[str] = "ticket.issued"
     ticket_id: Id
@@ -132,7 +135,7 @@ class TicketIssued(Payload):
     display_number: Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=_PRINTABLE_1)]
     priority_group: GroupCode | None
     issued_at: Moment
-    lease_source: Literal["central", "fallback", "local"] | None = None
+    lease_source: LeaseSource | None = None
     central_lease_id: Text64 | None = None
     device_id: Text64 | None = None
 

@@ -110,7 +110,7 @@ class OutboxSender:
             try:
                 body = self.client.post_events(self.device_id, wire, self.clock())
             except CentralMisconfigured as exc:
-                self.health.report(HealthReport("central", HealthState.FAILED, f"central misconfigured: {exc}"[:300]))
+                self._central(HealthState.FAILED, f"central misconfigured: {exc}"[:300])
                 self._mark_attempted([r.seq for r in rows])
                 self._backoff(str(exc))
                 result.error = str(exc)

@@ -17,10 +17,11 @@ import requests
 
 from kiosk.contract.config import Config
 from kiosk.contract.events import Event
+from kiosk.contract.leases import LeaseRequest
 from kiosk.contract.wire import TicketIssued
 from kiosk.counter.client import CounterClient
 from kiosk.domain.clock import Clock
-from kiosk.sync.client import CentralClient, CentralRejected
+from kiosk.sync.client import CentralClient, CentralRejected, LeaseRefused
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +53,17 @@ def seed_waiting_tickets(central, config: Config, data_dir: Path, services: list
             continue
         service = config.service(code)
         try:
-            lease = client.request_lease(code, day, per_service)
-        except CentralRejected:
+            lease = client.request_lease(LeaseRequest(request_id=uuid.uuid4().hex, service_code=code, day=day,
+                                                      count=per_service))
+        except (CentralRejected, LeaseRefused):
             continue  # the day's numbers (or its quota) are used up
-        for number in range(int(lease["first"]), int(lease["last"]) + 1):
+        for number in range(lease.first, lease.last + 1):
             issued = now - dt.timedelta(minutes=20) + dt.timedelta(seconds=len(events))
             tid = str(uuid.uuid4())
             events.append(Event(TicketIssued(
                 ticket_id=tid, service_code=code, day=day, number=number,
                 display_number=f"{service.prefix}{number:0{service.digits}d}", priority_group=None, issued_at=issued,
-                lease_source="central", central_lease_id=str(lease["lease_id"])), occurred_at=issued, id=tid).wire())
+                lease_source="central", central_lease_id=lease.lease_id), occurred_at=issued, id=tid).wire())
     if events:
         client.post_events(lobby["device_id"], events, now)
     return len(events)

@@ -48,6 +48,19 @@ class Device:
                 "sent_at": (sent_at or dt.datetime.now(dt.timezone.utc)).isoformat(), "events": list(events)}
         return self.post("/api/v1/events", json=body)
 
+    @staticmethod
+    def numbers_for(dev: "Device") -> Any:
+        """A fresh numbering of dev's own block (one day's worth): numbers(service) -> the next."""
+        counters: dict[str, itertools.count[int]] = {}
+
+        def nxt(service: str) -> int:
+            if service not in counters:
+                block = fallback_block(SAMPLE.numbering, SAMPLE.service(service).max_number, dev.device_index)
+                assert block is not None
+                counters[service] = itertools.count(block[0])
+            return next(counters[service])
+        return nxt
+
     def number(self, service: str = "TPHT") -> int:
         """The next number of this lobby's own offline fallback block (kiosk.contract.numbering)."""
         if service not in self._next:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 import threading
 import time
 from collections import Counter as Tally
@@ -20,8 +21,8 @@ def test_concurrent_call_next_never_returns_a_ticket_twice(any_central: Central)
     base = now() - dt.timedelta(hours=1)
     events = []
     day = issued(kiosk, "probe", number=1)["payload"]["day"]
-    lease = {s: kiosk.post("/api/v1/leases", json={"service_code": s, "day": day, "count": 50}).json()["first"]
-             for s in ("TPHT", "CT", "DD")}
+    lease = {s: kiosk.post("/api/v1/leases", json={"request_id": uuid.uuid4().hex, "service_code": s, "day": day,
+                                                   "count": 50}).json()["first"] for s in ("TPHT", "CT", "DD")}
     for i in range(150):
         service = ("TPHT", "CT", "DD")[i % 3]
         events.append(issued(kiosk, f"{service}-{i}", service=service, priority="elderly" if i % 5 == 0 else None,

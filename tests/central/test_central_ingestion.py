@@ -301,7 +301,8 @@ def test_a_lobby_writes_only_its_own_tickets_inside_its_numbers(any_central: Cen
     unleased = issued(a, "tc", number=5)
     res = a.send(foreign, unleased, issued(a, "td", service="NOPE", number=990)).json()["results"]
     assert [x["reason"] for x in res] == ["number_not_leased", "number_not_leased", "unknown_service"]
-    lease = a.post("/api/v1/leases", json={"service_code": "TPHT", "day": mine["payload"]["day"], "count": 5})
+    lease = a.post("/api/v1/leases", json={"request_id": uuid.uuid4().hex, "service_code": "TPHT",
+                                           "day": mine["payload"]["day"], "count": 5})
     assert lease.status_code == 200, lease.text
     assert statuses(a.send(issued(a, "te", number=lease.json()["first"]))) == ["accepted"]
     printed_by_b = event(TicketPrinted(ticket_id="ta", ok=True, status="ok"))

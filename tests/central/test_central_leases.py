@@ -74,8 +74,8 @@ def test_issued_tickets_count_against_their_lease(central: Central) -> None:
     dev = central.enrol("lobby")
     at = dt.datetime.now(dt.timezone.utc)
     day = at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
-    a = lease(dev, count=10, day=day).json()
-    b = lease(dev, count=10, day=day).json()
+    a = lease(dev, service="TPHT", count=10, day=day).json()
+    b = lease(dev, service="TPHT", count=10, day=day).json()
     first = issued(dev, "t1", number=a["first"], at=at)
     first["payload"]["central_lease_id"] = a["lease_id"]
     second = issued(dev, "t2", number=b["first"] + 1, at=at)  # no lease id: matched by range
@@ -144,10 +144,10 @@ def test_the_daily_quota_is_centre_wide(any_central: Central) -> None:
 def test_fallback_numbers_count_against_the_quota_when_they_sync(central: Central) -> None:
     central.import_doc(quota_doc(daily=4))
     dev = central.enrol("lobby")
-    # issued offline from the kiosk's fallback block (980-999), then synced
-    for i, number in enumerate((999, 998, 997)):
-        ev = issued(f"fb{i}", number, service="XD", day=DAY, prefix="C")
-        ev["payload"]["lease_source"] = "fallback"
+    # issued offline from the kiosk's own fallback block, then synced
+    at = dt.datetime.combine(dt.date.fromisoformat(DAY), dt.time(9, 0), ZoneInfo("Asia/Ho_Chi_Minh"))
+    for i in range(3):
+        ev = issued(dev, f"fb{i}", service="XD", at=at.astimezone(dt.timezone.utc))
         assert dev.send(ev).json()["results"][0]["status"] == "accepted"
     body = lease(dev, count=20).json()
     assert body["last"] - body["first"] + 1 == 1  # 4 - 3 fallback numbers

@@ -13,6 +13,8 @@ from typing import Any, Iterator
 
 import pytest
 from central_helpers import Central, event, start
+
+from kiosk.contract.wire import RatingRecorded
 from test_web_browser import all_css, by_css, shot, sign_in
 from web_support import add_people, chromium, screens_dir, wait_for
 
@@ -84,8 +86,8 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 def _ratings(n_bad: int, n_good: int, counter: int = 2) -> list[dict[str, Any]]:
     at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=2)
     levels = ["unsatisfied"] * n_bad + ["satisfied"] * n_good
-    return [event("rating.recorded", {"rating_id": f"r{counter}-{i}-{at.timestamp()}", "ticket_id": None,
-                                      "counter": counter, "officer": "nv02", "level": lv, "reason": "Chờ quá lâu"}, at)
+    return [event(RatingRecorded(rating_id=f"r{counter}-{i}-{at.timestamp()}", ticket_id=None, counter=counter,
+                                 officer="nv02", level=lv, reason="Chờ quá lâu"), at)
             for i, lv in enumerate(levels)]
 
 
@@ -132,7 +134,9 @@ def test_four_unsatisfied_ratings_raise_one_alert_pushed_once(alerting_site: Cen
 
 
 def test_device_printer_and_waiting_rules_open_once_and_close_by_themselves(central: Central) -> None:
-    from central_helpers import issued
+    from central_helpers import heartbeat, issued
+
+    from kiosk.contract.wire import DeviceHealth, TicketCalled
     from sqlalchemy import select
 
     from central.centres import find_centre
@@ -146,9 +150,9 @@ def test_device_printer_and_waiting_rules_open_once_and_close_by_themselves(cent
     now = dt.datetime.now(dt.timezone.utc)
     with central.db.transaction() as s:
         s.get(Device, display.device_id).enrolled_at = now - dt.timedelta(minutes=20)
-    lobby.send(event("device.heartbeat", {"version": "0.1.0", "uptime_s": 5, "outbox_backlog": 0}),
-               event("device.health", {"device": "printer", "state": "failed", "detail": "paper out"}),
-               issued("old-1", 7, at=now - dt.timedelta(minutes=50)))
+    lobby.send(heartbeat(uptime_s=5, outbox_backlog=0),
+               event(DeviceHealth(device="printer", state="failed", detail="paper out")),
+               issued(lobby, "old-1", at=now - dt.timedelta(minutes=50)))
     quiet = PushSettings()  # nothing to push to: the rules alone
     assert run_once(central.db, quiet) == 3
     assert run_once(central.db, quiet) == 0  # still true: nothing new
@@ -157,8 +161,8 @@ def test_device_printer_and_waiting_rules_open_once_and_close_by_themselves(cent
         centre_id = find_centre(s, None).id
     assert sorted(open_) == ["long_wait", "printer", "silent"]
     assert "paper out" in open_["printer"].message and "Màn hình sảnh" in open_["silent"].message
-    lobby.send(event("device.health", {"device": "printer", "state": "ok", "detail": "paper ok"}),
-               event("ticket.called", {"ticket_id": "old-1", "counter": 1, "officer": "nv01"}))
+    lobby.send(event(DeviceHealth(device="printer", state="ok", detail="paper ok")))
+    central.enrol("counter").send(event(TicketCalled(ticket_id="old-1", counter=1, officer="nv01")))
     with central.db.transaction() as s:
         revoke(s, display.device_id)
     assert run_once(central.db, quiet) == 0

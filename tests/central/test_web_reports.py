@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from central_helpers import Central, event
+
+from kiosk.contract.wire import RatingRecorded
 from sqlalchemy import select
 from web_support import TZ, load_today, load_week
 
@@ -52,9 +54,8 @@ def test_daily_sums_equal_the_rows_and_follow_late_events(any_central: Central) 
     # A kiosk that was offline syncs a rating of two days ago, after the sums were made.
     two_days_ago = dt.datetime.combine(p.first_open_day - dt.timedelta(days=2), dt.time(9, 0), TZ)
     dev = any_central.enrol("counter")
-    r = dev.send(event("rating.recorded", {"rating_id": "late-1", "ticket_id": None, "counter": 1,
-                                           "officer": "nv01", "level": "unsatisfied", "reason": "Chờ quá lâu"},
-                       two_days_ago))
+    r = dev.send(event(RatingRecorded(rating_id="late-1", ticket_id=None, counter=1, officer="nv01",
+                                      level="unsatisfied", reason="Chờ quá lâu"), two_days_ago))
     assert r.json()["results"][0]["status"] == "accepted"
     after = {r[0]: r for r in _rolled_rows(any_central, p)}
     assert after["nv01"][3] == before["nv01"][3] + 1  # unsatisfied
@@ -93,7 +94,7 @@ def test_percentiles_reasons_rejected_and_weeks(any_central: Central) -> None:
     assert 4 <= tpht["wait_p50"] <= tpht["wait_p90"] <= 12.25
     assert 6 <= tpht["service_p50"] <= tpht["service_p90"] <= 10.25
     assert set(reasons) <= {"Chờ quá lâu", "Thái độ chưa tốt", "Hướng dẫn chưa rõ"} and sum(reasons.values()) > 0
-    assert sum(n for _, _, n in rejected) == 3 * 2 and all(reason == "double_press" for _, reason, _ in rejected)
+    assert sum(n for _, _, n in rejected) == 3 * 2 and all(reason == "debounce" for _, reason, _ in rejected)
     assert sum(w["served"] for w in weeks) == 27 and sum(w["total"] for w in weeks) == 21
     assert sum(sum(c.values()) for c in heat.values()) == 21
     assert all(7 <= hour <= 11 for _, hour in heat)  # local hours (07:40 onwards), not UTC

@@ -10,10 +10,11 @@ from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from central_helpers import Central, event, issued
+from central_helpers import Central, Device, event, heartbeat, issued
 
 from central.web.security import create_user
 from kiosk.contract.config import SAMPLE_CONFIG
+from kiosk.contract.wire import DeviceHealth, RatingRecorded, RatingRejectedPress, TicketCalled, TicketServed
 
 PASSWORD = "mật-khẩu-đủ-dài-1"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -37,73 +38,79 @@ def hostile_officer_doc() -> dict[str, Any]:
 
 
 def load_week(central: Central, days: int = 7, per_day: int = 24) -> None:
-    """Tickets issued, called, served and rated over the last `days` local days, plus devices' health."""
+    """Tickets issued, called, served and rated over the last `days` local days, plus devices' health:
+    each event from the device that says it, built with the kiosk's own models."""
     counter = central.enrol("counter", "Quầy 1-3")
     lobby = central.enrol("lobby", "Kiosk sảnh A")
     display = central.enrol("display", "Màn hình sảnh")
     today = dt.datetime.now(TZ).date()
     services = [("TPHT", 1, "nv01", "A"), ("CT", 2, "nv02", "C"), ("DD", 3, "nv03", "D")]
+    tickets: list[dict[str, Any]] = []
     evs: list[dict[str, Any]] = []
     for back in range(days, 0, -1):
         day = today - dt.timedelta(days=back)
+        numbers = Device.numbers_for(lobby)
         for i in range(per_day):
             code, ctr, officer, prefix = services[i % 3]
             at = dt.datetime.combine(day, dt.time(7, 40), TZ) + dt.timedelta(minutes=17 * i)
             tid = f"t-{day}-{i}"
             called = at + dt.timedelta(minutes=4 + i % 9)
             done = called + dt.timedelta(minutes=6 + i % 5)
-            evs += [issued(tid, i + 1, service=code, day=day.isoformat(), at=at.astimezone(dt.timezone.utc),
-                           prefix=prefix),
-                    event("ticket.called", {"ticket_id": tid, "counter": ctr, "officer": officer}, called),
-                    event("ticket.served", {"ticket_id": tid, "counter": ctr, "officer": officer,
-                                            "started_at": called.isoformat(), "completed_at": done.isoformat()}, done)]
+            tickets.append(issued(lobby, tid, service=code, at=at.astimezone(dt.timezone.utc),
+                                  number=numbers(code), display=f"{prefix}{i + 1:03d}"))
+            evs += [event(TicketCalled(ticket_id=tid, counter=ctr, officer=officer), called),
+                    event(TicketServed(ticket_id=tid, counter=ctr, officer=officer, started_at=called,
+                                       completed_at=done), done)]
             if i % 4 != 3:  # three tickets in four are rated
                 level = LEVELS[(i + back) % len(LEVELS)]
-                evs.append(event("rating.recorded", {
-                    "rating_id": f"r-{tid}", "ticket_id": tid, "counter": ctr, "officer": officer, "level": level,
-                    "reason": REASONS[i % 3] if level == "unsatisfied" else None},
-                    done + dt.timedelta(seconds=20)))
+                evs.append(event(RatingRecorded(rating_id=f"r-{tid}", ticket_id=tid, counter=ctr, officer=officer,
+                                                level=level, reason=REASONS[i % 3] if level == "unsatisfied" else None),
+                                 done + dt.timedelta(seconds=20)))
             if i % 7 == 0:
-                evs.append(event("rating.rejected_press", {"counter": ctr, "reason": "double_press"}, done))
-    for chunk in range(0, len(evs), 500):
-        r = counter.send(*evs[chunk:chunk + 500])
-        assert r.status_code == 200 and all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:500]
-    lobby.send(event("device.heartbeat", {"version": "0.1.0", "uptime_s": 3600, "outbox_backlog": 0}),
-               event("device.health", {"device": "printer", "state": "error", "detail": "hết giấy"}))
-    counter.send(event("device.heartbeat", {"version": "0.1.0", "uptime_s": 7200, "outbox_backlog": 3}))
+                evs.append(event(RatingRejectedPress(counter=ctr, reason="debounce"), done))
+    for device, batch in ((lobby, tickets), (counter, evs)):
+        for chunk in range(0, len(batch), 500):
+            r = device.send(*batch[chunk:chunk + 500])
+            assert r.status_code == 200 and all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:500]
+    lobby.send(heartbeat(uptime_s=3600, outbox_backlog=0),
+               event(DeviceHealth(device="printer", state="failed", detail="hết giấy")))
+    counter.send(heartbeat(uptime_s=7200, outbox_backlog=3))
     assert display.device_id
 
 
 def load_today(central: Central) -> None:
     """This morning so far: some tickets served, some waiting, counter 1 serving A051."""
     counter = central.enrol("counter", "Quầy 4-8")
+    lobby = central.enrol("lobby", "Kiosk sảnh B")
+    numbers = Device.numbers_for(lobby)
     now = dt.datetime.now(dt.timezone.utc)
-    day = now.astimezone(TZ).date().isoformat()
+    tickets: list[dict[str, Any]] = []
     evs: list[dict[str, Any]] = []
     for i, (code, prefix) in enumerate([("TPHT", "A"), ("CT", "C"), ("DD", "D")] * 6):
         at = now - dt.timedelta(minutes=90 - 4 * i)
         tid = f"today-{i}"
-        evs.append(issued(tid, 40 + i, service=code, day=day, at=at, prefix=prefix))
+        tickets.append(issued(lobby, tid, service=code, at=at, number=numbers(code), display=f"{prefix}{40 + i:03d}"))
         if i < 9:
             ctr = 1 + i % 3
-            evs.append(event("ticket.called", {"ticket_id": tid, "counter": ctr, "officer": f"nv0{ctr}"},
-                             at + dt.timedelta(minutes=5)))
-            evs.append(event("ticket.served", {"ticket_id": tid, "counter": ctr, "officer": f"nv0{ctr}",
-                                               "started_at": (at + dt.timedelta(minutes=5)).isoformat(),
-                                               "completed_at": (at + dt.timedelta(minutes=11)).isoformat()},
-                             at + dt.timedelta(minutes=11)))
-    evs.append(issued("today-now", 51, service="TPHT", day=day, at=now - dt.timedelta(minutes=20), prefix="A"))
-    evs.append(event("ticket.called", {"ticket_id": "today-now", "counter": 1, "officer": "nv01"},
-                     now - dt.timedelta(minutes=3)))
-    r = counter.send(*evs)
-    assert all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:300]
+            begin, end = at + dt.timedelta(minutes=5), at + dt.timedelta(minutes=11)
+            evs.append(event(TicketCalled(ticket_id=tid, counter=ctr, officer=f"nv0{ctr}"), begin))
+            evs.append(event(TicketServed(ticket_id=tid, counter=ctr, officer=f"nv0{ctr}", started_at=begin,
+                                          completed_at=end), end))
+    tickets.append(issued(lobby, "today-now", service="TPHT", at=now - dt.timedelta(minutes=20), number=numbers("TPHT"),
+                          display="A051"))
+    evs.append(event(TicketCalled(ticket_id="today-now", counter=1, officer="nv01"), now - dt.timedelta(minutes=3)))
+    for device, batch in ((lobby, tickets), (counter, evs)):
+        r = device.send(*batch)
+        assert all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:300]
 
 
 def waiting_ticket(central: Central, number: int, service: str = "TPHT") -> None:
     """A ticket issued now and still waiting (the live monitor counts it)."""
     lobby = central.enrol("lobby")
     now = dt.datetime.now(dt.timezone.utc)
-    assert lobby.send(issued(f"live-{number}-{now.timestamp()}", 100 + number, service=service, at=now)).status_code == 200
+    r = lobby.send(issued(lobby, f"live-{number}-{now.timestamp()}", service=service, at=now,
+                          display=f"A{100 + number:03d}"))
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "accepted", r.text
 
 
 def screens_dir(tmp_path: Path) -> Path:
