@@ -20,7 +20,7 @@ from kiosk.contract.queue import CyclePosition, estimated_wait_minutes, people_a
 from kiosk.contract.windows import current_window, window_bounds
 from kiosk.domain.schedule import Availability, ServiceState, service_state
 from kiosk.contract.events import Event
-from kiosk.contract.wire import LeaseSource, TicketIssued, TicketPrinted, printable
+from kiosk.contract.wire import LeaseKind, TicketIssued, TicketPrinted, printable
 from kiosk.outbox import add_event
 from kiosk.ports import PrintResult
 from kiosk.storage import Database
@@ -222,7 +222,7 @@ class TicketDesk:
             add_event(s, Event(TicketIssued(
                 ticket_id=ticket.id, service_code=service.code, day=day, number=number,
                 display_number=ticket.display_number, priority_group=priority_group, issued_at=now,
-                lease_source=cast(LeaseSource, lease.source), central_lease_id=lease.central_lease_id,
+                lease_source=cast(LeaseKind, lease.source), central_lease_id=lease.central_lease_id,
                 device_id=self.config.device.id), occurred_at=now, id=ticket.id))
             s.flush()
             return self._view(s, ticket, service)

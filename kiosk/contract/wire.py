@@ -123,7 +123,7 @@ class Payload(BaseModel):
 
 
 # -- lobby ------------------------------------------------------------------------------------
-LeaseSource = Literal["central", "fallback", "local"]
+LeaseKind = Literal["central", "fallback", "local"]
 
 
 class TicketIssued(Payload):
@@ -135,7 +135,7 @@ class TicketIssued(Payload):
     display_number: Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=_PRINTABLE_1)]
     priority_group: GroupCode | None
     issued_at: Moment
-    lease_source: LeaseSource | None = None
+    lease_source: LeaseKind | None = None
     central_lease_id: Text64 | None = None
     device_id: Text64 | None = None
 
