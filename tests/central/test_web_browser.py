@@ -110,7 +110,7 @@ def test_sign_in_and_every_page(site: Central, browser: Any, tmp_path: Path) -> 
 
     browser.get(f"{site.url}/fleet")
     rows = all_css(browser, "#fleet tbody tr")
-    assert len(rows) == 4 and "hết giấy" in by_css(browser, "#fleet").text
+    assert len(rows) == 5 and "hết giấy" in by_css(browser, "#fleet").text  # load_week's 3, load_today's 2
     assert all_css(browser, "#fleet tr.state-warning") and all_css(browser, "#fleet tr.state-offline")
     by_css(browser, "#enrol button").click()
     wait_for(lambda: all_css(browser, "#enrolment-code svg"), what="the enrolment QR")
