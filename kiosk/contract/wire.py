@@ -209,7 +209,46 @@ class RatingRejectedPress(Payload):
     device: Text128 | None = None
 
 
+class TicketDossierLinked(Payload):
+    """The officer scanned (or typed) a dossier's receipt while serving this ticket; once per dossier."""
+    TYPE: ClassVar[str] = "ticket.dossier_linked"
+    ticket_id: Id
+    counter: CounterNumber
+    officer: Text64 | None
+    dossier_code: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_PRINTABLE_1)]
+
+
+class RatingReason(Payload):
+    """The reason for an "unsatisfied" rating, sent after the rating itself (each is durable alone).
+    answered=False: the citizen was asked and gave none in time, or chose not to answer."""
+    TYPE: ClassVar[str] = "rating.reason"
+    rating_id: Id
+    counter: CounterNumber
+    answered: StrictBool
+    reason: Text500 | None = None
+    reason_code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")] | None = None
+
+
+OfficerAction = Literal["sign_in", "sign_out", "break", "resume"]
+
+
+class OfficerSession(Payload):
+    """An officer signs in or out at a counter, or takes or ends a break (calling is paused)."""
+    TYPE: ClassVar[str] = "officer.session"
+    counter: CounterNumber
+    officer: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_PRINTABLE_1)]
+    action: OfficerAction
+    method: Literal["pin", "card", "auto"] = "pin"
+
+
 # -- every role -------------------------------------------------------------------------------
+class HelpRequested(Payload):
+    """A citizen pressed "Cần hỗ trợ": the central raises an alert for the staff."""
+    TYPE: ClassVar[str] = "help.requested"
+    screen: Text64 = ""
+    counter: CounterNumber | None = None
+
+
 HealthStateName = Literal["ok", "degraded", "failed", "unknown"]
 
 
@@ -251,16 +290,19 @@ class Audit(Payload):
 
 
 PAYLOADS: tuple[type[Payload], ...] = (TicketIssued, TicketPrinted, TicketCalled, TicketServed, TicketNoShow,
-                                       TicketTransferred, RatingRecorded, RatingRejectedPress, DeviceHealth,
+                                       TicketTransferred, RatingRecorded, RatingRejectedPress, TicketDossierLinked,
+                                       RatingReason, OfficerSession, HelpRequested, DeviceHealth,
                                        DeviceHeartbeat, Audit)
 PAYLOAD_OF: dict[str, type[Payload]] = {p.TYPE: p for p in PAYLOADS}
 EVENT_TYPES: tuple[str, ...] = tuple(PAYLOAD_OF)
 
 # Which role may say what (the central refuses the rest).
 ROLE_EVENTS: dict[str, frozenset[str]] = {
-    "lobby": frozenset({"ticket.issued", "ticket.printed", "device.health", "device.heartbeat", "audit"}),
+    "lobby": frozenset({"ticket.issued", "ticket.printed", "help.requested", "device.health", "device.heartbeat",
+                        "audit"}),
     "counter": frozenset({"ticket.called", "ticket.served", "ticket.no_show", "ticket.transferred",
-                          "rating.recorded", "rating.rejected_press", "device.health", "device.heartbeat", "audit"}),
+                          "rating.recorded", "rating.rejected_press", "ticket.dossier_linked", "rating.reason",
+                          "officer.session", "help.requested", "device.health", "device.heartbeat", "audit"}),
     "display": frozenset({"device.health", "device.heartbeat", "audit"}),
 }
 
@@ -312,6 +354,26 @@ class RatingRejectedPressEvent(_Envelope):
     payload: RatingRejectedPress
 
 
+class TicketDossierLinkedEvent(_Envelope):
+    type: Literal["ticket.dossier_linked"]
+    payload: TicketDossierLinked
+
+
+class RatingReasonEvent(_Envelope):
+    type: Literal["rating.reason"]
+    payload: RatingReason
+
+
+class OfficerSessionEvent(_Envelope):
+    type: Literal["officer.session"]
+    payload: OfficerSession
+
+
+class HelpRequestedEvent(_Envelope):
+    type: Literal["help.requested"]
+    payload: HelpRequested
+
+
 class DeviceHealthEvent(_Envelope):
     type: Literal["device.health"]
     payload: DeviceHealth
@@ -329,7 +391,9 @@ class AuditEvent(_Envelope):
 
 WireEvent = Annotated[Union[TicketIssuedEvent, TicketPrintedEvent, TicketCalledEvent, TicketServedEvent,
                             TicketNoShowEvent, TicketTransferredEvent, RatingRecordedEvent,
-                            RatingRejectedPressEvent, DeviceHealthEvent, DeviceHeartbeatEvent, AuditEvent],
+                            RatingRejectedPressEvent, TicketDossierLinkedEvent, RatingReasonEvent,
+                            OfficerSessionEvent, HelpRequestedEvent, DeviceHealthEvent, DeviceHeartbeatEvent,
+                            AuditEvent],
                       Field(discriminator="type")]
 WIRE_EVENT: TypeAdapter[Any] = TypeAdapter(WireEvent)
 
