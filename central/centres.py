@@ -18,8 +18,9 @@ from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.db import Base, utc_now
-from kiosk.contract.config import (CENTRE_SECTIONS, Centre, Config, ConfigError, Counter, LobbySettings, Numbering, Officer,
-                                   PriorityGroup, QueueRules, Service, config_error, parse_config)
+from kiosk.contract.config import (CENTRE_SECTIONS, CalendarDay, Centre, Config, ConfigError, Counter, LobbySettings,
+                                   Numbering, Officer, PriorityGroup, QueueRules, RatingReason, Service, config_error,
+                                   parse_config)
 
 DEVICE_SECTIONS = ("device", "printer", "speech", "central")
 
@@ -56,6 +57,8 @@ class CentreDocument(BaseModel):
     priority_groups: list[PriorityGroup] = []
     counters: list[Counter] = []
     officers: list[Officer] = []
+    calendar: list[CalendarDay] = []
+    rating_reasons: list[RatingReason] = []
     queue: QueueRules = QueueRules()
     numbering: Numbering = Numbering()
     lobby: LobbySettings = LobbySettings()

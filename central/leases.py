@@ -21,10 +21,10 @@ from central.centres import CentreRow, doc_of
 from central.db import Base, utc_now
 from central.devices import Device, lobby_count
 from central.tickets import Applied, Ticket
-from kiosk.contract.config import Service, Window
+from kiosk.contract.config import CalendarDay, Service, Window
 from kiosk.contract.leases import LeaseRefusalReason, LeaseRequest
 from kiosk.contract.numbering import device_day_cap, lease_grant, lease_limit
-from kiosk.contract.windows import current_window, window_bounds
+from kiosk.contract.windows import current_window, day_off, has_window_quotas, window_bounds
 
 
 class LeaseCursor(Base):
@@ -65,13 +65,14 @@ class LeaseError(Exception):
         self.reason = reason
 
 
-def _quota_window(service: Service, day: str, now: dt.datetime, tz: ZoneInfo) -> Window | None:
+def _quota_window(service: Service, calendar: list[CalendarDay], day: str, now: dt.datetime,
+                  tz: ZoneInfo) -> Window | None:
     """The window a lease of a service with window quotas counts against: the one open now."""
     local = now.astimezone(tz)
     if local.date().isoformat() != day:
         raise LeaseError(409, f"service {service.code} has session quotas: numbers for {day} are leased only "
                               "while one of its sessions is open", "window_closed")
-    window = current_window(service, local)
+    window = current_window(service, calendar, local)
     if window is None:
         raise LeaseError(409, f"no session of service {service.code} is open now: nothing to lease",
                          "window_closed")
@@ -114,9 +115,14 @@ def allocate(session: Session, device: Device, request: LeaseRequest, now: dt.da
     except KeyError:
         raise LeaseError(404, f"unknown service {code!r} in centre {centre.code}") from None
     try:
-        dt.date.fromisoformat(day)
+        date = dt.date.fromisoformat(day)
     except ValueError:
         raise LeaseError(422, f"day must be YYYY-MM-DD, got {day!r}") from None
+    closure = day_off(doc.config.calendar, date)
+    if closure is not None:
+        kind = "a public holiday" if closure.kind == "holiday" else "a closed day"
+        raise LeaseError(409, f"{day} is {kind} of centre {centre.code} ({closure.name}): no numbers are leased "
+                              "for it", "day_off")
     limit = lease_limit(doc.numbering, service.max_number)
     tz = ZoneInfo(doc.config.centre.timezone)
 
@@ -126,8 +132,8 @@ def allocate(session: Session, device: Device, request: LeaseRequest, now: dt.da
         quota_left = service.daily_quota - _used(session, centre.id, service, day, limit, None)
         if quota_left <= 0:
             raise LeaseError(409, f"the daily quota of service {code} ({service.daily_quota}) is reached", "quota_day")
-    if any(w.quota is not None for w in service.windows):
-        window = _quota_window(service, day, now, tz)
+    if has_window_quotas(service):
+        window = _quota_window(service, doc.config.calendar, day, now, tz)
         assert window is not None
         window_start = window.start
         if window.quota is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from kiosk.contract.config import Config
+from kiosk.contract.config import CalendarDay, Config
+from kiosk.contract.windows import day_off
 from kiosk.health import HealthBoard
 from kiosk.i18n import N_, Translator
 from kiosk.ports import HealthReport, HealthState, PrintResult, Speaker, TicketPrinter, TicketPrintout
@@ -25,6 +26,12 @@ REFUSAL_MESSAGES = {
     "unknown_service": N_("This service is not available. Please ask at the information desk."),
     "unknown_group": N_("This priority group is not available. Please ask at the information desk."),
     "storage": N_("The kiosk cannot issue numbers right now. Please ask at the information desk."),
+    "day_off": N_("The centre is closed today."),
+}
+# A day off of the centre's `calendar`, with its name ("Hôm nay Trung tâm nghỉ lễ: Tết Nguyên Đán.").
+DAY_OFF_MESSAGES = {
+    "holiday": N_("Today the centre is closed for a public holiday: {name}."),
+    "closed": N_("Today the centre is closed: {name}."),
 }
 
 
@@ -46,7 +53,14 @@ class Lobby:
         self.health = health
 
     def refusal_message(self, reason: str, language: str) -> str:
+        if reason == "day_off":
+            closure = day_off(self.config.calendar, self.desk.clock().astimezone(self.desk.tz).date())
+            if closure is not None:
+                return self.day_off_message(closure, language)
         return self.tr.gettext(REFUSAL_MESSAGES.get(reason, REFUSAL_MESSAGES["storage"]), language)
+
+    def day_off_message(self, closure: CalendarDay, language: str) -> str:
+        return self.tr.gettext(DAY_OFF_MESSAGES[closure.kind], language).format(name=closure.display_name(language))
 
     def take_ticket(self, service_code: str, priority_group: str | None, request_key: str,
                     language: str) -> LobbyTicket:

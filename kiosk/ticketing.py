@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kiosk.contract.config import Config, Service
 from kiosk.domain.clock import Clock, local_day, system_clock
 from kiosk.contract.queue import CyclePosition, estimated_wait_minutes, people_ahead
-from kiosk.contract.windows import current_window, window_bounds
+from kiosk.contract.windows import current_window, has_window_quotas, window_bounds
 from kiosk.domain.schedule import Availability, ServiceState, service_state
 from kiosk.contract.events import Event
 from kiosk.contract.wire import LeaseKind, TicketIssued, TicketPrinted, printable
@@ -147,13 +147,14 @@ class TicketDesk:
         return max(1, len(self.config.counters_for(service.code))) / service.average_service_minutes
 
     def _state(self, s: Session, service: Service, local_now: dt.datetime, day: str, issued_today: int) -> ServiceState:
-        state = service_state(service, local_now, issued_today, 0)
+        calendar = self.config.calendar
+        state = service_state(service, calendar, local_now, issued_today, 0)
         if state.window is not None and state.window.quota is not None and state.is_open:
             start, end = window_bounds(state.window, local_now)
             in_window = s.scalar(select(func.count()).select_from(Ticket).where(
                 Ticket.service_code == service.code, Ticket.day == day,
                 Ticket.issued_at >= start, Ticket.issued_at < end)) or 0
-            state = service_state(service, local_now, issued_today, in_window)
+            state = service_state(service, calendar, local_now, issued_today, in_window)
         if state.is_open:
             # Centre-wide quotas: the central refused a lease for it, and no leased number is left.
             window = self._quota_window(service, local_now)
@@ -162,13 +163,12 @@ class TicketDesk:
                 state = ServiceState(Availability(refused), state.window)
         return state
 
-    @staticmethod
-    def _quota_window(service: Service, local_now: dt.datetime) -> str | None:
+    def _quota_window(self, service: Service, local_now: dt.datetime) -> str | None:
         """For a service with session quotas, the start of the session open now (a central lease
         counts against one session's quota and is used only in it); None otherwise."""
-        if not any(w.quota is not None for w in service.windows):
+        if not has_window_quotas(service):
             return None
-        window = current_window(service, local_now)
+        window = current_window(service, self.config.calendar, local_now)
         return window.start if window is not None else None
 
     def _usable(self, s: Session, service: Service, day: str, window: str | None) -> NumberLease | None:
@@ -177,7 +177,7 @@ class TicketDesk:
         source_order = case((NumberLease.source == "central", 0), (NumberLease.source == "local", 1), else_=2)
         query = select(NumberLease).where(NumberLease.service_code == service.code, NumberLease.day == day,
                                           NumberLease.next_number <= NumberLease.last)
-        if any(w.quota is not None for w in service.windows):
+        if has_window_quotas(service):
             query = query.where((NumberLease.source != "central") | (NumberLease.window == window))
         return s.scalar(query.order_by(source_order, NumberLease.first).limit(1))
 
@@ -210,6 +210,8 @@ class TicketDesk:
             state = self._state(s, service, local_now, day, issued_today)
             if not state.is_open:
                 reason = state.availability.value
+                if state.day_off is not None:  # the lobby names the holiday (kiosk.lobby.Lobby.refusal_message)
+                    raise TicketRefused("day_off", state.day_off.name)
                 raise TicketRefused("closed" if reason in ("not_yet_open", "break", "closed_today") else reason)
             lease = self._lease(s, service, day, now, self._quota_window(service, local_now))
             number = lease.next_number

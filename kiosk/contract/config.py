@@ -66,6 +66,13 @@ class Window(_Strict):
         return dt.time.fromisoformat(self.end)
 
 
+def _check_disjoint(windows: list[Window], message: str) -> None:
+    spans = sorted((w.start, w.end) for w in windows)
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        if start < end:
+            raise ValueError(message)
+
+
 class Service(_Strict):
     """A service area (lĩnh vực) citizens take a number for."""
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
@@ -79,6 +86,10 @@ class Service(_Strict):
                                                            Window(start="13:30", end="17:00")])
     weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5],
                                 description="ISO weekdays the service is open, 1 = Monday")
+    # Optional per-weekday windows (ISO weekday -> windows), e.g. {6 = Saturday morning only};
+    # a weekday not listed here keeps `windows`. Read through kiosk.contract.windows.windows_on.
+    hours: dict[int, list[Window]] = Field(default_factory=dict,
+                                           description="ISO weekday -> its own windows, overriding `windows`")
 
     @field_validator("weekdays")
     @classmethod
@@ -89,10 +100,13 @@ class Service(_Strict):
 
     @model_validator(mode="after")
     def _windows_disjoint(self) -> "Service":
-        spans = sorted((w.start, w.end) for w in self.windows)
-        for (_, end), (start, _) in itertools.pairwise(spans):
-            if start < end:
-                raise ValueError("windows overlap")
+        _check_disjoint(self.windows, "windows overlap")
+        for day, windows in self.hours.items():
+            if day not in self.weekdays:
+                raise ValueError(f"hours are given for weekday {day}, which is not in weekdays {self.weekdays}")
+            if not windows:
+                raise ValueError(f"hours for weekday {day} are empty: remove the weekday from weekdays instead")
+            _check_disjoint(windows, f"windows of weekday {day} overlap")
         return self
 
     @property
@@ -146,6 +160,53 @@ class Centre(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. Asia/Ho_Chi_Minh)") from None
+        return value
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+DayKind = Literal["holiday", "closed", "working"]
+
+
+class CalendarDay(_Strict):
+    """A day that breaks the weekly pattern, configured per year (Tết and Giỗ Tổ follow the lunar
+    calendar and make-up days are decided each year: never computed). holiday: a public holiday;
+    closed: a one-off closed day; working: a one-off working day (a compensating Saturday) with
+    the hours of weekday `hours_of` (default Monday). Read through kiosk.contract.windows."""
+    date: dt.date
+    kind: DayKind = "holiday"
+    name: str = Field(min_length=1, max_length=200, pattern=_PRINTABLE)
+    name_en: str = Field(default="", max_length=200)
+    hours_of: int | None = Field(default=None, ge=1, le=7)
+
+    @model_validator(mode="after")
+    def _hours_only_when_working(self) -> "CalendarDay":
+        if self.hours_of is not None and self.kind != "working":
+            raise ValueError("hours_of is only for a working day (kind = \"working\")")
+        return self
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+# Always offered last by the counter (kiosk.counter.rating.OTHER_REASON): not a centre's code.
+OTHER_REASON_CODE = "other"
+
+
+class RatingReason(_Strict):
+    """A reason a citizen may give for "Không hài lòng", in the centre's own words."""
+    code: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+    name: str = Field(min_length=1, max_length=200, pattern=_PRINTABLE)
+    name_en: str = Field(default="", max_length=200)
+    order: int = Field(default=0, ge=0, le=999)
+    active: bool = True
+
+    @field_validator("code")
+    @classmethod
+    def _not_other(cls, value: str) -> str:
+        if value == OTHER_REASON_CODE:
+            raise ValueError(f"{OTHER_REASON_CODE!r} is always offered last by the counter: use another code")
         return value
 
     def display_name(self, language: str) -> str:
@@ -311,6 +372,8 @@ class Config(_Strict):
     priority_groups: list[PriorityGroup] = Field(default_factory=list)
     counters: list[Counter] = Field(default_factory=list)
     officers: list[Officer] = Field(default_factory=list)
+    calendar: list[CalendarDay] = Field(default_factory=list)
+    rating_reasons: list[RatingReason] = Field(default_factory=list)
     queue: QueueRules = QueueRules()
     numbering: Numbering = Numbering()
     lobby: LobbySettings = LobbySettings()
@@ -339,7 +402,25 @@ class Config(_Strict):
                     raise ValueError(f"counter {c.number} serves unknown service {code!r}")
             if c.officer and c.officer not in officers:
                 raise ValueError(f"counter {c.number} names unknown officer {c.officer!r}")
+        seen: set[dt.date] = set()
+        for d in self.calendar:
+            if d.date in seen:
+                raise ValueError(f"calendar: {d.date.isoformat()} is listed twice")
+            seen.add(d.date)
+        reasons = [r.code for r in self.rating_reasons]
+        if len(set(reasons)) != len(reasons):
+            raise ValueError("rating reason codes must be unique")
         return self
+
+    def reason_codes(self) -> tuple[str, ...]:
+        """The reasons the counter offers for "Không hài lòng", in order (then "other"): the centre's
+        active `rating_reasons` when it has any, else this device's `counter.rating.reason_codes`."""
+        own = sorted((r for r in self.rating_reasons if r.active), key=lambda r: r.order)
+        return tuple(r.code for r in own) if own else tuple(self.counter.rating.reason_codes)
+
+    def rating_reason(self, code: str) -> RatingReason | None:
+        """The centre's wording of a reason; None for the device's built-in codes (the screen's catalogue)."""
+        return next((r for r in self.rating_reasons if r.code == code), None)
 
     def service(self, code: str) -> Service:
         for s in self.services:
@@ -362,7 +443,8 @@ class Config(_Strict):
 
 
 # Sections the central distributes; the rest (device, printer, speech, central) stay local.
-CENTRE_SECTIONS = ("centre", "services", "priority_groups", "counters", "officers", "queue", "numbering", "lobby")
+CENTRE_SECTIONS = ("centre", "services", "priority_groups", "counters", "officers", "calendar", "rating_reasons",
+                   "queue", "numbering", "lobby")
 
 
 def merge_centre_document(local: Config, document: dict[str, Any], source: str = "central config") -> Config:

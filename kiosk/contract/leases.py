@@ -16,7 +16,8 @@ MAX_LEASE_COUNT = 100  # numbers one request may ask for; more is refused (422)
 #   quota_window the open window's quota is reached centre-wide
 #   window_closed the service has window quotas and none of its windows is open now
 #   device_cap   this kiosk already leased its share of the day (kiosk.contract.numbering.device_day_cap)
-LeaseRefusalReason = Literal["exhausted", "quota_day", "quota_window", "window_closed", "device_cap"]
+#   day_off      the day is a public holiday or closed day of the centre (config `calendar`)
+LeaseRefusalReason = Literal["exhausted", "quota_day", "quota_window", "window_closed", "device_cap", "day_off"]
 QUOTA_REASONS = ("quota_day", "quota_window")
 
 

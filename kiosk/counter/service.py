@@ -94,7 +94,9 @@ class CounterService:
         self.panels = PanelMap(config.counter, self.counters)
         self.listeners: list[Listener] = []
         self.stats: Counter[str] = Counter()  # shared with the ratings and the keypad
-        self.ratings = RatingService(db, config.counter.rating, self.counters, emit=self._emit, stats=self.stats,
+        # The reasons offered for Không hài lòng: the centre's list when it has one (Config.reason_codes).
+        rating = config.counter.rating.model_copy(update={"reason_codes": list(config.reason_codes())})
+        self.ratings = RatingService(db, rating, self.counters, emit=self._emit, stats=self.stats,
                                      clock=clock, monotonic=monotonic, prompt=prompt, health=health)
         self.keypad = CallerKeypad(self, self.counters, config.services, emit=self._emit, stats=self.stats)
         self._tz = ZoneInfo(config.centre.timezone)

@@ -84,7 +84,7 @@ class FallbackLeases:
         return str(mark["reason"])
 
     def _quota_refusal(self, session: Session, service: Service, day: str, now: dt.datetime) -> str | None:
-        window = current_window(service, now.astimezone(ZoneInfo(self.config.centre.timezone)))
+        window = current_window(service, self.config.calendar, now.astimezone(ZoneInfo(self.config.centre.timezone)))
         return self.refusal(session, service, day, window.start if window else None)
 
 
@@ -137,7 +137,7 @@ class LeaseKeeper:
 
     def _answered(self, service: Service, day: str, reason: str | None) -> None:
         now = self.clock()
-        window = current_window(service, now.astimezone(ZoneInfo(self.config.centre.timezone)))
+        window = current_window(service, self.config.calendar, now.astimezone(ZoneInfo(self.config.centre.timezone)))
         with self.db.transaction() as s:
             state.put(s, _pending_key(service.code, day), "")
             if reason is not None:

@@ -16,6 +16,7 @@ from kiosk.bootstrap import Core
 from kiosk.contract.config import Config, ConfigError, Service, merge_centre_document
 from kiosk.contract.events import Event, iso
 from kiosk.contract.wire import DeviceHeartbeat, HealthEntry, printable
+from kiosk.contract.windows import works_on
 from kiosk.domain.clock import local_day
 from kiosk.files import write_atomic
 from kiosk.health import HealthReporter
@@ -200,11 +201,11 @@ class SyncService:
         config = self.core.config
         now = self.core.desk.clock()
         day = local_day(now, self.core.desk.tz)
-        weekday = now.astimezone(self.core.desk.tz).isoweekday()
+        today = now.astimezone(self.core.desk.tz).date()
         leased = 0
         for service in config.services:
-            if weekday not in service.weekdays:
-                continue
+            if not works_on(service, config.calendar, today):
+                continue  # not its weekday, or a holiday / closed day (the central would refuse)
             with self.core.db.transaction() as s:
                 left = remaining_central(s, service.code, day)
                 refused = self.keeper.recently_refused(s, service.code, day, now)

@@ -138,6 +138,9 @@ class CounterApp(DeviceApp):
             return code
 
     def reason_label(self, code: str, lang: str) -> str:
+        own = self.kiosk_config.rating_reason(code)  # the centre's wording (config `rating_reasons`)
+        if own is not None:
+            return own.display_name(lang)
         text = REASON_TEXT.get(code)
         return self.tr(text, lang) if text else code.replace("_", " ").capitalize()
 

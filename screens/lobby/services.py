@@ -24,8 +24,9 @@ TILE_REASON = {
 }
 REFUSAL_FOR = {
     Availability.NOT_YET_OPEN: "closed", Availability.BREAK: "closed", Availability.CLOSED_TODAY: "closed",
-    Availability.QUOTA_DAY: "quota_day", Availability.QUOTA_WINDOW: "quota_window",
+    Availability.QUOTA_DAY: "quota_day", Availability.QUOTA_WINDOW: "quota_window", Availability.DAY_OFF: "day_off",
 }
+DAY_OFF_TILE = {"holiday": N_("Public holiday: {name}"), "closed": N_("Closed today: {name}")}
 
 
 def tile_detail(app, view: ServiceView) -> str:
@@ -44,6 +45,8 @@ def tile_detail(app, view: ServiceView) -> str:
         return tr("Not open yet - opens at {time}").format(time=state.next_window.start)
     if state.availability is Availability.BREAK and state.next_window:
         return tr("Break - reopens at {time}").format(time=state.next_window.start)
+    if state.availability is Availability.DAY_OFF and state.day_off is not None:
+        return tr(DAY_OFF_TILE[state.day_off.kind]).format(name=state.day_off.display_name(app.lang))
     if state.availability is Availability.CLOSED_TODAY and app.now_local().isoweekday() not in view.service.weekdays:
         return tr("Closed today (not a working day)")
     return tr(TILE_REASON.get(state.availability, N_("Closed for today")))
@@ -64,10 +67,13 @@ def closed_explanation(app, view: ServiceView) -> tuple[str, str, str]:
     message = app.lobby.refusal_message(REFUSAL_FOR.get(state.availability, "closed"), app.lang)
     if state.availability in (Availability.NOT_YET_OPEN, Availability.BREAK) and state.next_window:
         message += "\n" + tr("Please come back at {time}.").format(time=state.next_window.start)
-    elif state.availability is Availability.CLOSED_TODAY:
+    elif state.availability in (Availability.CLOSED_TODAY, Availability.DAY_OFF):
         message += "\n" + tr("Please come back on the next working day.")
     hours = ", ".join(f"{w.start} - {w.end}" for w in service.windows)
     detail = tr("Opening hours: {hours}").format(hours=hours) + "\n" + format_days(app, service.weekdays)
+    for day, windows in sorted(service.hours.items()):  # a weekday with its own hours (Saturday morning)
+        own = ", ".join(f"{w.start} - {w.end}" for w in windows)
+        detail += "\n" + tr("{day}: {hours}").format(day=tr(WEEKDAYS[day - 1]), hours=own)
     return service.display_name(app.lang), message, detail
 
 

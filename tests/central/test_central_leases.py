@@ -174,3 +174,15 @@ def test_window_quota_leases_only_in_the_open_window(central: Central) -> None:
         afternoon = allocate(s, device, LeaseRequest(request_id="r-00000004", service_code="XD", day=DAY, count=20),
                              morning + dt.timedelta(hours=5))
         assert (afternoon.first, afternoon.last, afternoon.window) == (4, 23, "13:30")
+
+
+def test_no_numbers_are_leased_for_a_holiday(any_central: Central) -> None:
+    doc = quota_doc()
+    doc["calendar"] = [{"date": DAY, "name": "Tết Nguyên Đán"}, {"date": "2026-11-24", "kind": "closed", "name": "Mất điện"}]
+    any_central.import_doc(doc)
+    dev = any_central.enrol("lobby")
+    refused = lease(dev)
+    assert refused.status_code == 409
+    assert refused.json()["detail"]["reason"] == "day_off" and "Tết Nguyên Đán" in refused.json()["detail"]["message"]
+    assert lease(dev, day="2026-11-24").json()["detail"]["reason"] == "day_off"
+    assert lease(dev, day="2026-11-25").status_code == 200  # the next working day
