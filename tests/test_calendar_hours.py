@@ -177,3 +177,31 @@ def test_the_counter_offers_the_centres_reasons(tmp_path):
         assert fallback == (*counter_config(base=data).counter.rating.reason_codes, "other")
     finally:
         db.close()
+
+
+class _LobbyTexts:
+    """The lobby app's text helpers (tr, lang, now_local, lobby) around the real core."""
+
+    def __init__(self, lobby: Lobby, lang: str) -> None:
+        self.lobby, self.lang, self.translator = lobby, lang, Translator()
+
+    def tr(self, message: str, lang: str | None = None) -> str:
+        return self.translator.gettext(message, lang or self.lang)
+
+    def now_local(self) -> dt.datetime:
+        return self.lobby.desk.clock().astimezone(self.lobby.desk.tz)
+
+
+def test_the_lobby_tiles_name_the_holiday_and_show_saturday_hours(tmp_path, config, monday_9am):
+    from screens.lobby.services import closed_explanation, tile_detail
+
+    cfg = with_calendar(config, [{"date": "2026-11-23", "name": "Giỗ Tổ Hùng Vương", "name_en": "Hung Kings' Day"}],
+                        weekdays=[1, 2, 3, 4, 5, 6], hours={"6": [{"start": "07:30", "end": "11:30"}]})
+    desk = TicketDesk(open_database(tmp_path / "kiosk.db"), cfg, clock=monday_9am)
+    lobby = Lobby(cfg, desk, printer=None, speaker=None, translator=Translator(), health=None)  # type: ignore[arg-type]
+    view = desk.overview()[0]
+    assert tile_detail(_LobbyTexts(lobby, "vi"), view) == "Nghỉ lễ: Giỗ Tổ Hùng Vương"
+    assert tile_detail(_LobbyTexts(lobby, "en"), view) == "Public holiday: Hung Kings' Day"
+    title, message, detail = closed_explanation(_LobbyTexts(lobby, "vi"), view)
+    assert message.startswith("Hôm nay Trung tâm nghỉ lễ: Giỗ Tổ Hùng Vương.\n")
+    assert detail.endswith("Thứ Bảy: 07:30 - 11:30")
