@@ -205,3 +205,40 @@ def test_the_lobby_tiles_name_the_holiday_and_show_saturday_hours(tmp_path, conf
     title, message, detail = closed_explanation(_LobbyTexts(lobby, "vi"), view)
     assert message.startswith("Hôm nay Trung tâm nghỉ lễ: Giỗ Tổ Hùng Vương.\n")
     assert detail.endswith("Thứ Bảy: 07:30 - 11:30")
+
+
+def test_a_running_kiosk_picks_up_a_holiday_from_the_central(tmp_path, central):
+    """The manager adds a holiday at the central: the kiosk's next config poll applies it without a
+    restart; it stops asking for leases and gives no number that day; the next day it works again."""
+    import requests
+    from sqlalchemy import select
+
+    from benchmarks.sync_support import enrolled_config, sample_document
+    from kiosk.bootstrap import build_core
+    from kiosk.storage.leases import NumberLease
+    from kiosk.sync.client import CentralClient
+    from kiosk.sync.leases import refusal_of
+    from kiosk.sync.service import SyncService
+    from tests.conftest import FakeClock
+
+    config = enrolled_config(central)
+    clock = FakeClock(dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc))  # Monday 09:00 local
+    core = build_core(config, tmp_path / "kiosk", clock=clock)
+    sync = SyncService(core, CentralClient(config.central.url, config.central.token, timeout=5))
+    doc = sample_document()
+    doc["calendar"] = [{"date": "2026-11-23", "kind": "closed", "name": "Tổng vệ sinh trụ sở"}]
+    requests.put(f"{central.url}/api/v1/admin/centres", json=doc, headers=central.admin_headers,
+                 timeout=10).raise_for_status()
+    sync.run_once()
+    assert core.desk.config.calendar[0].name == "Tổng vệ sinh trụ sở"
+    with core.db.transaction() as s:  # no lease asked for a day off (a refusal would be remembered)
+        assert s.scalars(select(NumberLease)).all() == [] and refusal_of(s, "TPHT", "2026-11-23") is None
+    with pytest.raises(TicketRefused) as refused:
+        core.desk.issue("TPHT", None, "closed-1")
+    assert refused.value.reason == "day_off"
+    clock.advance(seconds=86400)  # Tuesday
+    sync.run_once()
+    assert core.desk.issue("TPHT", None, "open-1").number == 1
+    with core.db.transaction() as s:
+        assert {lease.source for lease in s.scalars(select(NumberLease))} == {"central"}
+    core.db.close()
