@@ -32,7 +32,11 @@ class PhotoRefused(ValueError):
 
 
 def diff(before: Any, after: Any, path: str = "") -> list[list[Any]]:
-    """[[key path, before, after], ...]: what changed between two JSON documents."""
+    """[[key path, before, after], ...]: what changed between two JSON documents. A key that is
+    absent on one side and empty on the other (a section added by a newer version, such as
+    `calendar: []`) is no change."""
+    if before in (None, [], {}) and after in (None, [], {}):
+        return []
     if isinstance(before, dict) and isinstance(after, dict):
         out: list[list[Any]] = []
         for k in sorted(set(before) | set(after), key=str):

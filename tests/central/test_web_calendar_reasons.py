@@ -138,3 +138,13 @@ def test_rating_reasons_page(site: Central, browser: Any, tmp_path: Path) -> Non
     _type(row, "code", "other")
     _type(row, "name", "Khác")
     assert "always offered last" in _save(browser, "the refusal of the reserved code")
+
+
+def test_the_new_empty_sections_are_no_change_in_a_diff() -> None:
+    from central.web.config_store import diff
+
+    before = {"services": [{"code": "TPHT", "weekdays": [1, 2]}]}
+    after = {"services": [{"code": "TPHT", "weekdays": [1, 2], "hours": {}}], "calendar": [], "rating_reasons": []}
+    assert diff(before, after) == []
+    after["calendar"] = [{"date": "2027-02-05", "name": "Tết"}]
+    assert diff(before, after) == [["calendar", None, [{"date": "2027-02-05", "name": "Tết"}]]]
