@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import BigInteger, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central import fleet, leases, ratings, tickets, trust
+from central import dossier_links, fleet, leases, ratings, tickets, trust
 from central.centres import CentreRow, doc_of
 from central.clocks import FUTURE, LIMIT, MAX_AGE, PAYLOAD_SPAN
 from central.db import Base, JsonText, dialect_insert
@@ -311,9 +311,13 @@ def project(session: Session, device: Device, accepted: list[Applied],
         kind = ev.type.split(".", 1)[0]
         if kind in by_kind:
             by_kind[kind].append(ev)
-    tickets.apply_events(session, device.centre_id, by_kind["ticket"], known)
+    links = [e for e in by_kind["ticket"] if e.type == "ticket.dossier_linked"]  # not a ticket's state
+    tickets.apply_events(session, device.centre_id, [e for e in by_kind["ticket"]
+                                                     if e.type != "ticket.dossier_linked"], known)
     leases.record_usage(session, device, [e for e in by_kind["ticket"] if e.type == "ticket.issued"])
+    dossier_links.apply_links(session, device.centre_id, links)
     ratings.apply_events(session, device.centre_id, [e for e in by_kind["rating"] if e.type == "rating.recorded"])
+    ratings.apply_reasons(session, device.centre_id, [e for e in by_kind["rating"] if e.type == "rating.reason"])
     fleet.apply_events(session, device, by_kind["device"])
 
 

@@ -1,5 +1,5 @@
 """Imports every table module so Base.metadata is complete (migrations, tests)."""
-from central import centres, devices, dossiers, events, fleet, leases, queue, ratings, rollups, tickets  # noqa: F401
+from central import centres, devices, dossier_links, dossiers, events, fleet, leases, queue, ratings, rollups, tickets  # noqa: F401
 from central.web import models as web_models  # noqa: F401
 from central.db import Base
 

@@ -8,6 +8,11 @@
 - A counter device acts and reports only for the counters bound to it: by the centre config
   (`counters[].device` = the device's id or name) or at enrolment (the code's `counters`).
   A rating comes only from the counter that served the ticket, one per ticket.
+- A dossier is linked to a ticket only by the counter serving it, and only a dossier of the
+  centre's own agency (the code embeds it: kiosk.contract.dossier). A rating covers the
+  dossiers linked to its ticket and its own `dossier_code`: one rating per dossier
+  (central.dossier_links.claim holds it under concurrent batches too).
+- A rating's reason is attached only by the counter that gave the rating, once.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central import dossier_links
 from central.centres import CentreDoc
 from central.devices import Device
 from central.leases import Lease
@@ -55,6 +61,8 @@ class Judge:
         self.issued_here: set[str] = set()
         self.known_tickets: set[str] = set()  # ticket rows that exist before this batch
         self.serving: dict[str, int] = {}
+        self._links: dict[str, set[str]] = {}           # ticket -> dossiers linked (stored + this batch)
+        self._reasons: dict[str, tuple[int, bool]] = {}  # rating -> (its counter, has a reason)
 
     # -- lazily loaded state --------------------------------------------------------------
     def prepare(self, events: list[Any]) -> None:
@@ -80,6 +88,17 @@ class Judge:
         for start in range(0, len(rating_ids), 1000):
             self._rating_ids.update(self.session.scalars(select(Rating.rating_id).where(
                 Rating.centre_id == self.centre_id, Rating.rating_id.in_(rating_ids[start:start + 1000]))))
+
+        linking = {e.payload.ticket_id for e in events if e.type in ("rating.recorded", "ticket.dossier_linked")
+                   and e.payload.ticket_id}
+        self._links = dossier_links.linked_codes(self.session, self.centre_id, linking)
+        asked = sorted({e.payload.rating_id for e in events if e.type == "rating.reason"})
+        self._reasons = {}
+        for start in range(0, len(asked), 1000):
+            for rid, counter, state in self.session.execute(
+                    select(Rating.rating_id, Rating.counter, Rating.reason_state).where(
+                        Rating.centre_id == self.centre_id, Rating.rating_id.in_(asked[start:start + 1000]))):
+                self._reasons[rid] = (counter, state is not None)
 
     def _leases_of(self) -> list[Lease]:
         if self._leases is None:
@@ -116,6 +135,49 @@ class Judge:
             return None
         if kind == "rating.recorded":
             return self._rating(p, counter)
+        if kind == "ticket.dossier_linked":
+            return self._link(p, counter)
+        if kind == "rating.reason":
+            return self._reason(p, counter)
+        return None
+
+    def _served_by(self, ticket_id: str) -> int | None:
+        assert self._tickets is not None
+        return self.serving.get(ticket_id, self._tickets.get(ticket_id, (None, None, None))[2])
+
+    def _dossier(self, code: str) -> tuple[str | None, Refusal | None]:
+        """The normalised code, or why it is refused."""
+        normal = dossier_links.normalise(code)
+        if normal is None:
+            return None, ("invalid", f"dossier_code {code[:64]!r} is not a dossier code (kiosk.contract.dossier)")
+        agency = dossier_links.foreign_agency(normal, self.doc.config.centre.code)
+        if agency is not None:
+            return None, ("other_agency", f"dossier {normal} belongs to agency {agency}, not to this centre "
+                                          f"({self.doc.config.centre.code})")
+        return normal, None
+
+    def _link(self, p: Any, counter: int) -> Refusal | None:
+        code, refusal = self._dossier(p.dossier_code)
+        if refusal is not None:
+            return refusal
+        served_by = self._served_by(p.ticket_id)
+        if served_by != counter:
+            return "not_served_here", (f"ticket {p.ticket_id} is not being served at counter {counter}"
+                                       + (f" (counter {served_by})" if served_by else ""))
+        assert code is not None
+        self._links.setdefault(p.ticket_id, set()).add(code)
+        return None
+
+    def _reason(self, p: Any, counter: int) -> Refusal | None:
+        known = self._reasons.get(p.rating_id)
+        if known is None:
+            return "unknown_rating", f"rating {p.rating_id} is not stored at the central (send the rating first)"
+        given_at, has_reason = known
+        if given_at != counter:
+            return "not_served_here", f"rating {p.rating_id} was given at counter {given_at}, not {counter}"
+        if has_reason:
+            return "reason_already_given", f"rating {p.rating_id} already has its reason (the first one stays)"
+        self._reasons[p.rating_id] = (given_at, True)
         return None
 
     def _rating(self, p: Any, counter: int) -> Refusal | None:
@@ -129,8 +191,20 @@ class Judge:
                                            + (f" (counter {served_by})" if served_by else ""))
             if p.ticket_id in self._rated:
                 return "already_rated", f"ticket {p.ticket_id} already has a rating"
+        codes = set(self._links.get(p.ticket_id, ())) if p.ticket_id else set()
+        if p.dossier_code:
+            code, refusal = self._dossier(p.dossier_code)
+            if refusal is not None:
+                return refusal
+            assert code is not None
+            codes.add(code)
+        taken = dossier_links.claim(self.session, self.centre_id, p.rating_id, counter, codes)
+        if taken is not None:
+            return "dossier_already_rated", f"dossier {taken} already has a rating (one rating per dossier)"
+        if p.ticket_id is not None:
             self._rated.add(p.ticket_id)
         self._rating_ids.add(p.rating_id)
+        self._reasons[p.rating_id] = (counter, p.reason is not None)
         return None
 
     def _service(self, code: str) -> Any:

@@ -448,6 +448,10 @@ Reason = Literal[
     "clock",              # a moment outside the accepted window (docs/central.md, Clocks)
     "same_event",         # duplicate: stored before (or repeated in this batch)
     "different_payload",  # conflict: this id was stored before with another content
+    "other_agency",       # the dossier code names another agency than the centre's (centre.code)
+    "dossier_already_rated",  # one rating per dossier: another rating of this dossier was stored first
+    "unknown_rating",     # a rating.reason for a rating the central does not hold
+    "reason_already_given",  # a second rating.reason for the same rating (the first one stays)
 ]
 
 
