@@ -18,6 +18,7 @@ from sqlalchemy import Integer, and_, case, cast, delete, func, insert, or_, sel
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from central.dossier_links import DossierLink, RatedDossier
 from central.events import StoredEvent
 from central.ratings import Rating
 from central.rollups import RatingRollup, RollupDay, TicketRollup
@@ -392,3 +393,42 @@ def ensure_rollups(session: Session, p: Period) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     session.execute(insert(RollupDay), [{"centre_id": p.centre_id, "day": d.isoformat(), "timezone": tzname,
                                          "built_at": now} for d in days if lo <= d.isoformat() <= hi])
+
+
+# -- the rating chain (issue 14): dossiers and served tickets rated, reasons, rejected presses ----------
+
+
+def dossiers_rated(session: Session, p: Period) -> tuple[int, int]:
+    """(dossiers served, of them rated): distinct dossier codes linked in the period (by the link's
+    time) and how many of those hold a rating (central.dossier_links)."""
+    served = (select(DossierLink.dossier_code).where(
+        DossierLink.centre_id == p.centre_id, DossierLink.linked_at >= p.lo, DossierLink.linked_at < p.hi)
+        .distinct().subquery())
+    rated = RatedDossier.__table__
+    stmt = (select(func.count(), func.count(rated.c.dossier_code)).select_from(served.outerjoin(
+        rated, and_(rated.c.centre_id == p.centre_id, rated.c.dossier_code == served.c.dossier_code))))
+    n, r = session.execute(stmt).one()
+    return int(n or 0), int(r or 0)
+
+
+def served_tickets_rated(session: Session, p: Period) -> tuple[int, int]:
+    """(tickets served on the period's days, of them with a rating)."""
+    has_rating = (select(Rating.ticket_id).where(Rating.centre_id == Ticket.centre_id,
+                                                 Rating.ticket_id == Ticket.ticket_id).exists())
+    stmt = select(func.count(), func.sum(case((has_rating, 1), else_=0))).where(
+        Ticket.centre_id == p.centre_id, Ticket.day >= p.start.isoformat(), Ticket.day <= p.end.isoformat(),
+        Ticket.status == SERVED)
+    n, r = session.execute(stmt).one()
+    return int(n or 0), int(r or 0)
+
+
+def reasons_by_counter(session: Session, p: Period) -> list[tuple[int, str, str | None, str | None, int]]:
+    """Rows (counter, state, reason_code, reason, count) of the "unsatisfied" ratings of the period;
+    state: answered, not_answered ("không trả lời") or not_asked (no reason asked or received)."""
+    state = func.coalesce(Rating.reason_state, case((Rating.reason.is_not(None), "answered"), else_="not_asked"))
+    stmt = (select(Rating.counter, state, Rating.reason_code, Rating.reason, func.count())
+            .where(Rating.centre_id == p.centre_id, Rating.rated_at >= p.lo, Rating.rated_at < p.hi,
+                   Rating.level == "unsatisfied")
+            .group_by(Rating.counter, state, Rating.reason_code, Rating.reason)
+            .order_by(Rating.counter, func.count().desc(), state, Rating.reason_code, Rating.reason))
+    return [(int(c), str(s), code, reason, int(n)) for c, s, code, reason, n in session.execute(stmt)]

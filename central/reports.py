@@ -33,6 +33,8 @@ HEADINGS_VI = {"label": "Nhóm", "very_satisfied": "Rất hài lòng", "satisfie
                "unsatisfied": "Không hài lòng", "total": "Tổng số đánh giá", "satisfaction_pct": "Tỷ lệ hài lòng (%)",
                "served": "Lượt phục vụ", "response_rate_pct": "Tỷ lệ đánh giá (%)",
                "avg_wait_min": "Chờ trung bình (phút)", "avg_service_min": "Phục vụ trung bình (phút)"}
+# Reasons that are no reason: kept apart from the citizens' own (analytics.reasons_by_counter).
+REASON_STATES = {"not_answered": "không trả lời", "not_asked": "(không hỏi lý do)"}
 GROUP_VI = {"officer": "cán bộ", "counter": "quầy", "service": "lĩnh vực", "centre": "trung tâm",
             "day": "ngày", "hour": "giờ trong ngày"}
 
@@ -126,7 +128,29 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
     rows = [groups[k].row(*k) for k in sorted(groups)]
     return {"centre_code": centre.code, "centre_name": centre.name, "from": start.isoformat(), "to": end.isoformat(),
             "group": group, "rows": rows, "totals": total.row("total", "Toàn trung tâm"),
-            "alerts": alerts(session, centre.id, now)}
+            "alerts": alerts(session, centre.id, now), **rating_chain(session, period)}
+
+
+def _pct(a: int, b: int) -> float | None:
+    return round(100 * a / b, 1) if b else None
+
+
+def rating_chain(session: Session, period: analytics.Period) -> dict[str, Any]:
+    """Beside "% satisfied": how many dossiers and served tickets were rated, the reasons of the
+    "unsatisfied" ratings per counter ("không trả lời" apart from "no reason asked") and the
+    rejected presses per counter."""
+    dossiers, dossiers_rated = analytics.dossiers_rated(session, period)
+    served, served_rated = analytics.served_tickets_rated(session, period)
+    reasons = [{"counter": c, "state": state, "reason_code": code, "reason": reason, "count": n,
+                "label": REASON_STATES.get(state) or reason or code or ""}
+               for c, state, code, reason, n in analytics.reasons_by_counter(session, period)]
+    rejected = [{"counter": c, "reason": r, "count": n} for c, r, n in analytics.rejected_presses(session, period)]
+    return {"coverage": {"dossiers_served": dossiers, "dossiers_rated": dossiers_rated,
+                         "dossiers_rated_pct": _pct(dossiers_rated, dossiers),
+                         "dossiers_target_pct": analytics.RATED_TARGET_PCT,
+                         "served_tickets": served, "served_tickets_rated": served_rated,
+                         "served_tickets_rated_pct": _pct(served_rated, served)},
+            "reasons": reasons, "rejected_presses": rejected}
 
 
 def alerts(session: Session, centre_id: int | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:

@@ -28,7 +28,24 @@ COLUMNS = (("label", N_("Group")), ("very_satisfied", N_("Very satisfied")), ("s
            ("served", N_("Served")), ("response_rate_pct", N_("% of served rated")),
            ("avg_wait_min", N_("Average wait (min)")), ("avg_service_min", N_("Average service (min)")))
 REJECT_REASONS = {"double_press": N_("double press"), "rate_limited": N_("too many presses"),
-                  "no_ticket": N_("no ticket being rated"), "spam": N_("too many presses")}
+                  "no_ticket": N_("no ticket being rated"), "spam": N_("too many presses"),
+                  "debounce": N_("double press"), "no_request": N_("no ticket being rated"),
+                  "already_rated": N_("already rated"), "unknown_key": N_("unknown key")}
+# Reasons that are no reason (reports.rating_chain): "không trả lời" apart from "no reason asked".
+REASON_STATES = {"not_answered": N_("No answer"), "not_asked": N_("(no reason asked)")}
+
+
+def centre_reasons(rows: list[dict[str, Any]]) -> list[tuple[str | None, int]]:
+    """The per-counter reasons summed for the whole centre: (reason text, or a REASON_STATES key; n)."""
+    out: dict[str | None, int] = {}
+    for r in rows:
+        key = r["state"] if r["state"] in REASON_STATES else (r["reason"] or r["reason_code"])
+        out[key] = out.get(key, 0) + r["count"]
+    return sorted(out.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+
+
+def reason_label(key: str | None, f: Formats) -> str:
+    return f._(REASON_STATES[key]) if key in REASON_STATES else key or f._("(no reason given)")
 
 
 class BadRange(ValueError):
@@ -66,7 +83,7 @@ def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: 
     for counter, reason, n in analytics.rejected_presses(s, period):
         rejected.setdefault(counter, {})[reason or "-"] = n
     return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period),
-            "weeks": analytics.weekly(s, period), "reasons": analytics.unsatisfied_reasons(s, period),
+            "weeks": analytics.weekly(s, period), "reasons": centre_reasons(table["reasons"]),
             "rejected": sorted(rejected.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)),
             "times": [(code, names.get(code, code), times[code]) for code in sorted(times, key=lambda c: names.get(c, c))],
             "targets": {"satisfied": analytics.SATISFIED_TARGET_PCT, "rated": analytics.RATED_TARGET_PCT}}
@@ -88,11 +105,12 @@ def _context(request: Request, db: Database, viewer: Viewer, active: str) -> tup
     charts_ = {}
     if data:
         charts_ = {"heat": charts.heatmap(data["heat"], f), "trend": charts.trend(data["weeks"], f),
-                   "reasons": charts.bars([(r or f._("(no reason given)"), n) for r, n in data["reasons"]], f),
+                   "reasons": charts.bars([(reason_label(r, f), n) for r, n in data["reasons"]], f),
                    "rejected": charts.bars([(f"{f._('Counter')} {c}" if c is not None else "?", sum(v.values()))
                                             for c, v in data["rejected"]], f, "#ef6c00")}
     ctx.update({"start": start, "end": end, "group": group, "data": data, "charts": charts_, "error": error,
                 "columns": COLUMNS, "group_names": GROUP_NAMES, "reject_reasons": REJECT_REASONS,
+                "reason_states": REASON_STATES,
                 "quick": _quick_ranges(centre_today(ctx["centre"])),
                 "query": f"centre={ctx['centre'].code if ctx['centre'] else ''}&from={start}&to={end}&group={group}"})
     return ctx, 422 if error else 200
@@ -184,7 +202,7 @@ def export_xlsx(request: Request, viewer: Viewer = Depends(signed_in), db: Datab
     rows.append([f._("Whole centre"), *[table["totals"][k] for k, _ in COLUMNS[1:]]])
     sheet(wb.active, f._("Satisfaction"), [f._(n) for _, n in COLUMNS], rows)
     sheet(wb.create_sheet(), f._("Reasons"), [f._("Reason for “Not satisfied”"), f._("Ratings")],
-          [[r or f._("(no reason given)"), n] for r, n in data["reasons"]])
+          [[reason_label(r, f), n] for r, n in data["reasons"]])
     sheet(wb.create_sheet(), f._("Times"), [f._("Service"), f._("Wait p50 (min)"), f._("Wait p90 (min)"),
                                             f._("Service p50 (min)"), f._("Service p90 (min)")],
           [[name, t.get("wait_p50"), t.get("wait_p90"), t.get("service_p50"), t.get("service_p90")]

@@ -1,16 +1,26 @@
 """Issue 14, central side: dossiers linked to tickets, reasons attached later, one rating per dossier."""
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from typing import Any
 
-from central_helpers import Central, Device, event, issued
+import httpx
+from central_helpers import Central, Device, event, issued, now
 from sqlalchemy import select
+from web_support import PASSWORD, add_people
 
 from central.dossier_links import DossierLink, RatedDossier
 from central.ratings import Rating
-from kiosk.contract.wire import RatingReason, RatingRecorded, TicketCalled, TicketDossierLinked
+from kiosk.contract.wire import (
+    RatingReason,
+    RatingRecorded,
+    RatingRejectedPress,
+    TicketCalled,
+    TicketDossierLinked,
+    TicketServed,
+)
 
 DOSSIER = "000.00.12.H12-261110-0001"       # the sample centre's agency (000.00.12.H12)
 OTHER_AGENCY = "000.00.12.H62-261110-0001"  # another agency's dossier
@@ -141,3 +151,41 @@ def test_a_refused_rating_takes_no_dossier(any_central: Central) -> None:
     with any_central.db.transaction() as s:
         held = dict(s.execute(select(RatedDossier.dossier_code, RatedDossier.rating_id)).all())
     assert held == {DOSSIER: "x", second: "z"}
+
+
+def test_reports_say_how_many_dossiers_and_served_tickets_were_rated(any_central: Central) -> None:
+    """The report API and the web report page: % of dossiers rated, % of served tickets rated,
+    reasons per counter with "không trả lời" apart, rejected presses per counter."""
+    dev = any_central.enrol("counter")
+    serving(any_central, dev, 1, "t1", "t2", "t3", "t4")
+    done = [event(TicketServed(ticket_id=t, counter=1, officer="nv01", started_at=None, completed_at=now()))
+            for t in ("t1", "t2", "t3", "t4")]
+    codes = [f"000.00.12.H12-261110-000{i}" for i in range(1, 6)]
+    sent = [*done, link("t1", 1, codes[0]), link("t1", 1, codes[1]), link("t2", 1, codes[2]),
+            link("t3", 1, codes[3]), link("t4", 1, codes[4]),
+            rating("t1", 1, rating_id="r1"), rating("t2", 1, rating_id="r2"), rating("t3", 1, "satisfied"),
+            reason("r1", 1, True, "Chờ quá lâu", "long_wait"), reason("r2", 1, False),
+            rating(None, 1, rating_id="r0"),  # a ticketless "unsatisfied": no reason asked
+            event(RatingRejectedPress(counter=1, reason="debounce")),
+            event(RatingRejectedPress(counter=1, reason="no_request"))]
+    assert {s for s, _ in results(dev.send(*sent))} == {"accepted"}
+    with any_central.admin() as c:
+        body = c.get("/reports/satisfaction", params={"group": "counter"}).json()
+    assert body["coverage"] == {"dossiers_served": 5, "dossiers_rated": 4, "dossiers_rated_pct": 80.0,
+                                "dossiers_target_pct": 60.0, "served_tickets": 4, "served_tickets_rated": 3,
+                                "served_tickets_rated_pct": 75.0}
+    assert sorted((r["counter"], r["state"], r["reason_code"], r["count"]) for r in body["reasons"]) == [
+        (1, "answered", "long_wait", 1), (1, "not_answered", None, 1), (1, "not_asked", None, 1)]
+    assert {r["label"] for r in body["reasons"]} == {"Chờ quá lâu", "không trả lời", "(không hỏi lý do)"}
+    assert sorted((r["counter"], r["reason"], r["count"]) for r in body["rejected_presses"]) == [
+        (1, "debounce", 1), (1, "no_request", 1)]
+    add_people(any_central)
+    with httpx.Client(base_url=any_central.url) as c:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+        c.post("/login", data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+        page = c.get("/reports")
+    assert page.status_code == 200
+    kpi = re.search(r'id="kpi-dossiers">(.*?)</div>\s*</div>', page.text, re.S).group(1)
+    assert "80" in kpi and "4 / 5" in kpi and "Hồ sơ được đánh giá" in kpi
+    by_counter = re.search(r'id="reasons-by-counter">(.*?)</p>', page.text, re.S).group(1)
+    assert "Không trả lời 1" in by_counter and "Chờ quá lâu 1" in by_counter and "(không hỏi lý do) 1" in by_counter
