@@ -175,3 +175,27 @@ def test_hangup_reports_failed(pty):
         assert sink.health[0].state == HealthState.OK
     finally:
         sup.stop()
+
+
+def test_frames_the_checksum_passed_but_that_make_no_sense_are_counted_in_health(pty):
+    """The 8-bit sum misses swapped or compensating bytes: such frames decode, then are refused
+    for their content (unknown address, key out of range) and counted in the panel's health."""
+    master, path = pty
+    sink = Collector()
+    framer = Ft12Framer(path, AddressPlan(evaluators=frozenset({0x81}), callers=frozenset({0x01})))
+    sup = PanelSupervisor("t", StreamLink(path, framer), sink, health=sink.on_health, backoff=FAST,
+                          suspicious_every_s=0.0)
+    sup.start()
+    assert sup.wait_up(5)
+    try:
+        good = ft12.encode_key(0x81, 2)
+        # ADDR and DATA swapped: same sum, so the checksum passes (0x02 is no configured address)
+        swapped = bytes([*good[:5], good[7], good[6], good[5], *good[8:]])
+        assert swapped[-2] == good[-2]
+        os.write(master, swapped + ft12.encode_key(0x01, 0x40) + good)  # a caller key out of range
+        assert sink.wait_for(lambda s: s.keys() == [(0x81, 2)])
+        assert sink.wait_for(lambda s: any("suspicious frames: 2" in h.detail for h in s.health))
+        assert framer.stats["suspicious_frames"] == 2 and framer.stats["checksum_errors"] == 0
+        assert all(h.state == HealthState.OK for h in sink.health)
+    finally:
+        sup.stop()

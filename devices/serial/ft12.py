@@ -225,16 +225,21 @@ class Ft12Framer:
             self.stats["other_frames"] += 1
             self.replies.append(frame)
             return None
+        # A key frame that passed the checksum but makes no sense: the 8-bit sum missed an error
+        # (docs/serial-panels.md, "What the FT1.2 checksum cannot see"), or a device misbehaves.
         if len(frame.data) != 1:
             self.stats["bad_key"] += 1
+            self.stats["suspicious_frames"] += 1
             return None
         kind = self.plan.kind_of(frame.address)
         if kind is None:
             self.stats["unknown_address"] += 1
+            self.stats["suspicious_frames"] += 1
             self.unknown_addresses[frame.address] += 1
             return None
         key = frame.data[0]
         if kind == "caller" and key > MAX_CALLER_KEY:
             self.stats["bad_key"] += 1
+            self.stats["suspicious_frames"] += 1
             return None
         return PanelPress(self.port, PROTOCOL, frame.address, key, kind, now)

@@ -65,8 +65,8 @@ def _ft12_link(port: str, baudrate: int, *, plan: ft12.AddressPlan | None = None
 
 
 def _modbus_link(port: str, baudrate: int, *, units: list[modbus.ModbusUnit] | None = None,
-                 **options: Any) -> Link[PanelPress]:
-    return modbus.ModbusLink(port, units or [modbus.ModbusUnit(1)], baudrate=baudrate)
+                 stable_polls: int = 2, **options: Any) -> Link[PanelPress]:
+    return modbus.ModbusLink(port, units or [modbus.ModbusUnit(1)], baudrate=baudrate, stable_polls=stable_polls)
 
 
 # One line per protocol; the order is the order a technician cycles through.

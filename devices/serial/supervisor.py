@@ -53,7 +53,7 @@ class Backoff:
 class PanelSupervisor(Generic[T]):
     def __init__(self, name: str, link: Link[T], on_press: Callable[[T], None], *,
                  health: HealthSink | None = None, backoff: Backoff = Backoff(),
-                 send_queue: int = 64) -> None:
+                 send_queue: int = 64, suspicious_every_s: float = 5.0) -> None:
         self.name = name
         self.link = link
         self.on_press = on_press
@@ -66,6 +66,11 @@ class PanelSupervisor(Generic[T]):
         self._thread: threading.Thread | None = None
         # transitions only: a port that stays down would otherwise report every back-off
         self._report = HealthReporter(self.device, health, repeats="drop_same_state", max_detail=None)
+        # while up: the count of suspicious frames in the detail, at most every suspicious_every_s
+        self._detail = HealthReporter(self.device, health, repeats="drop", max_detail=None)
+        self.suspicious_every_s = suspicious_every_s
+        self._suspicious_told = 0
+        self._suspicious_at = float("-inf")
 
     @property
     def device(self) -> str:
@@ -114,7 +119,7 @@ class PanelSupervisor(Generic[T]):
                 self.link.open()
                 self.stats["opens"] += 1
                 self._up.set()
-                self._report(HealthState.OK, f"open {self.link.description}")
+                self._report(HealthState.OK, self._open_detail())
                 self._serve()
                 return  # stop requested
             except LINK_ERRORS as exc:
@@ -149,10 +154,27 @@ class PanelSupervisor(Generic[T]):
                 self._flush_outbox()
                 for press in self.link.poll():
                     self._deliver(press)
+                self._tell_suspicious()
         finally:
             if self._stop.is_set():
                 self._up.clear()
                 self.link.close()
+
+    def _suspicious(self) -> int:
+        return int(getattr(self.link, "suspicious_frames", 0))
+
+    def _open_detail(self) -> str:
+        n = self._suspicious()
+        return f"open {self.link.description}" + (f"; suspicious frames: {n}" if n else "")
+
+    def _tell_suspicious(self) -> None:
+        """Frames that passed the checksum but made no sense: counted in the health detail."""
+        n = self._suspicious()
+        now = time.monotonic()
+        if n != self._suspicious_told and now - self._suspicious_at >= self.suspicious_every_s:
+            self._suspicious_told, self._suspicious_at = n, now
+            self.stats["suspicious_frames"] = n
+            self._detail(HealthState.OK, self._open_detail())
 
     def _flush_outbox(self) -> None:
         while True:

@@ -93,6 +93,12 @@ class StreamLink(Generic[T]):
     def description(self) -> str:
         return f"{self.spec.text} -> {self._device}" if self._device else self.spec.text
 
+    @property
+    def suspicious_frames(self) -> int:
+        """Frames that passed the framer's checks yet were refused for their content (ft12)."""
+        stats = getattr(self.framer, "stats", None)
+        return int(stats.get("suspicious_frames", 0)) if stats is not None else 0
+
     def open(self) -> None:
         self._device = resolve_port(self.spec, self._comports)
         self._port = self._opener(self._device, self.baudrate)

@@ -314,6 +314,9 @@ class PanelSettings(_Strict):
     counter: int | None = Field(default=None, ge=1, le=999)
     evaluators: dict[int, int] = Field(default_factory=dict)
     callers: dict[int, int] = Field(default_factory=dict)
+    # modbus (polled inputs): a change counts once read this many polls in a row; 1 takes every
+    # one-poll glitch for a press. The event-driven protocols ignore it.
+    stable_polls: int = Field(default=2, ge=1, le=20)
 
     @model_validator(mode="after")
     def _keypad_needs_counter(self) -> "PanelSettings":

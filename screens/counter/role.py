@@ -50,7 +50,8 @@ def open_panels(parts: Parts, svc: CounterService, on_press: Callable[[PanelPres
     rating through the panel of the counter's evaluator."""
     senders: dict[str, Callable[[bytes], bool]] = {}
     for p in svc.panels.panels():
-        sup = open_panel(p.name, p.port, p.protocol, on_press, health=parts.core.health.report, baudrate=p.baudrate)
+        sup = open_panel(p.name, p.port, p.protocol, on_press, health=parts.core.health.report, baudrate=p.baudrate,
+                         stable_polls=p.stable_polls)
         parts.stack.callback(sup.stop)
         senders[p.name] = sup.send
     svc.prompt = make_prompter(svc.panels, senders, start_rating_encoder)
