@@ -12,6 +12,7 @@ BENCHMARKS = {
     "panels": ("benchmarks.panels", "framer throughput, 32 panels on a 9600-baud bus, press latency"),
     "rating": ("benchmarks.rating", "panel press to rating committed"),
     "dossier": ("benchmarks.dossier", "scan to dossier view via the central and from the cache"),
+    "province": ("benchmarks.province", "dossier look-up through the central's cache of the province system, p95"),
     "web": ("benchmarks.web", "one year of a provincial centre: every report and web page, p95 (SQLite, PostgreSQL)"),
 }
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from central.province import cli as province_cli
+
 DEFAULT_DB = "sqlite:///data/central.db"
 DEFAULT_URL = "http://127.0.0.1:8800"
 
@@ -20,6 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from central.app import create_app
     from central.db import open_database
     from central.devices import ensure_admin_token
+    from kiosk.contract.config import ConfigError
 
     db = open_database(args.db)
     token = args.admin_token or os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN") or None
@@ -29,7 +32,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Admin token (shown only this once; keep it safe):\n  {generated}", flush=True)
     app = create_app(db)
     app.state.alert_watcher.start()  # alert rules and their e-mail / webhook (central/web/alerts.py)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, timeout_graceful_shutdown=5)
+    try:  # the province's one-stop system behind the look-ups, ratings pushed to it (central/province)
+        bridge = province_cli.start_bridge(app, db, args.province)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log, timeout_graceful_shutdown=5)
+    finally:
+        if bridge is not None:
+            bridge.stop()
     return 0
 
 
@@ -218,7 +230,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--admin-token", default=None, help="admin token (default $KIOSK_CENTRAL_ADMIN_TOKEN; "
                                                        "else one is generated at first start and printed once)")
     p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument("--province", default=None, help="the province one-stop system's settings (TOML, "
+                                                    f"docs/province.md; default ${province_cli.ENV})")
     p.set_defaults(func=cmd_serve)
+    province_cli.register(sub, common)
 
     p = sub.add_parser("import-config", parents=[common], help="import a centre config (TOML, like sample_centre.toml)")
     p.add_argument("file")

@@ -45,7 +45,8 @@ class Dossier(Base):
     applicant_id_number: Mapped[str] = mapped_column(String(32), default="")
     applicant_phone: Mapped[str] = mapped_column(String(32), default="")
     applicant_address: Mapped[str] = mapped_column(String(500), default="")
-    updated_at: Mapped[dt.datetime]
+    office: Mapped[str | None] = mapped_column(String(200))  # the office holding it (province look-up)
+    updated_at: Mapped[dt.datetime]  # imported, or read from the province (central.province.cache)
     history: Mapped[list["DossierHistory"]] = relationship(
         order_by="DossierHistory.at", cascade="all, delete-orphan", passive_deletes=True)
 
@@ -246,6 +247,7 @@ def to_record(row: Dossier) -> DossierRecord:
 
 
 def public_json(row: Dossier) -> dict[str, Any]:
-    """The answer a device gets: masked applicant, scrubbed notes."""
-    return to_record(row).masked().to_json()
+    """The answer a device gets: masked applicant, scrubbed notes, and the office holding the
+    dossier when the province's system said it (central.province)."""
+    return {**to_record(row).masked().to_json(), "office": row.office or None}
 
