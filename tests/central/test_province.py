@@ -127,20 +127,20 @@ def rated_dossiers(central: Central, n: int, level: str = "satisfied", first: in
     return out
 
 
-def test_ratings_reach_the_province_and_nothing_is_lost_while_it_is_down(central: Central,
+def test_ratings_reach_the_province_and_nothing_is_lost_while_it_is_down(any_central: Central,
                                                                          sim: ProvinceSimulator) -> None:
-    bridge = bridge_for(central, sim, retry_initial_s=30)
-    rated = rated_dossiers(central, 5)
+    bridge = bridge_for(any_central, sim, retry_initial_s=30)
+    rated = rated_dossiers(any_central, 5)
     sim.mode = "error"
     now = dt.datetime.now(UTC)
     done = bridge.run_once(now)
     assert (done.sent, done.retried) == (0, 1) and "server" in (done.last_error or "")
-    with central.db.transaction() as s:
+    with any_central.db.transaction() as s:
         assert backlog(s) == {"total": 5, "waiting": 5, "sent": 0, "refused": 0}
     sim.mode = "ok"
     sim.expire_tokens()  # and the token expired meanwhile
     assert bridge.run_once(now).sent == 4  # the one that failed waits for its back-off
-    with central.db.transaction() as s:
+    with any_central.db.transaction() as s:
         assert backlog(s)["waiting"] == 1
     later = now + dt.timedelta(minutes=2)
     assert bridge.run_once(later).sent == 1
@@ -148,7 +148,7 @@ def test_ratings_reach_the_province_and_nothing_is_lost_while_it_is_down(central
     first = sim.ratings[0]
     assert (first["mucDoHaiLong"], first["maCanBo"], first["quay"], first["maCoQuan"]) == (
         "HAI_LONG", "nv01", 1, "000.00.12.H12")
-    with central.db.transaction() as s:
+    with any_central.db.transaction() as s:
         assert backlog(s) == {"total": 5, "waiting": 0, "sent": 5, "refused": 0}
     assert bridge.run_once(later + dt.timedelta(minutes=5)).sent == 0  # each once
 
