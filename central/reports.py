@@ -184,6 +184,17 @@ def to_csv(report: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
+def _coverage_html(report: dict[str, Any]) -> str:
+    c = report.get("coverage")
+    if not c:
+        return ""
+    pct = lambda v: "—" if v is None else f"{v} %"  # noqa: E731
+    return (f"<p>Tỷ lệ hồ sơ được đánh giá: {pct(c['dossiers_rated_pct'])} ({c['dossiers_rated']}/"
+            f"{c['dossiers_served']} hồ sơ, mục tiêu {c['dossiers_target_pct']} %). "
+            f"Tỷ lệ lượt phục vụ được đánh giá: {pct(c['served_tickets_rated_pct'])} ({c['served_tickets_rated']}/"
+            f"{c['served_tickets']}).</p>")
+
+
 def to_html(report: dict[str, Any]) -> str:
     e = html.escape
     cols = list(HEADINGS_VI)
@@ -199,7 +210,7 @@ def to_html(report: dict[str, Any]) -> str:
         "td,th{border:1px solid #999;padding:4px 8px}th{background:#eee}</style></head><body>"
         f"<h1>Kết quả đánh giá mức độ hài lòng</h1><h2>{e(report['centre_name'])}</h2>"
         f"<p>Từ ngày {e(report['from'])} đến ngày {e(report['to'])} — theo {GROUP_VI[report['group']]}</p>"
-        f"<table><tr>{head}</tr>{body}{foot}</table>"
+        f"<table><tr>{head}</tr>{body}{foot}</table>{_coverage_html(report)}"
         "<p>Tỷ lệ hài lòng = (Rất hài lòng + Hài lòng) / Tổng số đánh giá. "
         "Tỷ lệ đánh giá = Tổng số đánh giá / Lượt phục vụ.</p>"
         f"<h2>Cảnh báo</h2><ul>{alerts_html}</ul></body></html>")

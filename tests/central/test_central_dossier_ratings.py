@@ -179,6 +179,9 @@ def test_reports_say_how_many_dossiers_and_served_tickets_were_rated(any_central
     assert {r["label"] for r in body["reasons"]} == {"Chờ quá lâu", "không trả lời", "(không hỏi lý do)"}
     assert sorted((r["counter"], r["reason"], r["count"]) for r in body["rejected_presses"]) == [
         (1, "debounce", 1), (1, "no_request", 1)]
+    with any_central.admin() as c:
+        html = c.get("/reports/satisfaction", params={"format": "html"}).text
+    assert "Tỷ lệ hồ sơ được đánh giá: 80.0 % (4/5 hồ sơ" in html
     add_people(any_central)
     with httpx.Client(base_url=any_central.url) as c:
         token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
