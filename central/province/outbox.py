@@ -12,10 +12,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, String, and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import ForeignKey, Index, String, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central.db import Base, Database, utc_now
+from central.db import Base, Database, dialect_insert, utc_now
 from central.dossier_links import RatedDossier
 from central.province.client import ProvinceError, ProvinceSystem, RatingPush
 from central.province.settings import ProvinceSettings
@@ -49,8 +49,8 @@ def enqueue_due(session: Session, settings: ProvinceSettings, now: dt.datetime |
             .where(ready, ~queued).limit(5000))
     rows = [{"centre_id": c, "dossier_code": d, "rating_id": r, "created_at": now, "next_attempt_at": now,
              "attempts": 0, "refused": False} for c, d, r in session.execute(stmt)]
-    if rows:
-        session.execute(insert(ProvinceOutbox), rows)
+    if rows:  # another central worker may have queued some a moment ago
+        session.execute(dialect_insert(session, ProvinceOutbox.__table__).on_conflict_do_nothing(), rows)
     return len(rows)
 
 
@@ -60,14 +60,21 @@ class Due:
     push: RatingPush
 
 
-def due(session: Session, limit: int, now: dt.datetime) -> list[Due]:
+def due(session: Session, limit: int, now: dt.datetime, hold: dt.timedelta) -> list[Due]:
+    """The due rows, taken for `hold` (another worker of the central skips them meanwhile)."""
     stmt = (select(ProvinceOutbox.centre_id, ProvinceOutbox.dossier_code, Rating)
             .join(Rating, and_(Rating.centre_id == ProvinceOutbox.centre_id, Rating.rating_id == ProvinceOutbox.rating_id))
             .where(ProvinceOutbox.sent_at.is_(None), ProvinceOutbox.refused.is_(False),
                    ProvinceOutbox.next_attempt_at <= now)
-            .order_by(ProvinceOutbox.next_attempt_at, ProvinceOutbox.dossier_code).limit(limit))
-    return [Due(cid, RatingPush(code, r.level, r.reason, r.reason_code, r.officer, r.counter, r.rated_at))
-            for cid, code, r in session.execute(stmt)]
+            .order_by(ProvinceOutbox.next_attempt_at, ProvinceOutbox.dossier_code).limit(limit)
+            .with_for_update(skip_locked=True, of=ProvinceOutbox))  # PostgreSQL; SQLite has one writer
+    out = [Due(cid, RatingPush(code, r.level, r.reason, r.reason_code, r.officer, r.counter, r.rated_at))
+           for cid, code, r in session.execute(stmt)]
+    for item in out:
+        session.execute(update(ProvinceOutbox).where(
+            ProvinceOutbox.centre_id == item.centre_id, ProvinceOutbox.dossier_code == item.push.dossier_code)
+            .values(next_attempt_at=now + hold))
+    return out
 
 
 def backoff(settings: ProvinceSettings, attempts: int) -> float:
@@ -90,9 +97,10 @@ def deliver(db: Database, system: ProvinceSystem, settings: ProvinceSettings, no
     now = now or utc_now()
     with db.transaction() as s:
         enqueue_due(s, settings, now)
-        batch = due(s, settings.push_batch, now)
+        # held long enough for the whole round to time out, then due again if this worker died
+        batch = due(s, settings.push_batch, now, dt.timedelta(seconds=60 + 3 * settings.timeout_s * settings.push_batch))
     out = Delivery()
-    for item in batch:
+    for n, item in enumerate(batch):
         try:
             system.push_rating(item.push)
         except ProvinceError as exc:
@@ -109,13 +117,25 @@ def deliver(db: Database, system: ProvinceSystem, settings: ProvinceSettings, no
                 out.refused += 1
                 continue
             out.retried += 1
-            break  # down, slow or garbled: the others wait for the next round
+            _release(db, batch[n + 1:], now)  # down, slow or garbled: the others wait for the next round
+            break
         with db.transaction() as s:
             s.execute(update(ProvinceOutbox).where(
                 ProvinceOutbox.centre_id == item.centre_id, ProvinceOutbox.dossier_code == item.push.dossier_code)
                 .values(sent_at=utc_now(), last_error=None, attempts=ProvinceOutbox.attempts + 1))
         out.sent += 1
     return out
+
+
+def _release(db: Database, items: list[Due], now: dt.datetime) -> None:
+    """Rows taken for this round but not tried: due again at once."""
+    if not items:
+        return
+    with db.transaction() as s:
+        for item in items:
+            s.execute(update(ProvinceOutbox).where(
+                ProvinceOutbox.centre_id == item.centre_id, ProvinceOutbox.dossier_code == item.push.dossier_code)
+                .values(next_attempt_at=now))
 
 
 def backlog(session: Session) -> dict[str, int]:

@@ -197,3 +197,20 @@ def test_the_daily_file_the_province_can_import(central: Central, sim: ProvinceS
     assert empty.read_text(encoding="utf-8-sig").strip() == ",".join(export.COLUMNS)
     bridge = bridge_for(central, sim, export_dir=str(tmp_path / "daily"))
     assert len(bridge.export_yesterday()) == 1 and bridge.export_yesterday() == []  # once a day
+
+
+def test_a_wrong_province_config_names_the_key(tmp_path: Any) -> None:
+    from central.province.settings import load_settings
+    from kiosk.contract.config import ConfigError
+
+    good = tmp_path / "province.toml"
+    good.write_text('[province]\nbase_url = "https://dvc.example.gov.vn/api/"\n'
+                    '[province.dossier_fields]\ncode = "maHoSo"\n', encoding="utf-8")
+    s = load_settings(good)
+    assert s.base_url == "https://dvc.example.gov.vn/api" and s.dossier_fields.code == "maHoSo"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[province]\nbase_url = "ftp://x"\ntimeout_s = 0\nlookup_pth = "/x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(bad)
+    text = str(caught.value)
+    assert "province.base_url" in text and "province.timeout_s" in text and "province.lookup_pth" in text
