@@ -21,6 +21,7 @@ from central import analytics
 from central.centres import CentreRow, doc_of
 from central.db import utc_now
 from central.ratings import LEVELS, Rating
+from kiosk.contract.config import Config
 
 GROUPS = ("officer", "counter", "service", "centre", "day", "hour")
 ALERT_WINDOW = dt.timedelta(minutes=15)
@@ -128,21 +129,25 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
     rows = [groups[k].row(*k) for k in sorted(groups)]
     return {"centre_code": centre.code, "centre_name": centre.name, "from": start.isoformat(), "to": end.isoformat(),
             "group": group, "rows": rows, "totals": total.row("total", "Toàn trung tâm"),
-            "alerts": alerts(session, centre.id, now), **rating_chain(session, period)}
+            "alerts": alerts(session, centre.id, now), **rating_chain(session, period, doc.config)}
 
 
 def _pct(a: int, b: int) -> float | None:
     return round(100 * a / b, 1) if b else None
 
 
-def rating_chain(session: Session, period: analytics.Period) -> dict[str, Any]:
+def rating_chain(session: Session, period: analytics.Period, config: Config | None = None) -> dict[str, Any]:
     """Beside "% satisfied": how many dossiers and served tickets were rated, the reasons of the
     "unsatisfied" ratings per counter ("không trả lời" apart from "no reason asked") and the
     rejected presses per counter."""
     dossiers, dossiers_rated = analytics.dossiers_rated(session, period)
     served, served_rated = analytics.served_tickets_rated(session, period)
+    def named(code: str | None) -> str | None:  # the centre's own wording of a reason code
+        found = config.rating_reason(code) if config is not None and code else None
+        return found.name if found is not None else code
+
     reasons = [{"counter": c, "state": state, "reason_code": code, "reason": reason, "count": n,
-                "label": REASON_STATES.get(state) or reason or code or ""}
+                "label": REASON_STATES.get(state) or reason or named(code) or ""}
                for c, state, code, reason, n in analytics.reasons_by_counter(session, period)]
     rejected = [{"counter": c, "reason": r, "count": n} for c, r, n in analytics.rejected_presses(session, period)]
     return {"coverage": {"dossiers_served": dossiers, "dossiers_rated": dossiers_rated,

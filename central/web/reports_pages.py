@@ -39,7 +39,7 @@ def centre_reasons(rows: list[dict[str, Any]]) -> list[tuple[str | None, int]]:
     """The per-counter reasons summed for the whole centre: (reason text, or a REASON_STATES key; n)."""
     out: dict[str | None, int] = {}
     for r in rows:
-        key = r["state"] if r["state"] in REASON_STATES else (r["reason"] or r["reason_code"])
+        key = r["state"] if r["state"] in REASON_STATES else (r["label"] or None)
         out[key] = out.get(key, 0) + r["count"]
     return sorted(out.items(), key=lambda kv: (-kv[1], kv[0] or ""))
 
