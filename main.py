@@ -9,14 +9,18 @@ import logging
 import os
 import sys
 
+from kiosk import __version__
+
 # Packages that add subcommands, in the order they appear in --help. A package that fails to
-# import (e.g. Kivy missing on a central server) only loses its own commands.
+# import (e.g. Kivy missing on a central server, FastAPI on a kiosk) only loses its own commands.
 COMMAND_MODULES = ("screens.cli", "kiosk.cli", "central.cli", "devices.cli", "provisioning.cli", "benchmarks.cli")
+OUR_PACKAGES = {"screens", "kiosk", "central", "devices", "provisioning", "benchmarks"}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Kiosk Một Cửa: lobby kiosks, counter terminals and the central system")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -24,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         except ModuleNotFoundError as exc:
             if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
                 continue  # that package has no commands yet
+            if exc.name and exc.name.split(".")[0] not in OUR_PACKAGES:
+                continue  # an extra that this install left out (device, central)
             raise
         module.register(sub)
     return parser

@@ -1,2 +1,4 @@
 """Central system of Kiosk Một Cửa (docs/central.md)."""
-__version__ = "0.1.0"
+from kiosk import __version__  # the project's one version
+
+__all__ = ["__version__"]

@@ -1,8 +1,9 @@
-"""Translations: gettext catalogues in locales/<lang>/LC_MESSAGES/kiosk.po, switchable at run time.
+"""Translations: gettext catalogues in kiosk/locales/<lang>/LC_MESSAGES/kiosk.po, switchable at run time.
 
-msgids are English; Vietnamese is the default language shown. `python -m kiosk.i18n compile`
-builds the .mo files; `check` lists strings missing a translation; `update` adds new msgids
-found in the code to every catalogue (with an empty translation to fill in).
+msgids are English; Vietnamese is the default language shown. The catalogues are package data
+read by kiosk.contract.catalogues (.mo compiled when the wheel is built, see setup.py).
+`python -m kiosk.i18n check` lists strings missing a translation; `update` adds new msgids found
+in the code to every catalogue (with an empty translation to fill in). Both work on a source tree.
 """
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ import sys
 import threading
 from pathlib import Path
 
+from kiosk.contract.catalogues import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, load
+
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES_DIR = ROOT / "locales"
-DOMAIN = "kiosk"
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
+# the source tree's catalogues (the maintenance commands below edit them)
+LOCALES_DIR = ROOT / "kiosk" / "locales"
 
 # Calls of tr(), _() or N_() on a plain string literal, with any receiver (app.tr, self.tr,
 # self.app.tr): the only marking forms we use (also in the web app's Jinja templates, *.html).
@@ -31,21 +32,6 @@ def N_(message: str) -> str:
 
 def po_path(lang: str) -> Path:
     return LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def compile_catalogues() -> None:
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    for lang in LANGUAGES:
-        po = po_path(lang)
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        with po.open("rb") as f:
-            catalog = read_po(f, locale=lang)
-        with mo.open("wb") as f:
-            write_mo(f, catalog)
 
 
 def extract_msgids(root: Path = ROOT) -> set[str]:
@@ -97,8 +83,7 @@ class Translator:
 
     def _catalogue(self, lang: str) -> gettext.NullTranslations:
         if lang not in self._catalogues:
-            compile_catalogues()
-            self._catalogues[lang] = gettext.translation(DOMAIN, LOCALES_DIR, languages=[lang], fallback=True)
+            self._catalogues[lang] = load(lang)
         return self._catalogues[lang]
 
     def set_language(self, language: str) -> None:
@@ -116,10 +101,8 @@ class Translator:
 
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
-    cmd = args[0] if args else "compile"
-    if cmd == "compile":
-        compile_catalogues()
-    elif cmd == "update":
+    cmd = args[0] if args else "check"
+    if cmd == "update":
         update_catalogues()
     elif cmd == "check":
         missing = missing_translations()
@@ -128,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{lang}: untranslated: {msgid!r}")
         return 1 if any(missing.values()) else 0
     else:
-        print("usage: python -m kiosk.i18n [compile|update|check]", file=sys.stderr)
+        print("usage: python -m kiosk.i18n [check|update]", file=sys.stderr)
         return 2
     return 0
 

@@ -18,7 +18,7 @@ from kivy.core.window import Window
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.contract.config import Config
-from kiosk.i18n import LANGUAGES
+from kiosk.contract.catalogues import LANGUAGES
 from kiosk.ports import HealthReport, HealthState
 from kiosk.sync.enrolment import short_device_id
 from screens import theme

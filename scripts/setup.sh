@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine: system packages, a virtualenv in .venv, compiled locales.
+# Sets up a developer's Debian machine: system packages and a virtualenv in .venv with the project
+# editable and every extra (.[test]), at the versions of the lock requirements/test.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -14,11 +15,10 @@ fi
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-if ! .venv/bin/python -c "import kiosk, kivy, escpos, fastapi, jinja2, argon2, selenium" 2>/dev/null || [ pyproject.toml -nt .venv/.installed ]; then
+if ! .venv/bin/python -c "import kiosk, kivy, escpos, fastapi, jinja2, argon2, selenium" 2>/dev/null || [ pyproject.toml -nt .venv/.installed ] || [ requirements/test.txt -nt .venv/.installed ]; then
   echo "[setup] installing Python packages"
   .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e ".[test]"
+  .venv/bin/pip install -q -c requirements/test.txt -e ".[test]"
   touch .venv/.installed
 fi
-.venv/bin/python -m kiosk.i18n compile
 echo "[setup] ready"

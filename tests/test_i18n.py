@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from kiosk.i18n import LANGUAGES, Translator, extract_msgids, missing_translations
@@ -34,3 +36,18 @@ def test_switching_language_at_run_time():
     assert tr(msg, "vi") == vi  # an explicit language wins
     with pytest.raises(ValueError, match="unsupported language"):
         tr.set_language("fr")
+
+
+def test_catalogues_are_read_without_writing_into_the_package():
+    from kiosk.contract.catalogues import locales_root, mo_bytes
+
+    before = sorted(p.name for p in Path(str(locales_root())).rglob("*"))
+    tr = Translator("vi")
+    after = sorted(p.name for p in Path(str(locales_root())).rglob("*"))
+    assert before == after  # a root-owned install stays as it was
+    po = Path(str(locales_root())) / "vi" / "LC_MESSAGES" / "kiosk.po"
+    import gettext
+    import io
+    compiled = gettext.GNUTranslations(io.BytesIO(mo_bytes(po.read_bytes(), "vi")))  # what the wheel carries
+    msg = "Please wait for your number to be called. Thank you!"
+    assert compiled.gettext(msg) == tr(msg) != msg

@@ -14,13 +14,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from kiosk.contract.catalogues import DEFAULT_LANGUAGE, LANGUAGES, load
+
 HERE = Path(__file__).resolve().parent
-# The project's gettext catalogues (msgids in English, see kiosk/i18n.py for extraction); read
-# here from the .po files so the central needs nothing of the kiosk but its contract.
-LOCALES_DIR = HERE.parent.parent / "locales"
-DOMAIN = "kiosk"
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 LANG_COOKIE = "kiosk_lang"
@@ -34,19 +30,13 @@ def N_(message: str) -> str:
     return message
 
 
-@lru_cache(maxsize=None)
-def _catalogue(lang: str) -> dict[str, str]:
-    from babel.messages.pofile import read_po
-
-    path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as f:
-        return {str(m.id): str(m.string) for m in read_po(f, locale=lang) if m.id and m.string}
+# The project's gettext catalogues (msgids in English, see kiosk/i18n.py for extraction), the
+# package data of the shared contract, so the central needs nothing of the kiosk but its contract.
+_catalogue = lru_cache(maxsize=None)(load)
 
 
 def gettext(message: str, lang: str) -> str:
-    return _catalogue(lang).get(message, message)
+    return _catalogue(lang).gettext(message)
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"], default=True),
                   trim_blocks=True, lstrip_blocks=True)
 

@@ -20,7 +20,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.contract.config import Config
-from kiosk.i18n import LANGUAGES, N_
+from kiosk.contract.catalogues import LANGUAGES
+from kiosk.i18n import N_
 from kiosk.lobby import LobbyTicket
 from kiosk.ports import HealthReport, HealthState, PrintResult, PrinterStatus
 from kiosk.ticketing import ServiceView, TicketRefused
