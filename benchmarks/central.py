@@ -99,8 +99,9 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
         store_doc(s, parse_doc(bench_document()))
     db.close()
     admin, port = secrets.token_urlsafe(16), _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "central", "serve", "--db", db_url, "--port", str(port),
-                               f"--admin-token={admin}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen([sys.executable, "-m", "central", "serve", "--db", db_url, "--port", str(port)],
+                              env={**os.environ, "KIOSK_CENTRAL_ADMIN_TOKEN": admin},  # never on a command line
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

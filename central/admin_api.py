@@ -146,7 +146,7 @@ def list_leases(day: Day | None = Query(default=None, description="YYYY-MM-DD"),
 @router.get("/fleet", tags=["admin"], dependencies=[Depends(admin)],
             responses={200: {"content": {"application/json": {"schema": {"type": "object"}}, "text/html": {}}}})
 def get_fleet(format: Literal["json", "html"] = "json", db: Database = Depends(get_db)) -> Response:
-    with db.transaction() as s:
+    with db.reading() as s:  # reads only: no write lock on SQLite
         view = fleet.fleet_view(s, reports.alerts(s))
     if format == "html":
         return HTMLResponse(fleet.render_html(view))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -125,4 +126,15 @@ def create_app(db: Database) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app factory of each worker of `kiosk central serve --workers N`: the database named by
+    $KIOSK_CENTRAL_DB, already migrated by the supervising process (workers never migrate)."""
+    from central.db import connect
+    from central.province import cli as province_cli
+
+    app = create_app(connect(os.environ["KIOSK_CENTRAL_DB"]))
+    province_cli.start_bridge(app, app.state.db, None)  # when $KIOSK_PROVINCE_CONFIG names its settings
     return app

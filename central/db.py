@@ -1,8 +1,9 @@
-"""Database plumbing shared by every concern: declarative base, engines, migrations at start."""
+"""Database plumbing shared by every concern: declarative base, engines, migrations, read transactions."""
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from kiosk.contract.sqlstore import UTCDateTime, sqlite_engine
+from kiosk.contract.sqlstore import READ_ONLY, UTCDateTime, pending_revision, sqlite_engine
 from kiosk.contract.sqlstore import migrate as migrate_with
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -56,18 +57,49 @@ def make_engine(url: str) -> Engine:
         return sqlite_engine(url, busy_timeout_s=30, json_serializer=_to_json)
     # Bulk inserts go as psycopg's own executemany (one short statement, pipelined): a multi-row
     # VALUES text of 500 rows costs psycopg more to parse on the client than the server to run.
-    return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True, use_insertmanyvalues=False,
-                         json_serializer=_to_json, connect_args={"prepare_threshold": None})
+    # Per process: `kiosk central serve --workers N` opens N of these pools (docs/deploy.md sizes
+    # PostgreSQL's max_connections for them).
+    pool_size = int(os.environ.get("KIOSK_CENTRAL_DB_POOL", "8"))
+    overflow = int(os.environ.get("KIOSK_CENTRAL_DB_OVERFLOW", "4"))
+    return create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True,
+                         use_insertmanyvalues=False, json_serializer=_to_json,
+                         connect_args={"prepare_threshold": None})
 
 
 def migrate(engine: Engine) -> None:
+    """Brings the schema to the current version (`kiosk central migrate`): one migrator at a time."""
     migrate_with(engine, MIGRATIONS)
 
 
+class SchemaError(RuntimeError):
+    """The database is missing or behind this version's schema: `kiosk central migrate` first."""
+
+
 def open_database(url: str) -> "Database":
-    """The central database at url, migrated to the current schema."""
+    """The central database at url, migrated to the current schema (tests, the embedded demo)."""
     db = Database(url)
     migrate(db.engine)
+    return db
+
+
+def connect(url: str) -> "Database":
+    """The central database at url as it is: never created nor migrated (serving workers, admin
+    commands). Raises SchemaError, with what to do, when it is missing or not migrated."""
+    if url.startswith("sqlite") and "///" in url:
+        path = url.split("///", 1)[1]
+        if path and path != ":memory:" and not Path(path).exists():
+            raise SchemaError(f"no central database at {path}: create it with `kiosk central migrate --db {url}` "
+                              "or give the right one with --db / $KIOSK_CENTRAL_DB")
+    db = Database(url)
+    try:
+        missing = pending_revision(db.engine, MIGRATIONS, VERSION_TABLE)
+    except Exception:
+        db.close()
+        raise
+    if missing is not None:
+        db.close()
+        raise SchemaError(f"the central database is not at this version's schema ({missing}): "
+                          "run `kiosk central migrate` first")
     return db
 
 
@@ -89,6 +121,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # reads: deferred transactions on SQLite (a snapshot, no write lock); the same on PostgreSQL
+        self.read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         # SQLite has one writer at a time and every transaction here is BEGIN IMMEDIATE:
         # queueing on a lock in this process is fairer and faster than SQLite's busy-wait
         # sleeps (busy_timeout still covers other processes, e.g. the admin CLI).
@@ -102,6 +136,15 @@ class Database:
             return
         with self._local_writer, self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: it neither takes SQLite's write lock nor waits for this
+        process's writers, so a long report does not hold up call-next. Writes in it are an error."""
+        with self.read_sessions() as session, session.begin():
+            yield session
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("Database.reading() is for reads only")
 
     def run(self, work: Callable[[Session], T], attempts: int = 5) -> T:
         """Runs work in one transaction, retrying PostgreSQL deadlocks/serialization failures."""

@@ -260,6 +260,8 @@ def test_import_cli(tmp_path):
         "import argparse, sys\n"
         "from central import cli\n"
         "p2 = argparse.ArgumentParser(); s2 = p2.add_subparsers(dest='c', required=True); cli.register(s2)\n"
+        "a = p2.parse_args(['central', 'migrate', '--db', sys.argv[1]])\n"
+        "assert a.func(a) == 0\n"
         "a = p2.parse_args(['central', 'import-config', '--db', sys.argv[1], 'kiosk/sample_centre.toml'])\n"
         "assert a.func(a) == 0\n"
         "a = p2.parse_args(['central', 'import-dossiers', '--db', sys.argv[1]])\n"

@@ -29,6 +29,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return None if value is None else value.replace(tzinfo=dt.timezone.utc)
 
 
+# execution option of the connections that only read (see sqlite_engine)
+READ_ONLY = "read_only"
+
+
 def sqlite_engine(url: str, busy_timeout_s: float, **options: Any) -> Engine:
     """An SQLite engine (url "sqlite:///path") in WAL mode with synchronous=FULL, foreign keys on
     and every transaction started with BEGIN IMMEDIATE. options: more create_engine arguments."""
@@ -49,19 +53,40 @@ def sqlite_engine(url: str, busy_timeout_s: float, **options: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         # The write lock at the start: read-then-write transactions (number allocation, call-next,
-        # leases) cannot interleave and no lock upgrade can deadlock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # leases) cannot interleave and no lock upgrade can deadlock. A connection marked
+        # read_only (engine.execution_options(read_only=True)) begins deferred: in WAL mode it reads
+        # a snapshot without the write lock, so a long report does not stall call-next.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
 
+# pg_advisory_xact_lock key of the migrations ("kiosk" in ASCII)
+MIGRATION_LOCK = 0x6B696F736B
+
+
 def migrate(engine: Engine, script_location: Path) -> None:
-    """Applies the Alembic migrations in script_location inside one transaction."""
+    """Applies the Alembic migrations in script_location inside one transaction, one migrator at a time."""
     from alembic import command  # Alembic is loaded only when a database is opened
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(script_location))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # one migrator at a time (several hosts or processes starting together); SQLite's
+            # BEGIN IMMEDIATE above is already that lock
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def pending_revision(engine: Engine, script_location: Path, version_table: str) -> str | None:
+    """The head revision the database still lacks, or None when it is up to date."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(script_location)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn, opts={"version_table": version_table}).get_current_revision()
+    return None if current == head else head

@@ -21,6 +21,7 @@ def run(*argv: str) -> int:
 
 def test_admin_commands_on_the_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path}/c.db"
+    assert run("central", "migrate", "--db", db) == 0  # admin commands create no database
     assert run("central", "import-config", str(SAMPLE_CONFIG), "--db", db) == 0
     assert "000.00.12.H12" in capsys.readouterr().out
     assert run("central", "enrol-code", "--role", "counter", "--db", db, "--url", "http://central.local:8800") == 0

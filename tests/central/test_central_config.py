@@ -83,6 +83,8 @@ def test_a_document_that_would_break_the_central_is_refused_naming_the_key(
     import argparse
     parser = argparse.ArgumentParser(prog="kiosk")
     cli.register(parser.add_subparsers(dest="command", required=True))
+    migrate = parser.parse_args(["central", "migrate", "--db", f"sqlite:///{tmp_path}/c.db"])
+    assert migrate.func(migrate) == 0
     args = parser.parse_args(["central", "import-config", str(path), "--db", f"sqlite:///{tmp_path}/c.db"])
     assert args.func(args) == 2
     assert f"`{key}`" in capsys.readouterr().err
