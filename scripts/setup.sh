@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-PKGS="espeak-ng sox socat alsa-utils libmtdev1 libgl1-mesa-dri libegl1 libgles2 postgresql chromium chromium-driver"
+PKGS="espeak-ng sox socat alsa-utils libmtdev1 libgl1-mesa-dri libegl1 libgles2 postgresql chromium chromium-driver nginx-light"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
