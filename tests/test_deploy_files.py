@@ -88,3 +88,74 @@ def test_postgres_setup_script(tmp_path: Path) -> None:
         assert r.returncode == 3 and "max_connections" in r.stderr
     finally:
         pg.stop()
+
+
+def _fake_release(root: Path, wheelhouse: Path, version: str) -> None:
+    """A version as install_version leaves it (the pip step itself runs in test_fresh_machine)."""
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    for old in wheelhouse.glob("kiosk_mot_cua-*.whl"):
+        old.unlink()
+    (wheelhouse / f"kiosk_mot_cua-{version}-py3-none-any.whl").write_bytes(b"")
+    venv = root / "opt" / "kiosk" / version
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    (venv / ".complete").touch()
+
+
+def test_install_into_a_temporary_root(tmp_path: Path) -> None:
+    root, wheelhouse = tmp_path / "root", tmp_path / "wheelhouse"
+    _fake_release(root, wheelhouse, "0.1.0")
+    env = {**os.environ, "DESTDIR": str(root)}
+    r = subprocess.run(["bash", str(DEPLOY / "install.sh"), str(wheelhouse)], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert os.readlink(root / "opt/kiosk/current") == "0.1.0"
+    config = (root / "etc/kiosk/kiosk.toml").read_text()
+    assert "kiosk_mode = true" in config and '\nkind = "none"' in config and '# kind = "usb"' in config
+    assert os.readlink(root / "etc/systemd/system/brltty.service") == "/dev/null"
+    assert (root / "etc/systemd/system/kiosk.service").read_text() == (DEPLOY / "kiosk.service").read_text()
+    assert (root / "etc/pam.d/kiosk-session").exists() and (root / "etc/udev/rules.d/99-kiosk-serial.rules").exists()
+    assert os.access(root / "opt/kiosk/upgrade.sh", os.X_OK)
+    venv_mode = (root / "opt/kiosk/0.1.0").stat().st_mode
+    assert not venv_mode & 0o022  # the service cannot rewrite its own code
+    (root / "etc/kiosk/kiosk.toml").write_text(config + "# tuned\n")
+    r = subprocess.run(["bash", str(DEPLOY / "install.sh"), str(wheelhouse)], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and (root / "etc/kiosk/kiosk.toml").read_text().endswith("# tuned\n")  # kept
+
+
+def test_the_production_template_is_a_valid_config() -> None:
+    from kiosk.contract.config import load_config
+
+    config = load_config(DEPLOY / "kiosk.toml.example")
+    assert config.device.kiosk_mode and config.printer.kind == "none"
+
+
+def _upgrade(root: Path, wheelhouse: Path, health: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    log = root / "systemctl.log"
+    fake = root / "systemctl"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" >> {log}\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "DESTDIR": str(root), "SYSTEMCTL": str(fake), "HEALTH_CMD": health,
+           "HEALTH_TIMEOUT": "3", "HEALTH_SETTLE": "0"}
+    args = list(extra) or [str(wheelhouse)]
+    return subprocess.run(["bash", str(DEPLOY / "upgrade.sh"), *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_upgrade_rolls_back_when_the_health_check_fails(tmp_path: Path) -> None:
+    root, wheelhouse = tmp_path / "root", tmp_path / "wheelhouse"
+    _fake_release(root, wheelhouse, "0.1.0")
+    (root / "opt/kiosk/current").symlink_to("0.1.0")
+    _fake_release(root, wheelhouse, "0.2.0")
+    r = _upgrade(root, wheelhouse, "false")
+    assert r.returncode == 1 and "rolling back to 0.1.0" in r.stderr
+    assert os.readlink(root / "opt/kiosk/current") == "0.1.0" and os.readlink(root / "opt/kiosk/failed") == "0.2.0"
+    assert (root / "systemctl.log").read_text().splitlines() == ["restart kiosk.service"] * 2
+
+    r = _upgrade(root, wheelhouse, f"test -L {root}/opt/kiosk/current")  # a passing check
+    assert r.returncode == 0 and "upgraded 0.1.0 -> 0.2.0" in r.stdout
+    assert os.readlink(root / "opt/kiosk/current") == "0.2.0" and os.readlink(root / "opt/kiosk/previous") == "0.1.0"
+    assert _upgrade(root, wheelhouse, "true").stdout.startswith("already at 0.2.0")
+
+    r = _upgrade(root, wheelhouse, "true", "--rollback")
+    assert r.returncode == 0 and os.readlink(root / "opt/kiosk/current") == "0.1.0"
