@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import sys
 
 from kiosk import __version__
+from kiosk.logsetup import configure as configure_logging
+from kiosk.logsetup import under_journald
 
 # Packages that add subcommands, in the order they appear in --help. A package that fails to
 # import (e.g. Kivy missing on a central server, FastAPI on a kiosk) only loses its own commands.
@@ -37,12 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our CLI owns argv, not Kivy
+    if under_journald():  # before any Kivy import: Kivy logs through Python logging, to no file
+        os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+        os.environ.setdefault("KIVY_NO_FILELOG", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "PIL", "urllib3"):  # their INFO lines bury ours
-        logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    configure_logging(args.verbose)  # journald's form under systemd (kiosk/logsetup.py)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
