@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--qr", help="the enrolment QR's content instead of --central/--code")
     e.add_argument("--ca-file", help="a CA certificate to trust for the central's TLS")
     e.add_argument("--name", help="a name for this device (shown in the fleet view)")
+    e.add_argument("--insecure-http", action="store_true",
+                   help="accept an http:// central (a test bench only: the token travels in clear)")
     e.set_defaults(func=cmd_enrol)
 
     ports = steps.add_parser("ports", help="serial ports with their USB ids and stable by-id paths")
@@ -90,7 +92,11 @@ def cmd_enrol(args) -> int:
         return 2
     config, data_dir = _load(args)
     try:
-        enrolled, document = enrolment.enrol(central, code, ca_file=args.ca_file, device_name=args.name)
+        enrolled, document = enrolment.enrol(central, code, ca_file=args.ca_file, device_name=args.name,
+                                             insecure_http=args.insecure_http)
+    except enrolment.InsecureCentral as exc:
+        print(f"enrolment refused: {exc}", file=sys.stderr)
+        return 2
     except CentralRejected as exc:
         print(f"enrolment refused: {exc.reason}", file=sys.stderr)
         return 1

@@ -46,7 +46,7 @@ class TechnicianContext:
 
 class EnrolFailed(Exception):
     """str() is a sentence for the technician; `reason` a code the screens translate:
-    bad_url | no_code | ca_missing | bad_qr | tls | expired | already_used | unknown | refused |
+    bad_url | insecure | no_code | ca_missing | bad_qr | tls | expired | already_used | unknown | refused |
     unreachable | not_enrolment."""
 
     def __init__(self, message: str, reason: str = "refused") -> None:
@@ -130,6 +130,8 @@ class TechnicianSession:
             raise EnrolFailed(f"CA certificate file not found: {ca_file}", "ca_missing")
         try:
             enrolled, document = enrolment.enrol(central_url, code, ca_file=ca_file or None, device_name=name or None)
+        except enrolment.InsecureCentral as exc:
+            raise EnrolFailed(str(exc), "insecure") from None
         except CentralRejected as exc:
             if exc.status == 0:  # the client's way of saying TLS verification failed
                 raise EnrolFailed("the central's TLS certificate is not trusted: choose its CA file", "tls") from None

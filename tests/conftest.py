@@ -8,6 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("KIVY_NO_ARGS", "1")
+# The suite's centrals listen on http://127.0.0.1: accepted here by the explicit insecure flag
+# (a device refuses http:// otherwise; tests/test_enrol_https.py lifts it)
+os.environ["KIOSK_INSECURE_HTTP"] = "1"
 
 from kiosk.contract.config import SAMPLE_CONFIG, load_config  # noqa: E402
 

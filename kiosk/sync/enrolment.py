@@ -6,6 +6,7 @@ file can be copied between kiosks without carrying a token.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,12 @@ from kiosk.files import write_atomic
 from kiosk.sync.client import CentralClient
 
 ENROLMENT_FILE = "enrolment.json"
+# "1": http:// centrals are accepted without --insecure-http (test benches and the test suite only)
+INSECURE_ENV = "KIOSK_INSECURE_HTTP"
+
+
+class InsecureCentral(ValueError):
+    """An http:// central without the explicit insecure flag: the token would travel in clear."""
 
 
 @dataclass(frozen=True)
@@ -26,16 +33,27 @@ class Enrolment:
     centre_code: str
     device_index: int | None  # lobby kiosks only: picks the offline fallback block
     ca_file: str | None = None
+    insecure_http: bool = False  # enrolled with an http:// central by explicit choice
+
+
+def check_url(central_url: str, insecure_http: bool = False) -> None:
+    """Refuses an http:// central unless the insecure flag (or $KIOSK_INSECURE_HTTP=1) says so."""
+    if central_url.strip().lower().startswith("http://") and not (insecure_http or os.environ.get(INSECURE_ENV) == "1"):
+        raise InsecureCentral("the central's address must start with https:// (an http:// address sends the "
+                              "device's token in clear); on a test bench, enrol with --insecure-http")
 
 
 def enrol(central_url: str, code: str, *, ca_file: str | None = None, device_name: str | None = None,
-          timeout: float = 10) -> tuple[Enrolment, dict[str, Any]]:
-    """Returns the enrolment and the centre document the central sent with it.
-    Raises CentralRejected (expired, used or unknown code; TLS not trusted) or CentralUnavailable."""
+          timeout: float = 10, insecure_http: bool = False) -> tuple[Enrolment, dict[str, Any]]:
+    """Returns the enrolment and the centre document the central sent with it. Raises
+    InsecureCentral (http:// without the flag), CentralRejected (expired, used or unknown code;
+    TLS not trusted) or CentralUnavailable."""
+    check_url(central_url, insecure_http)
     answer = CentralClient(central_url, ca_file=ca_file, timeout=timeout).enrol(code.strip(), device_name)
     return Enrolment(central_url=central_url.rstrip("/"), device_id=answer["device_id"], token=answer["token"],
                      role=answer["role"], centre_code=answer["centre_code"], device_index=_index(answer.get("device_index")),
-                     ca_file=ca_file), answer.get("config") or {}
+                     ca_file=ca_file, insecure_http=central_url.strip().lower().startswith("http://")), \
+        answer.get("config") or {}
 
 
 def save(data_dir: Path, enrolment: Enrolment) -> Path:

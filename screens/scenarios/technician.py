@@ -31,6 +31,7 @@ import requests
 from devices.serial.simulator import PanelSimulator
 from kiosk.contract.config import SAMPLE_CONFIG, Config
 from kiosk.domain.clock import Clock
+from kiosk.sync.enrolment import INSECURE_ENV
 from screens.scenarios.driver import ScenarioDriver
 from screens.scenarios.lobby import LobbyScenario
 from screens.scenarios.roles import RoleScenario
@@ -121,6 +122,8 @@ class SetupScenario(LobbyScenario):
         from central.embedded import start_embedded
         work = Path(tempfile.mkdtemp(prefix="kiosk-technician-"))
         central = start_embedded(f"sqlite:///{work / 'central.db'}")
+        # the scenario's own central on loopback (http): the explicit insecure flag of a test bench
+        os.environ[INSECURE_ENV] = "1"
         admin = {"Authorization": f"Bearer {central.admin_token}"}
         requests.put(f"{central.url}/api/v1/admin/centres", json=_centre_document(), headers=admin,
                      timeout=10).raise_for_status()

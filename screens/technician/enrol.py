@@ -15,6 +15,7 @@ ENROL_REASONS = {"expired": N_("This enrolment code has expired: ask the central
                  "tls": N_("The central's TLS certificate is not trusted: choose its CA file."),
                  "unreachable": N_("The central cannot be reached: check the address and the network."),
                  "bad_url": N_("The central's address must start with http:// or https://."),
+                 "insecure": N_("The central's address must start with https://: an http:// address sends the kiosk's token in clear."),
                  "bad_qr": N_("This QR code is not an enrolment code from the central."),
                  "not_enrolment": N_("This address answers, but it is not a Kiosk Một Cửa central system.")}
 
