@@ -3,27 +3,38 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 from pathlib import Path
 
 from kiosk import outbox_cli
-from kiosk.contract.config import SAMPLE_CONFIG, Config, ConfigError, load_config
+from kiosk.contract.config import Config, ConfigError, load_config
 from kiosk.storage.engine import StorageError
+
+
+# an installed kiosk (provisioning/deploy/install.sh)
+DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
+DEFAULT_DATA = "/var/lib/kiosk"
+DEVICE_DB = "kiosk.db"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("status", help="outbox backlog, last contact with the central, leases and health")
-    p.add_argument("--config", default=str(SAMPLE_CONFIG), help="device config file (TOML)")
-    p.add_argument("--data", help="data folder (default: the config's device.data_dir)")
+    p.add_argument("--config", default=os.environ.get("KIOSK_CONFIG", DEFAULT_CONFIG),
+                   help=f"device config file (TOML; default $KIOSK_CONFIG or {DEFAULT_CONFIG})")
+    p.add_argument("--data", default=os.environ.get("KIOSK_DATA"),
+                   help=f"data folder (default $KIOSK_DATA, the config's device.data_dir when absolute, or {DEFAULT_DATA})")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=status)
     outbox_cli.register(sub)
 
 
 def data_dir_for(config_path: str, data: str | None, config: Config) -> Path:
+    """Never the current folder: --data, an absolute device.data_dir, or the appliance's folder."""
     if data:
         return Path(data)
-    return config.data_path(Path.cwd())
+    configured = Path(config.device.data_dir)
+    return configured if configured.is_absolute() else Path(DEFAULT_DATA)
 
 
 def status(args: argparse.Namespace) -> int:
@@ -35,6 +46,10 @@ def status(args: argparse.Namespace) -> int:
         print(exc)
         return 2
     data_dir = data_dir_for(args.config, args.data, config)
+    if not (data_dir / DEVICE_DB).exists():  # never creates a database where none is
+        print(f"no device database in {data_dir}: give the kiosk's data folder with --data "
+              f"(an installed kiosk: {DEFAULT_DATA})")
+        return 2
     try:
         report = collect_status(config, data_dir)
     except StorageError as exc:

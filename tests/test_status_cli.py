@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+from kiosk.contract.config import SAMPLE_CONFIG
 from tests.conftest import ROOT
 
 
@@ -12,8 +13,8 @@ def test_status_reports_backlog_leases_and_health(tmp_path, config, monday_9am):
     core.desk.issue("TPHT", None, "k1")
     core.health.report(HealthReport("printer", HealthState.FAILED, "paper out"))
     core.close()
-    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "status", "--data", str(tmp_path), "--json"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "status", "--config", str(SAMPLE_CONFIG),
+                          "--data", str(tmp_path), "--json"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["outbox_backlog"] == 2  # the ticket and the health event
@@ -28,3 +29,14 @@ def test_status_with_a_broken_config_names_the_key(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "key `services[0].digits`" in out.stdout
+
+
+def test_status_creates_nothing_in_the_current_folder(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "status", "--config", str(SAMPLE_CONFIG)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "--data" in out.stdout and "/var/lib/kiosk" in out.stdout
+    assert list(tmp_path.iterdir()) == []  # no ./data
+    empty = tmp_path / "empty"
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "status", "--config", str(SAMPLE_CONFIG),
+                          "--data", str(empty)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and not empty.exists()
