@@ -45,9 +45,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("src") / "tree"
     shutil.copytree(ROOT, src, ignore=lambda folder, names: [n for n in names if n in SKIP or n.endswith(".egg-info")])
     out = tmp_path_factory.mktemp("wheel")
-    # this interpreter's setuptools and Babel build it (no registry for the build back-end)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(out), str(src)], check=True, timeout=600)
+    # as a release is built: an isolated build environment (setuptools, Babel for the catalogues)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(src)],
+                   check=True, timeout=600)
     [built] = out.glob("kiosk_mot_cua-*.whl")
     assert built.name.startswith(f"kiosk_mot_cua-{__version__}-")
     return built
