@@ -1,7 +1,7 @@
 """The scenario driver: runs a scenario's steps inside the app's own event loop (one step per
 frame), with simulated touches, and saves a PNG of every screen and a scenario.json summary.
 
-Touches are kivy.tests.common.UnitTestTouch at a widget's window position: they go through the
+Touches are screens.scenarios.touch.Finger at a widget's window position: they go through the
 real window, hit-testing and buttons, like a finger. Kivy is imported inside the functions that
 touch it: this package is imported by the command line before Kivy is configured.
 """
@@ -175,19 +175,19 @@ class ScenarioDriver:
 
     def tap(self, widget) -> None:
         """A finger down and up on the widget's centre, through the window."""
-        from kivy.tests.common import UnitTestTouch  # Kivy: once configured
+        from screens.scenarios.touch import Finger  # Kivy: once configured
         if widget is None:
             raise StepFailed("nothing to tap")
         x, y = widget.to_window(*widget.center)
-        touch = UnitTestTouch(x, y)
+        touch = Finger(x, y)
         touch.touch_down()
         touch.touch_up()
 
     def tap_at(self, fx: float, fy: float) -> None:
         """Tap at a fraction of the window (0..1 from the bottom left)."""
         from kivy.core.window import Window  # Kivy: imported once the launcher has configured it
-        from kivy.tests.common import UnitTestTouch  # Kivy: once configured
-        touch = UnitTestTouch(fx * Window.width, fy * Window.height)
+        from screens.scenarios.touch import Finger  # Kivy: once configured
+        touch = Finger(fx * Window.width, fy * Window.height)
         touch.touch_down()
         touch.touch_up()
 

@@ -43,8 +43,8 @@ WEAK_PIN = "1111"
 def hold_corner(d: ScenarioDriver) -> Iterator:
     """A finger held on the top-left corner of the window until technician mode opens."""
     from kivy.core.window import Window  # Kivy: imported once the launcher has configured it
-    from kivy.tests.common import UnitTestTouch
-    touch = UnitTestTouch(Window.width * 0.03, Window.height * 0.97)
+    from screens.scenarios.touch import Finger  # Kivy: once configured
+    touch = Finger(Window.width * 0.03, Window.height * 0.97)
     touch.touch_down()
     d.mark("corner_held_s")
     yield d.until(lambda: d.app.technician.active, 6, "technician mode to open", settle=0)
