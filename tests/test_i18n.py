@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.i18n import LANGUAGES, Translator, extract_msgids, missing_translations
+from kiosk.contract.catalogues import LANGUAGES
+from kiosk.i18n import Translator, extract_msgids, missing_translations
 
 
 def test_every_visible_string_is_translated_in_every_language():

@@ -61,6 +61,7 @@ def test_embedded_binds_a_free_port_and_keeps_a_given_admin_token(tmp_path: Path
 
 def test_admin_tokens_are_listed_revoked_and_rotated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path}/t.db"
+    assert run("central", "migrate", "--db", db) == 0
     assert run("central", "admin-token", "create", "ops", "--db", db) == 0
     first = capsys.readouterr().out.split()[-1]
     assert run("central", "admin-token", "revoke", "1", "--db", db) == 2  # never the last active one
