@@ -61,7 +61,12 @@ def _first_token(generated: str, path: str | None) -> None:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from central.db import Database, migrate
 
-    db = Database(args.db)
+    try:
+        db = Database(args.db)
+    except OSError as exc:  # e.g. /var/lib/kiosk/central not writable by a developer
+        print(f"kiosk central: cannot create the database folder ({exc}): give --db or $KIOSK_CENTRAL_DB",
+              file=sys.stderr)
+        return 2
     try:
         migrate(db.engine)  # under a lock: one migrator at a time
     finally:
@@ -82,6 +87,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db = connect(args.db) if args.no_migrate else open_database(args.db)
     except SchemaError as exc:
         print(f"kiosk central: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. /var/lib/kiosk/central not writable by a developer
+        print(f"kiosk central: cannot create the database folder ({exc}): give --db or $KIOSK_CENTRAL_DB",
+              file=sys.stderr)
         return 2
     with db.transaction() as s:
         generated = ensure_admin_token(s, read_admin_token(args.admin_token_file))

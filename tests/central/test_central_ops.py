@@ -150,6 +150,8 @@ def test_admin_commands_need_a_migrated_database_and_create_none(tmp_path: Path,
     assert run("central", "migrate", "--db", missing) == 0
     assert run("central", "devices", "--db", missing) == 0
     assert cli.DEFAULT_DB.startswith("sqlite:////var/lib/kiosk/")
+    (tmp_path / "file").write_text("")  # a folder that cannot be made: a message, not a traceback
+    assert run("central", "migrate", "--db", f"sqlite:///{tmp_path}/file/sub/c.db") == 2
 
 
 def test_the_admin_token_comes_from_a_file_or_credential_and_a_first_one_goes_to_a_file(
