@@ -15,7 +15,18 @@ from central.devices import Device, EnrolError, enrol
 from central.events import ingest, judge_batch
 from central.leases import LeaseError, allocate
 from central.queue import QueueError
-from central.schemas import CallOut, CallsOut, EnrolIn, EnrolOut, QueueOut, TicketOut, TransferIn, error, errors
+from central.schemas import (
+    CallOut,
+    CallsOut,
+    CounterActionIn,
+    EnrolIn,
+    EnrolOut,
+    QueueOut,
+    TicketOut,
+    TransferIn,
+    error,
+    errors,
+)
 from kiosk.contract.leases import LeaseAnswer, LeaseRefusal, LeaseRequest
 from kiosk.contract.queue import QueueSummary
 from kiosk.contract.wire import (EARLIEST, LATEST, MAX_EVENTS, BatchAnswer, BatchEnvelope, ErrorBody, Moment, ServiceCode,
@@ -140,7 +151,7 @@ def get_summary(day: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{
         return queue.summary(s, _centre_in(s, caller), day)
 
 
-COUNTER_ERRORS = errors(403, 404, 409)
+COUNTER_ERRORS = errors(403, 404, 409, 422)
 
 
 def _counter_call(db: Database, caller: Caller, number: int, fn: Any) -> Any:
@@ -164,16 +175,22 @@ CounterPath = Annotated[int, Path(ge=1, le=999, description="the counter's numbe
 
 @router.post("/counters/{number}/call-next", response_model=CallOut, tags=["counters"], responses=COUNTER_ERRORS,
              summary="Call the next ticket to the counter (409: the counter is still serving one)")
-def call_next(number: CounterPath, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+def call_next(number: CounterPath, body: CounterActionIn | None = None, caller: Caller = Depends(device),
+              db: Database = Depends(get_db)) -> Any:
+    officer = body.officer if body else None
+
     def work(s: Any, dev: Device) -> dict[str, Any]:
-        t = queue.call_next(s, dev, number)
+        t = queue.call_next(s, dev, number, officer=officer)
         return {"ticket": queue.ticket_json(t) if t else None}
     return _counter_call(db, caller, number, work)
 
 
 def _action(name: str, path: str, summary: str) -> None:
-    def endpoint(number: CounterPath, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
-        return _counter_call(db, caller, number, lambda s, dev: queue.ticket_json(queue.act(s, dev, number, name)))
+    def endpoint(number: CounterPath, body: CounterActionIn | None = None, caller: Caller = Depends(device),
+                 db: Database = Depends(get_db)) -> Any:
+        officer = body.officer if body else None
+        return _counter_call(db, caller, number, lambda s, dev: queue.ticket_json(
+            queue.act(s, dev, number, name, officer=officer)))
     router.add_api_route(f"/counters/{{number}}/{path}", endpoint, methods=["POST"], response_model=TicketOut,
                          tags=["counters"], summary=summary + " (409: the counter serves no ticket)",
                          name=f"counter_{name}", responses=COUNTER_ERRORS)
@@ -189,4 +206,4 @@ _action("complete", "complete", "The current ticket is served")
 def transfer(number: CounterPath, body: TransferIn, caller: Caller = Depends(device),
              db: Database = Depends(get_db)) -> Any:
     return _counter_call(db, caller, number, lambda s, dev: queue.ticket_json(
-        queue.act(s, dev, number, "transfer", body.to_service_code)))
+        queue.act(s, dev, number, "transfer", body.to_service_code, officer=body.officer)))

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import BigInteger, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central import dossier_links, fleet, leases, ratings, tickets, trust
+from central import dossier_links, fleet, leases, officers, ratings, tickets, trust
 from central.centres import CentreRow, doc_of
 from central.clocks import FUTURE, LIMIT, MAX_AGE, PAYLOAD_SPAN
 from central.db import Base, JsonText, dialect_insert
@@ -306,7 +306,7 @@ def _store(session: Session, device: Device, accepted: list[_Judged], batch_id: 
 def project(session: Session, device: Device, accepted: list[Applied],
             known: set[str] | frozenset[str] = frozenset()) -> None:
     """Feeds accepted events to every projection (tickets, leases, ratings, fleet)."""
-    by_kind: dict[str, list[Applied]] = {"ticket": [], "rating": [], "device": []}
+    by_kind: dict[str, list[Applied]] = {"ticket": [], "rating": [], "device": [], "officer": []}
     for ev in sorted(accepted, key=tickets.order_key):
         kind = ev.type.split(".", 1)[0]
         if kind in by_kind:
@@ -319,6 +319,7 @@ def project(session: Session, device: Device, accepted: list[Applied],
     ratings.apply_events(session, device.centre_id, [e for e in by_kind["rating"] if e.type == "rating.recorded"])
     ratings.apply_reasons(session, device.centre_id, [e for e in by_kind["rating"] if e.type == "rating.reason"])
     fleet.apply_events(session, device, by_kind["device"])
+    officers.apply_events(session, device.centre_id, by_kind["officer"])
 
 
 def record_own(session: Session, device: Device, ev_type: str, payload: dict[str, Any], at: dt.datetime) -> Applied:

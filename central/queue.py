@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central import events, tickets
+from central import events, officers, tickets
 from central.centres import CentreDoc, CentreRow, doc_of
 from central.db import Base, utc_now
 from central.devices import Device
@@ -171,10 +171,24 @@ def _apply(session: Session, device: Device, ev_type: str, payload: dict[str, An
     return t
 
 
-def call_next(session: Session, device: Device, number: int, now: dt.datetime | None = None) -> Ticket | None:
+def serving_officer(session: Session, doc: CentreDoc, centre_id: int, counter: Any, officer: str | None) -> str | None:
+    """The officer a counter action is done by: the one the counter names (signed in there), else
+    the one the central knows signed in, else (sign-in not required) the counter's configured one.
+    403 when the centre requires sign-in and nobody is signed in."""
+    if officer is not None and officer not in {o.code for o in doc.config.officers}:
+        raise QueueError(422, f"unknown officer {officer!r}")
+    officer = officer or officers.signed_in(session, centre_id, counter.number)
+    if officer is None and doc.config.centre.require_sign_in:
+        raise QueueError(403, f"no officer is signed in at counter {counter.number}: sign in at the counter first")
+    return officer or counter.officer
+
+
+def call_next(session: Session, device: Device, number: int, now: dt.datetime | None = None,
+              officer: str | None = None) -> Ticket | None:
     now = now or utc_now()
     doc = _lock_centre(session, device.centre_id)
     counter, day = _counter(doc, number), today(doc, now)
+    officer = serving_officer(session, doc, device.centre_id, counter, officer)
     busy = current(session, device.centre_id, number, day)
     if busy is not None:
         raise QueueError(409, f"counter {number} is serving {busy.display_number}: complete, skip or transfer it first")
@@ -202,29 +216,30 @@ def call_next(session: Session, device: Device, number: int, now: dt.datetime | 
         raise QueueError(409, f"ticket {ticket.display_number} was just called elsewhere; try again")
     state.priority_taken, state.normal_taken = taken
     called = _apply(session, device, "ticket.called",
-                    {"ticket_id": ticket.ticket_id, "counter": number, "officer": counter.officer}, now)
+                    {"ticket_id": ticket.ticket_id, "counter": number, "officer": officer}, now)
     if called.status != CALLED or called.counter != number:
         raise QueueError(409, f"ticket {ticket.display_number} changed while being called; try again")
     return called
 
 
 def act(session: Session, device: Device, number: int, action: str, to_service: str | None = None,
-        now: dt.datetime | None = None) -> Ticket:
+        now: dt.datetime | None = None, officer: str | None = None) -> Ticket:
     """recall | no_show | complete | transfer, on the ticket the counter is serving now."""
     now = now or utc_now()
     doc = _lock_centre(session, device.centre_id)
     counter = _counter(doc, number)
+    officer = serving_officer(session, doc, device.centre_id, counter, officer)
     t = current(session, device.centre_id, number, today(doc, now))
     if t is None:
         raise QueueError(409, f"counter {number} is not serving any ticket")
     base = {"ticket_id": t.ticket_id, "counter": number}
     if action == "recall":
-        return _apply(session, device, "ticket.called", {**base, "officer": counter.officer}, now)
+        return _apply(session, device, "ticket.called", {**base, "officer": officer}, now)
     if action == "no_show":
         return _apply(session, device, "ticket.no_show", base, now)
     if action == "complete":
         started = (t.called_at or now).isoformat()
-        return _apply(session, device, "ticket.served", {**base, "officer": counter.officer, "started_at": started,
+        return _apply(session, device, "ticket.served", {**base, "officer": officer, "started_at": started,
                                                          "completed_at": now.isoformat()}, now)
     if action == "transfer":
         if to_service not in {s.code for s in doc.config.services}:

@@ -67,7 +67,12 @@ class CallOut(BaseModel):
     ticket: TicketOut | None = Field(description="null when nobody waits for the counter's services")
 
 
-class TransferIn(_In):
+class CounterActionIn(_In):
+    officer: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                description="the officer signed in at the counter (issue 14)")
+
+
+class TransferIn(CounterActionIn):
     to_service_code: str = Field(min_length=1, max_length=16)
 
 

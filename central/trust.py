@@ -13,6 +13,8 @@
   dossiers linked to its ticket and its own `dossier_code`: one rating per dossier
   (central.dossier_links.claim holds it under concurrent batches too).
 - A rating's reason is attached only by the counter that gave the rating, once.
+- Officers (issue 14): when the centre requires sign-in (centre.require_sign_in), a counter
+  event with an `officer` field (officer.session too) must name a configured officer.
 """
 from __future__ import annotations
 
@@ -63,6 +65,7 @@ class Judge:
         self.serving: dict[str, int] = {}
         self._links: dict[str, set[str]] = {}           # ticket -> dossiers linked (stored + this batch)
         self._reasons: dict[str, tuple[int, bool]] = {}  # rating -> (its counter, has a reason)
+        self.officer_codes = {o.code for o in doc.config.officers}
 
     # -- lazily loaded state --------------------------------------------------------------
     def prepare(self, events: list[Any]) -> None:
@@ -123,6 +126,9 @@ class Judge:
         if counter is not None and counter not in self.counters:
             return "counter_not_yours", (f"counter {counter} is not bound to this device (centre config "
                                          "counters[].device, or the enrolment code's counters)")
+        refusal = self._officer(kind, p)
+        if refusal is not None:
+            return refusal
         if kind in ("ticket.called", "ticket.served", "ticket.no_show"):
             if kind != "ticket.called" or p.service_code is None or self._service(p.service_code):
                 self.serving[p.ticket_id] = counter
@@ -205,6 +211,19 @@ class Judge:
             self._rated.add(p.ticket_id)
         self._rating_ids.add(p.rating_id)
         self._reasons[p.rating_id] = (counter, p.reason is not None)
+        return None
+
+    def _officer(self, kind: str, p: Any) -> Refusal | None:
+        fields = p.__dict__
+        if (not self.doc.config.centre.require_sign_in or "officer" not in fields
+                or kind == "ticket.no_show"):  # a no-show may come from a caller keypad alone
+            return None
+        officer = fields["officer"]
+        if officer is None:
+            return "not_signed_in", (f"{kind} at counter {fields.get('counter')} names no officer; this centre "
+                                     "requires an officer signed in at the counter")
+        if officer not in self.officer_codes:
+            return "unknown_officer", f"officer {officer!r} is not in the centre's configuration"
         return None
 
     def _service(self, code: str) -> Any:

@@ -22,6 +22,11 @@ def counter_run(tmp_path_factory) -> Run:
 
 
 @pytest.fixture(scope="module")
+def signin_run(tmp_path_factory) -> Run:
+    return run_scenario("counter-signin", tmp_path_factory.mktemp("counter-signin"))
+
+
+@pytest.fixture(scope="module")
 def display_run(tmp_path_factory) -> Run:
     return run_scenario("display-calls", tmp_path_factory.mktemp("display-calls"))
 
@@ -56,6 +61,22 @@ def test_touch_not_satisfied_with_a_reason_is_stored_with_its_outbox_event(count
     touch = [e for e in events if e["device"] == "touch"]
     assert touch and touch[0]["ticket_id"] == ticket_id and touch[0]["level"] == "unsatisfied"
     assert touch[0]["reason"] == "long_wait" and touch[0]["counter"] == 1 and touch[0]["officer"] == "nv01"
+
+
+@ui
+def test_sign_in_by_pin_and_card_and_the_officer_on_every_action(signin_run: Run):
+    run = signin_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    assert run.screenshots() == ["01-counter-signin.png", "02-counter-signin-pin.png", "03-counter-signed-in.png",
+                                 "04-counter-card-refused.png"], run.explain()
+    for name in run.screenshots():
+        assert_not_blank(run.out / name)
+    assert run.summary["signed_in"] == run.summary["called_by"] == "nv01"
+    assert run.summary["other_card_message"] == "Thẻ cán bộ này thuộc trung tâm khác."
+    assert run.summary["card_signed_in"] == "nv02"
+    assert [json.loads(p)["action"] for p in run.summary["sessions"]] == ["sign_in", "sign_out", "sign_in"]
+    assert json.loads(run.summary["sessions"][2])["method"] == "card"
+    assert run.summary["rating_officers"] == ["nv01"]
 
 
 @ui

@@ -21,18 +21,19 @@ from central.web.models import CENTRE_MANAGER, OfficerPhoto
 from central.web.render import N_, language, page, translator
 from central.web.security import Viewer
 from kiosk.contract.config import ConfigError
+from kiosk.contract.staff import hash_pin
 
 router = APIRouter(include_in_schema=False)
 
 # (field, kind): text | text? (empty = absent) | int | int? | float | windows | weekdays | hours | list
-#                | date | day_kind | bool | keep
+#                | date | day_kind | bool | keep | pin (a new PIN, stored hashed; empty = unchanged)
 FIELDS: dict[str, list[tuple[str, str]]] = {
     "services": [("code", "text"), ("prefix", "text"), ("digits", "int"), ("name", "text"), ("name_en", "text"),
                  ("average_service_minutes", "float"), ("daily_quota", "int?"), ("windows", "windows"),
                  ("weekdays", "weekdays"), ("hours", "hours")],
     "priority_groups": [("code", "text"), ("name", "text"), ("name_en", "text")],
     "counters": [("number", "int"), ("services", "list"), ("officer", "text?")],
-    "officers": [("code", "text"), ("name", "text"), ("title", "text"), ("photo", "keep")],
+    "officers": [("code", "text"), ("name", "text"), ("title", "text"), ("pin_hash", "pin"), ("photo", "keep")],
     "calendar": [("date", "date"), ("kind", "day_kind"), ("name", "text"), ("name_en", "text"), ("hours_of", "int?")],
     "rating_reasons": [("order", "int?"), ("code", "text"), ("name", "text"), ("name_en", "text"), ("active", "bool")],
 }
@@ -44,7 +45,8 @@ HEADINGS = {"code": N_("Code"), "prefix": N_("Prefix"), "digits": N_("Digits"), 
             "daily_quota": N_("Numbers per day"), "windows": N_("Opening hours"), "weekdays": N_("Weekdays"),
             "hours": N_("Hours of a weekday"), "number": N_("Counter"), "services": N_("Services"),
             "officer": N_("Officer"), "title": N_("Title"), "photo": N_("Photo"), "date": N_("Date"),
-            "kind": N_("Kind"), "hours_of": N_("Hours of weekday"), "order": N_("Order"), "active": N_("Shown")}
+            "kind": N_("Kind"), "hours_of": N_("Hours of weekday"), "order": N_("Order"), "active": N_("Shown"),
+            "pin_hash": N_("New PIN (4-12 digits; empty: unchanged)")}
 DAY_KINDS = {"holiday": N_("Public holiday"), "closed": N_("Closed day"), "working": N_("Extra working day")}
 MAX_ROWS = 500
 
@@ -55,7 +57,7 @@ def _windows_text(windows: list[dict[str, Any]]) -> str:
 
 def show(field: str, kind: str, value: Any) -> str:
     """A document value as the text a person edits."""
-    if value is None:
+    if value is None or kind == "pin":  # a PIN's hash is never shown
         return ""
     if kind == "windows":
         return _windows_text(value)
@@ -107,15 +109,18 @@ def _read(kind: str, raw: str, key: str, keep: Any) -> Any:
             raise ValueError(raw)
         if kind == "bool":
             return bool(raw)
-        if kind == "keep":
+        if kind == "keep" or (kind == "pin" and not raw):
             return keep
+        if kind == "pin":
+            return hash_pin(raw)
     except ValueError:
         pass
     hints = {"int": "a whole number", "int?": "a whole number or nothing", "float": "a number",
              "weekdays": "weekdays as numbers 1 (Monday) to 7 (Sunday), separated by commas",
              "windows": "hours as HH:MM-HH:MM, separated by commas, a quota after / (07:30-11:30/50)",
              "hours": "a weekday, a colon and its hours, weekdays separated by semicolons (6: 07:30-11:30)",
-             "date": "a date as DD/MM/YYYY (05/02/2027)", "day_kind": "one of " + ", ".join(DAY_KINDS)}
+             "date": "a date as DD/MM/YYYY (05/02/2027)", "day_kind": "one of " + ", ".join(DAY_KINDS),
+             "pin": "a PIN of 4 to 12 digits"}
     raise ConfigError(f"form: key `{key}`: expected {hints.get(kind, 'text')}, got {raw!r}")
 
 

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from kiosk.contract.numbering import MAX_DEVICE_INDEX, lease_limit
+from kiosk.contract.staff import PIN_HASH_PATTERN
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_centre.toml"
 
@@ -132,10 +133,12 @@ _PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 
 class Officer(_Strict):
-    code: str = Field(min_length=1, max_length=64, pattern=_PRINTABLE)
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[^:\x00-\x1f\x7f]+$")  # no ":" (staff card QR)
     name: str = Field(min_length=1)
     title: str = ""
     photo: str = ""
+    # Sign-in at a counter (kiosk.contract.staff): the PIN's hash, "" = no PIN (card only).
+    pin_hash: str = Field(default="", pattern=r"^(?:" + PIN_HASH_PATTERN[1:-1] + r")?$")
 
 
 class Counter(_Strict):
@@ -152,6 +155,9 @@ class Centre(_Strict):
     name: str = Field(min_length=1, max_length=200, pattern=_PRINTABLE)
     name_en: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
+    # Officers must sign in at the counter (PIN or staff card) before calling; the central
+    # refuses counter actions with no officer signed in. False: the counter's configured officer.
+    require_sign_in: bool = False
 
     @field_validator("timezone")
     @classmethod

@@ -452,6 +452,8 @@ Reason = Literal[
     "dossier_already_rated",  # one rating per dossier: another rating of this dossier was stored first
     "unknown_rating",     # a rating.reason for a rating the central does not hold
     "reason_already_given",  # a second rating.reason for the same rating (the first one stays)
+    "not_signed_in",      # the centre requires sign-in and the counter event names no officer
+    "unknown_officer",    # the officer is not in the centre's configuration
 ]
 
 

@@ -19,24 +19,26 @@ class CounterClient:
             raise CentralUnavailable("central answered a counter action with something that is not an object")
         return body
 
-    def call_next(self, counter: int) -> Json | None:
+    def call_next(self, counter: int, officer: str | None = None) -> Json | None:
         """The ticket now called to `counter`, or None when nobody waits for its services.
-        409 (CentralRejected): the counter still serves a ticket."""
-        body = self._post(f"/api/v1/counters/{counter}/call-next")
+        409 (CentralRejected): the counter still serves a ticket. `officer`: the officer signed
+        in at the counter (the central refuses a call with none when the centre requires it)."""
+        body = self._post(f"/api/v1/counters/{counter}/call-next", json=_officer(officer))
         ticket = body.get("ticket")
         return ticket if isinstance(ticket, dict) else None
 
-    def recall(self, counter: int) -> Json:
-        return self._post(f"/api/v1/counters/{counter}/recall")
+    def recall(self, counter: int, officer: str | None = None) -> Json:
+        return self._post(f"/api/v1/counters/{counter}/recall", json=_officer(officer))
 
-    def no_show(self, counter: int) -> Json:
-        return self._post(f"/api/v1/counters/{counter}/no-show")
+    def no_show(self, counter: int, officer: str | None = None) -> Json:
+        return self._post(f"/api/v1/counters/{counter}/no-show", json=_officer(officer))
 
-    def complete(self, counter: int) -> Json:
-        return self._post(f"/api/v1/counters/{counter}/complete")
+    def complete(self, counter: int, officer: str | None = None) -> Json:
+        return self._post(f"/api/v1/counters/{counter}/complete", json=_officer(officer))
 
-    def transfer(self, counter: int, to_service_code: str) -> Json:
-        return self._post(f"/api/v1/counters/{counter}/transfer", json={"to_service_code": to_service_code})
+    def transfer(self, counter: int, to_service_code: str, officer: str | None = None) -> Json:
+        return self._post(f"/api/v1/counters/{counter}/transfer",
+                          json={"to_service_code": to_service_code, **_officer(officer)})
 
     def calls(self, since: str | None = None, limit: int = 50) -> Json:
         """Calls and recalls at the counters today (for hall displays), oldest first."""
@@ -54,3 +56,7 @@ class CounterClient:
         if not isinstance(body, dict) or not isinstance(body.get("waiting"), list):
             raise CentralUnavailable("central answered GET /queue without a waiting list")
         return body
+
+
+def _officer(officer: str | None) -> Json:
+    return {"officer": officer} if officer else {}

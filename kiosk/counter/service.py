@@ -41,6 +41,7 @@ from kiosk.counter.announce import Announcement, call_announcement
 from kiosk.counter.client import CounterClient
 from kiosk.counter.errors import CounterError, CounterOffline
 from kiosk.counter.keypad import CallerKeypad
+from kiosk.counter.officers import OfficerDesk
 from kiosk.counter.panels import PanelMap, Route
 from kiosk.counter.rating import Decision, RatingMachine, RatingRules, ServedTicket
 from kiosk.counter.rating_service import RatingService
@@ -99,6 +100,7 @@ class CounterService:
         self.ratings = RatingService(db, rating, self.counters, emit=self._emit, stats=self.stats,
                                      clock=clock, monotonic=monotonic, prompt=prompt, health=health)
         self.keypad = CallerKeypad(self, self.counters, config.services, emit=self._emit, stats=self.stats)
+        self.officers = OfficerDesk(db, config, self.counters, emit=self._emit, clock=clock, monotonic=monotonic)
         self._tz = ZoneInfo(config.centre.timezone)
         self._action_lock = threading.RLock()
 
@@ -125,8 +127,9 @@ class CounterService:
             self._ready_to_call(counter)
             if self.client is None:
                 raise CounterOffline("no_central", "no central configured: type the number to call")
+            officer = self.officers.officer_of(counter)
             try:
-                t = self.client.call_next(counter)
+                t = self.client.call_next(counter, officer)
             except CentralUnavailable as exc:
                 raise CounterOffline("offline", f"central unreachable ({exc}): type the number to call") from None
             except CentralRejected as exc:
@@ -135,8 +138,7 @@ class CounterService:
                 self._emit("queue_empty", {"counter": counter})
                 return None
             cur = CurrentTicket(counter, str(t["ticket_id"]), str(t.get("display_number") or "?"),
-                                t.get("service_code"), t.get("officer") or self.counters[counter].officer,
-                                "central", self.clock())
+                                t.get("service_code"), officer or t.get("officer"), "central", self.clock())
             with self.db.transaction() as s:
                 self._set_current(s, cur)
                 s.execute(delete(QueueEntry).where(QueueEntry.ticket_id == cur.ticket_id))
@@ -151,7 +153,7 @@ class CounterService:
             now = self.clock()
             day = local_day(now, self._tz)
             ticket_id, display, service = self._resolve_typed(counter, typed, day)
-            officer = self.counters[counter].officer
+            officer = self.officers.officer_of(counter)
             cur = CurrentTicket(counter, ticket_id, display, service, officer, "offline", now)
             with self.db.transaction() as s:
                 self._set_current(s, cur)
@@ -165,7 +167,7 @@ class CounterService:
     def recall(self, counter: int) -> CurrentTicket:
         with self._action_lock:
             cur = self._require_current(counter)
-            self._act(cur, "recall", lambda: self.client.recall(counter) if self.client else None,
+            self._act(cur, "recall", lambda: self.client.recall(counter, cur.officer) if self.client else None,
                       TicketCalled(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer), clear=False)
             self._called(cur, "recalled")
             return cur
@@ -173,7 +175,7 @@ class CounterService:
     def no_show(self, counter: int) -> CurrentTicket:
         with self._action_lock:
             cur = self._require_current(counter)
-            self._act(cur, "no_show", lambda: self.client.no_show(counter) if self.client else None,
+            self._act(cur, "no_show", lambda: self.client.no_show(counter, cur.officer) if self.client else None,
                       TicketNoShow(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer), clear=True)
             self._emit("no_show", {"counter": counter, "ticket_id": cur.ticket_id, "display_number": cur.display_number})
             return cur
@@ -187,7 +189,7 @@ class CounterService:
             if to_service_code == cur.service_code:
                 raise CounterError("same_service", f"{cur.display_number} is already in service {to_service_code}")
             self._act(cur, "transfer",
-                      lambda: self.client.transfer(counter, to_service_code) if self.client else None,
+                      lambda: self.client.transfer(counter, to_service_code, cur.officer) if self.client else None,
                       TicketTransferred(ticket_id=cur.ticket_id, counter=counter, to_service_code=to_service_code),
                       clear=True)
             self._emit("transferred", {"counter": counter, "ticket_id": cur.ticket_id,
@@ -199,7 +201,7 @@ class CounterService:
         with self._action_lock:
             cur = self._require_current(counter)
             now = self.clock()
-            self._act(cur, "complete", lambda: self.client.complete(counter) if self.client else None,
+            self._act(cur, "complete", lambda: self.client.complete(counter, cur.officer) if self.client else None,
                       TicketServed(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer,
                                    started_at=cur.called_at, completed_at=now), clear=True)
             self._emit("completed", {"counter": counter, "ticket_id": cur.ticket_id,
@@ -217,6 +219,39 @@ class CounterService:
     def resume(self, counter: int) -> None:
         with self._action_lock:
             self._set_paused(counter, False)
+
+    # -- officers (kiosk/counter/officers.py) -------------------------------------------------
+    def sign_in_pin(self, counter: int, officer: str, pin: str) -> None:
+        self._check(counter)
+        with self._action_lock:
+            self.officers.sign_in_pin(counter, officer, pin)
+
+    def sign_in_card(self, counter: int, scanned: str) -> None:
+        """A staff card's QR read by the counter's scanner."""
+        self._check(counter)
+        with self._action_lock:
+            self.officers.sign_in_card(counter, scanned)
+
+    def sign_out(self, counter: int) -> None:
+        self._check(counter)
+        with self._action_lock:
+            self.officers.sign_out(counter)
+
+    def take_break(self, counter: int) -> None:
+        """The officer's break: calling is paused until end_break."""
+        self._check(counter)
+        with self._action_lock:
+            self.officers.take_break(counter)
+
+    def end_break(self, counter: int) -> None:
+        self._check(counter)
+        with self._action_lock:
+            self.officers.end_break(counter)
+
+    def officer_of(self, counter: int) -> str | None:
+        """The officer serving at `counter` now (signed in, or the configured one)."""
+        self._check(counter)
+        return self.officers.officer_of(counter)
 
     def refresh_queue(self) -> int:
         """Cache the waiting tickets of this device's services (for typed calls offline)."""
@@ -301,6 +336,7 @@ class CounterService:
 
     def _ready_to_call(self, counter: int) -> None:
         self._check(counter)
+        self.officers.check_can_call(counter)
         with self.db.transaction() as s:
             st = s.get(CounterState, counter)
         if st is not None and st.paused:

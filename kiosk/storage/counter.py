@@ -11,7 +11,8 @@ from kiosk.storage.base import Base
 
 
 class CounterState(Base):
-    """One row per counter run by this device; ticket_* are None when it serves nobody."""
+    """One row per counter run by this device; ticket_* are None when it serves nobody;
+    `paused` is also an officer's break."""
     __tablename__ = "counter_state"
 
     counter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -23,6 +24,9 @@ class CounterState(Base):
     source: Mapped[str | None] = mapped_column(String(16))  # "central" (HTTP) | "offline" (outbox events)
     called_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime]
+    # The officer signed in at this counter (kiosk.counter.officers); None: nobody signed in.
+    signed_in: Mapped[str | None] = mapped_column(String(64))
+    signed_in_at: Mapped[dt.datetime | None]
 
 
 class QueueEntry(Base):

@@ -21,6 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.contract.config import Config
+from kiosk.contract.staff import is_staff_card
 from kiosk.counter import CounterError, CounterOffline, Level
 from kiosk.i18n import N_
 from kiosk.ports import PanelPress
@@ -31,6 +32,7 @@ from screens.counter.rate import RateScreen
 from screens.counter.reason import ReasonScreen
 from screens.counter.runtime import CounterUIRuntime
 from screens.counter.serve import ServeScreen
+from screens.counter.signin import SignInScreen
 from screens.counter.thanks import ThanksScreen
 from screens.counter.transfer import TransferScreen
 from screens.ui_thread import on_ui_thread
@@ -60,6 +62,12 @@ ERROR_TEXT = {
     "same_service": N_("The number is already in this service."),
     "unknown_service": N_("Unknown service."),
     "transfer_needs_service": N_("Type the service number before Transfer."),
+    "not_signed_in": N_("An officer must sign in at this counter first."),
+    "wrong_pin": N_("Wrong name or PIN."),
+    "pin_locked": N_("Too many wrong PINs: wait a minute, or scan your staff card."),
+    "other_centre": N_("This staff card belongs to another centre."),
+    "unknown_officer": N_("This officer is not in the centre's list."),
+    "bad_card": N_("This is not a staff card."),
 }
 THANKS_S = 4.0
 TOUCH_DEVICE = "touch"
@@ -70,6 +78,8 @@ class Snapshot:
     number: str
     service_code: str | None
     paused: bool
+    officer: str | None = None      # serving now (signed in, or the configured one)
+    signed_in: bool = False
 
 
 class CounterRoot(BoxLayout):
@@ -96,6 +106,11 @@ class CounterApp(DeviceApp):
     reason_left = NumericProperty(0)       # seconds until the reason view closes
     thanks_text = StringProperty("")
     has_panels = BooleanProperty(False)
+    officer_code = StringProperty("")      # who serves now ("" = nobody)
+    signed_in = BooleanProperty(False)     # an officer signed in here (not just the configured one)
+    must_sign_in = BooleanProperty(False)  # the centre requires sign-in and nobody is signed in
+    chosen_officer = StringProperty("")    # sign-in screen
+    pin = StringProperty("")
 
     def __init__(self, runtime: CounterUIRuntime, **kwargs: Any) -> None:
         super().__init__(runtime, **kwargs)
@@ -109,13 +124,13 @@ class CounterApp(DeviceApp):
             self.key_for.setdefault(level, key)
         self.events: list[tuple[str, dict]] = []   # what the service reported (scenarios read it)
         self._timers: dict[str, Any] = {}
+        self.officer_code = self.svc.officer_of(self.counter_no) or ""
         self._load_officer()
 
     # -- officer --------------------------------------------------------------------------
     def _load_officer(self) -> None:
         config = self.kiosk_config
-        counter = next((c for c in config.counters if c.number == self.counter_no), None)
-        officer = next((o for o in config.officers if counter and o.code == counter.officer), None)
+        officer = next((o for o in config.officers if o.code == self.officer_code), None)
         self.officer_name = officer.name if officer else ""
         self.officer_title = officer.title if officer else ""
         words = self.officer_name.split()
@@ -152,7 +167,8 @@ class CounterApp(DeviceApp):
         sm: ScreenManager = root.ids.sm
         sm.transition = NoTransition()
         for screen in (ServeScreen(name="serve"), KeypadScreen(name="keypad"), TransferScreen(name="transfer"),
-                       RateScreen(name="rate"), ReasonScreen(name="reason"), ThanksScreen(name="thanks")):
+                       RateScreen(name="rate"), ReasonScreen(name="reason"), ThanksScreen(name="thanks"),
+                       SignInScreen(name="signin")):
             sm.add_widget(screen)
         self.sm = sm
         sm.current = "serve"
@@ -167,6 +183,7 @@ class CounterApp(DeviceApp):
         self.screen("transfer").fill(self)
         self.screen("reason").fill(self)
         self.screen("keypad").fill(self)
+        self.screen("signin").fill(self)
 
     def on_start(self) -> None:
         super().on_start()
@@ -186,6 +203,8 @@ class CounterApp(DeviceApp):
         configured = {c.number: c for c in config.counters}
         self.svc.config = config
         self.svc.counters = {n: configured.get(n, current) for n, current in self.svc.counters.items()}
+        self.svc.officers.config, self.svc.officers.counters = config, self.svc.counters  # PINs, sign-in rule
+        self.refresh()  # the officer serving (a configured one may have changed)
         self._load_officer()
         self._fill_screens()
         self.service_name = self.service_label(getattr(self, "_service_code", None), self.lang)
@@ -203,7 +222,8 @@ class CounterApp(DeviceApp):
     def _snapshot(self) -> Snapshot:
         cur = self.svc.current(self.counter_no)
         return Snapshot(cur.display_number if cur else "", cur.service_code if cur else None,
-                        self.svc.is_paused(self.counter_no))
+                        self.svc.is_paused(self.counter_no), self.svc.officer_of(self.counter_no),
+                        self.svc.officers.signed_in(self.counter_no) is not None)
 
     def refresh(self) -> None:
         self.crt.submit_action(self._snapshot, self._apply, lambda exc: log.error("counter state: %s", exc))
@@ -213,6 +233,13 @@ class CounterApp(DeviceApp):
         self.service_name = self.service_label(snap.service_code, self.lang)
         self._service_code = snap.service_code
         self.state = "paused" if snap.paused else ("serving" if snap.number else "idle")
+        if (snap.officer or "") != self.officer_code:
+            self.officer_code = snap.officer or ""
+            self._load_officer()
+        self.signed_in = snap.signed_in
+        self.must_sign_in = self.svc.officers.required and not snap.signed_in
+        if self.must_sign_in and self.sm.current == "serve":
+            self.open_sign_in()
 
     def say(self, text: str, error: bool = False) -> None:
         self.message = text
@@ -274,6 +301,14 @@ class CounterApp(DeviceApp):
         self._submit(lambda: self.svc.complete(self.counter_no))
 
     def toggle_pause(self) -> None:
+        """Pause calling: an officer's break when one is signed in."""
+        if self.signed_in:
+            if self.state == "paused":
+                self._submit(lambda: self.svc.end_break(self.counter_no), lambda _: self.say(""))
+            else:
+                self._submit(lambda: self.svc.take_break(self.counter_no),
+                             lambda _: self.say(self.tr(N_("On a break: no number is called."))))
+            return
         if self.state == "paused":
             self._submit(lambda: self.svc.resume(self.counter_no), lambda _: self.say(""))
         else:
@@ -289,6 +324,47 @@ class CounterApp(DeviceApp):
         self._submit(lambda: self.svc.transfer(self.counter_no, code),
                      lambda cur: self.say(self.tr(N_("Number {number} was sent to {service}.")).format(
                          number=cur.display_number, service=self.service_label(code, self.lang))))
+
+    # officers: sign-in by PIN (signin screen) or staff card (on_scan), sign-out
+    def open_sign_in(self) -> None:
+        self.chosen_officer, self.pin = "", ""
+        self.screen("signin").show_choice("")
+        self.go("signin")
+
+    def choose_officer(self, code: str) -> None:
+        self.chosen_officer, self.pin = code, ""
+        self.screen("signin").show_choice(code)
+
+    def pin_key(self, k: str) -> None:
+        if k == "back":
+            self.pin = self.pin[:-1]
+        elif len(self.pin) < 12:
+            self.pin += k
+
+    def sign_in(self) -> None:
+        officer, pin = self.chosen_officer, self.pin
+        self.pin = ""
+        self._submit(lambda: self.svc.sign_in_pin(self.counter_no, officer, pin), lambda _: self._signed_in())
+
+    def _signed_in(self) -> None:
+        self.say(self.tr(N_("Signed in: {name}.")).format(name=self.officer_name))
+        if self.sm.current == "signin":
+            self.go("serve")
+
+    def sign_out(self) -> None:
+        self._submit(lambda: self.svc.sign_out(self.counter_no), lambda _: self.open_sign_in())
+
+    def on_scan(self, scan: Any) -> bool:
+        """A staff card signs its officer in (from any screen but the citizen's rating)."""
+        if super().on_scan(scan):
+            return True
+        text = scan.data.decode("utf-8", "replace") if isinstance(scan.data, bytes) else str(scan.data)
+        if is_staff_card(text):
+            if self.sm.current in ("rate", "reason", "thanks"):
+                return True  # never while a citizen rates
+            self._submit(lambda: self.svc.sign_in_card(self.counter_no, text), lambda _: self._signed_in())
+            return True
+        return False
 
     # keypad (offline calling)
     def open_keypad(self) -> None:
@@ -381,7 +457,7 @@ class CounterApp(DeviceApp):
             verb = N_("Called number {number}.") if kind == "called" else N_("Called number {number} again.")
             self.say(self.tr(verb).format(number=data.get("display_number", "")))
             self.refresh()
-        elif kind in ("no_show", "transferred", "cleared", "paused", "resumed"):
+        elif kind in ("no_show", "transferred", "cleared", "paused", "resumed", "signed_in", "signed_out"):
             self.refresh()
         elif kind == "completed":
             self.rating_number = data.get("display_number", "")

@@ -12,7 +12,9 @@ import requests
 from devices.serial import ft12
 from devices.serial.ptys import SocatPair
 from devices.serial.simulator import PanelSimulator
+from devices.scanner.framing import Scan
 from kiosk.contract.config import Config, parse_config
+from kiosk.contract.staff import card_payload, hash_pin
 from kiosk.domain.clock import Clock
 from kiosk.sync.client import CentralUnavailable
 from provisioning.demo import centre_document
@@ -25,6 +27,7 @@ class RoleScenario(Scenario):
     counter: dict = field(default_factory=dict)    # [counter] settings for the counter role
     central_settings: dict = field(default_factory=dict)  # [central] overrides (e.g. a faster config poll)
     with_panel: bool = False                         # an ft12 bus on a socat pty pair
+    sign_in: bool = False                            # the centre requires sign-in; officers' PINs = DEMO_PINS
 
     def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
         self.data_dir = Path(data_dir)
@@ -43,6 +46,10 @@ class RoleScenario(Scenario):
         data["central"].update(self.central_settings)
         if counter:
             data["counter"] = {**data["counter"], **counter}
+        if self.sign_in:
+            data["centre"]["require_sign_in"] = True
+            for o in data["officers"]:
+                o["pin_hash"] = hash_pin(DEMO_PINS.get(o["code"], "1234"), iterations=1000)
         return parse_config(data, f"scenario {self.name}"), None
 
     def setup(self, parts: Any) -> None:
@@ -65,6 +72,48 @@ def _button(parent, text: str):
 
 
 # -- counter ---------------------------------------------------------------------------------
+DEMO_PINS = {"nv01": "1111", "nv02": "2222", "nv03": "3333"}
+
+
+def _counter_signin(d) -> Iterator:
+    """Sign-in required: the sign-in view first, a PIN, calling, another centre's staff card
+    refused, sign-out, then a staff card of this centre."""
+    app = d.app
+    yield from d.first_frame()
+    yield d.on("signin", 10)
+    yield from d.screenshot("counter-signin")
+    d.tap(_button(d.screen("signin"), "Nguyễn Thị Hồng"))
+    for k in DEMO_PINS["nv01"]:
+        d.tap(_button(d.screen("signin"), k))
+    yield d.until(lambda: len(app.pin) == 4, what="the PIN typed")
+    yield from d.screenshot("counter-signin-pin")
+    d.tap(d.widget("signin", "sign_in"))
+    yield d.on("serve", 10)
+    yield d.until(lambda: app.signed_in and app.officer_code == "nv01", 10, "nv01 signed in")
+    yield from d.screenshot("counter-signed-in")
+    d.facts["signed_in"] = app.officer_code
+    d.tap(d.widget("serve", "call_next"))
+    yield d.until(lambda: app.number != "" and not app.busy, 10, "a number being served")
+    cur = app.svc.current(app.counter_no)
+    d.facts["called_by"] = cur.officer if cur else None
+    app.on_scan(Scan(card_payload("000.00.99.H99", "nv02").encode(), "scanner"))
+    yield d.until(lambda: app.message_error and not app.busy, 5, "the other centre's card refused")
+    d.facts["other_card_message"] = app.message
+    yield from d.screenshot("counter-card-refused")
+    d.tap(d.widget("serve", "complete"))
+    yield d.on("rate", 10)
+    d.tap(d.widget("rate", "satisfied"))
+    yield d.on("serve", 15)
+    d.tap(d.widget("serve", "sign"))
+    yield d.on("signin", 10)
+    app.on_scan(Scan(card_payload(app.kiosk_config.centre.code, "nv02").encode(), "scanner"))
+    yield d.until(lambda: app.officer_code == "nv02" and app.sm.current == "serve", 10, "nv02 signed in by card")
+    d.facts["card_signed_in"] = app.officer_code
+    d.facts["sessions"] = [r[0] for r in d.db_rows(
+        "select payload from outbox where type = 'officer.session' order by seq")]
+    d.facts["rating_officers"] = [r[0] for r in d.db_rows("select officer from rating")]
+
+
 def _counter_rating(d) -> Iterator:
     app = d.app
     yield from d.first_frame()
@@ -205,6 +254,10 @@ def _transfer_names(app: Any) -> list[str]:
 
 
 SCENARIOS = {s.name: s for s in (
+    RoleScenario(
+        "counter-signin", "sign-in required: PIN sign-in, a call carries the officer, another centre's staff card "
+        "refused, sign-out, sign-in by this centre's staff card", _counter_signin, role="counter",
+        counter={"counters": [1]}, sign_in=True),
     RoleScenario(
         "counter-rating", "call next, keypad, transfer picker, complete, Không hài lòng with a reason on the screen, "
         "then a second citizen rates on an ft12 panel through a pty", _counter_rating, role="counter",
