@@ -191,3 +191,19 @@ def test_central_refuses_counter_actions_with_nobody_signed_in(tmp_path, central
     dev.service.complete(1)
     assert central_ticket(central, cur.ticket_id)[:3] == ("served", 1, "nv01")
     dev.close()
+
+
+def test_web_officers_page_stores_a_new_pin_hashed_and_keeps_it_when_left_empty():
+    from central.web.config_pages import document_from_form, show
+    from kiosk.contract.config import ConfigError
+    doc = sample_document()
+    form = {"rows": "1", "officers.0.code": "nv01", "officers.0.name": "A", "officers.0.title": "",
+            "officers.0.pin_hash": "2468"}
+    first = document_from_form("officers", form, doc)["officers"][0]
+    assert first["pin_hash"].startswith("pbkdf2_sha256$") and verify_pin("2468", first["pin_hash"])
+    assert show("pin_hash", "pin", first["pin_hash"]) == ""  # never shown back
+    kept = document_from_form("officers", {**form, "officers.0.pin_hash": ""}, {**doc, "officers": [first]})
+    assert kept["officers"][0]["pin_hash"] == first["pin_hash"]
+    with pytest.raises(ConfigError, match="PIN of 4 to 12 digits"):
+        document_from_form("officers", {**form, "officers.0.pin_hash": "12a"}, doc)
+    parse_config({**doc, "device": {}, "officers": [first] + doc["officers"][1:]})  # the schema takes it
