@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.contract.config import RatingSettings
-from kiosk.counter.rating import (Level, RatingMachine, RatingRules, Rated, ReasonAsked, Rejected, RejectReason,
-                                  ServedTicket, default_keys)
+from kiosk.counter.rating import (Level, RatingMachine, RatingRules, Rated, ReasonAsked, ReasonGiven, Rejected,
+                                  RejectReason, ServedTicket, default_keys)
 
 V, S, U = Level.VERY_SATISFIED, Level.SATISFIED, Level.UNSATISFIED
 RULES = RatingRules(keys=default_keys(3), window_s=60, debounce_s=1.5, reason_timeout_s=20,
@@ -74,35 +74,42 @@ def test_new_request_resets_debounce_so_the_first_press_counts():
     assert isinstance(press_decision(m.press(2, "d", 11.0)), Rated)
 
 
-def test_unsatisfied_asks_a_reason_then_rates_with_it():
+def test_unsatisfied_is_rated_at_once_then_its_reason_follows():
     m = RatingMachine(3, RULES)
     m.request(ticket(), 0.0)
-    asked = press_decision(m.press(3, "d", 5.0))
+    out = m.press(3, "d", 5.0)
+    assert press_decision(out) == Rated(ticket(), U, 3, "d", None, "press", reason_pending=True)
+    asked = out[-1]
     assert isinstance(asked, ReasonAsked) and asked.deadline == 25.0
     assert asked.choices == ("long_wait", "attitude", "other")
     assert press_decision(m.press(1, "d", 8.0)).reason is RejectReason.ALREADY_RATED
     out = m.choose_reason("attitude", 9.0)
-    assert out == [Rated(ticket(), U, 3, "d", "attitude", "reason")]
+    assert out == [ReasonGiven(ticket(), "attitude", "reason")] and out[0].answered
     assert m.choose_reason("long_wait", 10.0) == []  # nothing waits any more
     with pytest.raises(ValueError):
         m.choose_reason("bribe", 10.0)
 
 
-def test_unsatisfied_without_answer_is_stored_without_reason_after_timeout():
+def test_a_reason_not_given_in_time_or_declined_is_not_answered():
     m = RatingMachine(3, RULES)
     m.request(ticket(), 0.0)
     m.press(3, "d", 5.0)
     assert m.advance(24.9) == []
-    assert m.advance(25.0) == [Rated(ticket(), U, 3, "d", None, "timeout")]
+    out = m.advance(25.0)
+    assert out == [ReasonGiven(ticket(), None, "timeout")] and not out[0].answered
     assert m.choose_reason("other", 26.0) == []
+    m.request(ticket(2), 30.0)
+    m.press(3, "d", 31.0)
+    assert m.decline(32.0) == [ReasonGiven(ticket(2), None, "declined")]
+    assert m.decline(33.0) == []
 
 
-def test_next_request_stores_a_pending_unsatisfied_without_reason():
+def test_next_request_ends_a_pending_reason_as_not_answered():
     m = RatingMachine(3, RULES)
     m.request(ticket(1), 0.0)
     m.press(3, "d", 5.0)
     out = m.request(ticket(2), 7.0)
-    assert out == [Rated(ticket(1), U, 3, "d", None, "superseded")]
+    assert out == [ReasonGiven(ticket(1), None, "superseded")]
     assert m.open_ticket == "t2"
 
 
@@ -137,6 +144,7 @@ def test_random_sequences_never_rate_a_ticket_twice(sequence, buttons, debounce)
     now = 0.0
     rated: list[str] = []
     asked: list[str] = []
+    given: list[str] = []
     presses = counted = rejected = 0
     for op, arg in sequence:
         if op == "request":
@@ -167,9 +175,13 @@ def test_random_sequences_never_rate_a_ticket_twice(sequence, buttons, debounce)
                 assert d.reason is None or d.level is Level.UNSATISFIED
             elif isinstance(d, ReasonAsked):
                 asked.append(d.ticket.ticket_id)
+            elif isinstance(d, ReasonGiven):
+                given.append(d.ticket.ticket_id)
     for d in m.advance(now + 1000):
-        rated.append(d.ticket.ticket_id)
+        assert isinstance(d, ReasonGiven)
+        given.append(d.ticket.ticket_id)
     assert len(rated) == len(set(rated)), "a ticket was rated twice"
     assert presses == counted + rejected
-    assert counted == len(rated)            # every counted press became exactly one rating
-    assert set(asked) <= set(rated)         # every asked reason ended in a rating
+    assert counted == len(rated)            # every counted press became exactly one rating, at once
+    assert sorted(asked) == sorted(given)   # every asked reason ended exactly once
+    assert set(asked) <= set(rated)

@@ -12,7 +12,7 @@ from kiosk.contract.config import ConfigError
 from kiosk.counter import CounterError, CounterOffline, CounterService
 from kiosk.counter.keypad import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER
 from kiosk.counter.panels import PanelConfigError, PanelMap
-from kiosk.contract.wire import RatingRecorded, RatingRejectedPress
+from kiosk.contract.wire import RatingReason, RatingRecorded, RatingRejectedPress
 from kiosk.ports import PanelPress
 from kiosk.storage import open_database
 from kiosk.storage.counter import QueueEntry
@@ -156,23 +156,51 @@ def test_rating_row_and_event_are_one_transaction(db, clock, monkeypatch):
     monkeypatch.undo()
 
 
-def test_unsatisfied_reason_and_timeout_are_stored(db, clock):
+def test_unsatisfied_is_stored_at_once_then_reason_answered_timed_out_or_declined(db, clock):
+    mono = Mono()
+    svc = make_service(db, clock, mono)
+    for number, then in (("B001", "reason"), ("B002", "timeout"), ("B003", "declined")):
+        svc.call_typed(3, number)
+        svc.complete(3)
+        mono.advance(2)
+        svc.rate_press(3, 3, "d")
+        assert events(db, "rating.recorded")[-1]["reason"] is None  # stored before the reason is asked
+        if then == "reason":
+            svc.choose_reason(3, "long_wait")
+        elif then == "timeout":
+            mono.advance(29)
+            assert svc.tick() == []
+            mono.advance(1)  # reason_timeout_s = 30
+            svc.tick()
+        else:
+            svc.decline_reason(3)
+    rated = events(db, "rating.recorded")
+    reasons = events(db, "rating.reason")
+    for r in reasons:
+        RatingReason.model_validate(r)
+    assert [r["level"] for r in rated] == ["unsatisfied"] * 3
+    assert [(r["rating_id"], r["answered"], r["reason_code"]) for r in reasons] == [
+        (rated[0]["rating_id"], True, "long_wait"), (rated[1]["rating_id"], False, None),
+        (rated[2]["rating_id"], False, None)]
+    with db.transaction() as s:
+        states = {r.id: (r.reason, r.reason_state) for r in s.scalars(select(Rating))}
+    assert [states[r["rating_id"]] for r in rated] == [("long_wait", "answered"), (None, "unanswered"),
+                                                       (None, "unanswered")]
+
+
+def test_a_reason_still_asked_when_the_process_died_is_recorded_as_not_answered(db, clock):
     mono = Mono()
     svc = make_service(db, clock, mono)
     svc.call_typed(3, "B001")
     svc.complete(3)
     mono.advance(2)
-    svc.rate_press(3, 3, "d")
-    assert count(db, Rating) == 0  # waits for the reason
-    svc.choose_reason(3, "long_wait")
-    svc.call_typed(3, "B002")
-    svc.complete(3)
-    mono.advance(2)
-    svc.rate_press(3, 3, "d")
-    mono.advance(21)
-    svc.tick()
-    assert [(e["level"], e["reason"]) for e in events(db, "rating.recorded")] == [
-        ("unsatisfied", "long_wait"), ("unsatisfied", None)]
+    svc.rate_press(3, 3, "d")  # the process dies here, waiting for the reason
+    assert events(db, "rating.reason") == []
+    make_service(db, clock, Mono())  # the restart
+    (reason,) = events(db, "rating.reason")
+    assert (reason["rating_id"], reason["answered"]) == (events(db, "rating.recorded")[0]["rating_id"], False)
+    make_service(db, clock, Mono())  # once only
+    assert len(events(db, "rating.reason")) == 1
 
 
 def test_a_restarted_service_never_rates_a_ticket_twice(db, clock):

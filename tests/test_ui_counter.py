@@ -27,6 +27,11 @@ def signin_run(tmp_path_factory) -> Run:
 
 
 @pytest.fixture(scope="module")
+def dossier_run(tmp_path_factory) -> Run:
+    return run_scenario("counter-dossier", tmp_path_factory.mktemp("counter-dossier"))
+
+
+@pytest.fixture(scope="module")
 def display_run(tmp_path_factory) -> Run:
     return run_scenario("display-calls", tmp_path_factory.mktemp("display-calls"))
 
@@ -39,7 +44,7 @@ def test_counter_rating_scenario_passes_and_saves_every_view(counter_run: Run):
     shots = run.screenshots()
     assert shots == ["01-counter-idle.png", "02-counter-keypad.png", "03-counter-serving.png",
                      "04-counter-transfer.png", "05-counter-rating.png", "06-counter-reason.png",
-                     "07-counter-thanks.png", "08-counter-thanks-panel.png"], run.explain()
+                     "07-counter-thanks.png", "08-counter-reason-panel.png", "09-counter-thanks-panel.png"], run.explain()
     for name in shots:
         assert_not_blank(run.out / name)
     assert Image.open(run.out / "05-counter-rating.png").size == (1920, 1080)
@@ -51,16 +56,26 @@ def test_touch_not_satisfied_with_a_reason_is_stored_with_its_outbox_event(count
     run = counter_run
     assert run.summary.get("ok"), run.explain()
     assert run.summary["touch_rating"] == [["unsatisfied", "long_wait", "touch", 3, 1]]
-    assert run.summary["reason_seconds_shown"] == 20
+    assert run.summary["reason_seconds_shown"] == 30
     with run.db() as db:
         rows = db.execute("select ticket_id, level, reason, device from rating where device = 'touch'").fetchall()
         events = [json.loads(p) for (p,) in db.execute(
             "select payload from outbox where type = 'rating.recorded' order by seq")]
     assert len(rows) == 1
     ticket_id, level, reason, device = rows[0]
+    assert reason == "long_wait"
     touch = [e for e in events if e["device"] == "touch"]
     assert touch and touch[0]["ticket_id"] == ticket_id and touch[0]["level"] == "unsatisfied"
-    assert touch[0]["reason"] == "long_wait" and touch[0]["counter"] == 1 and touch[0]["officer"] == "nv01"
+    # the rating went out at once, its reason after it (each durable alone)
+    assert touch[0]["reason"] is None and touch[0]["counter"] == 1 and touch[0]["officer"] == "nv01"
+    reasons = [json.loads(p) for p in run.summary["reason_events"]]
+    assert [(r["rating_id"], r["answered"], r["reason_code"]) for r in reasons] == [
+        (touch[0]["rating_id"], True, "long_wait"), (reasons[1]["rating_id"], True, "attitude")]
+    assert run.summary["panel_rating_before_reason"] == [["unsatisfied", None, "pending", "bus:0x81"]]
+    from kiosk.i18n import Translator
+    vi = Translator("vi")
+    question, why = vi.gettext("How satisfied are you with our service?"), vi.gettext("We are sorry. Please tell us why:")
+    assert run.summary["spoken"] == [question, why, question, why]  # each rating screen says its question
 
 
 @ui
@@ -80,15 +95,31 @@ def test_sign_in_by_pin_and_card_and_the_officer_on_every_action(signin_run: Run
 
 
 @ui
-def test_a_panel_press_on_a_pty_rates_the_next_citizen_through_the_same_views(counter_run: Run):
+def test_dossiers_scanned_and_typed_while_serving_are_linked_and_rated(dossier_run: Run):
+    run = dossier_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    assert run.screenshots() == ["01-counter-dossier-scanned.png", "02-counter-dossier-typing.png",
+                                 "03-counter-dossier-linked.png", "04-counter-dossier-serving.png"], run.explain()
+    for name in run.screenshots():
+        assert_not_blank(run.out / name)
+    codes = ["000.00.12.H12-261123-0001", "000.00.12.H12-261123-0002"]
+    assert run.summary["linked"] == codes
+    assert [json.loads(p)["dossier_code"] for p in run.summary["linked_events"]] == codes
+    assert run.summary["other_agency_message"] == "Hồ sơ này do cơ quan khác tiếp nhận."
+    assert run.summary["rating_dossier"] == codes[:1]
+
+
+@ui
+def test_a_panel_press_of_not_satisfied_is_stored_then_asks_its_reason_on_the_screen(counter_run: Run):
     run = counter_run
     assert run.summary.get("ok"), run.explain()
     assert run.summary["panel_prompted"] is True  # complete() sent "start rating" to evaluator 0x81
-    assert run.summary["ratings"][1] == ["very_satisfied", None, "bus:0x81", 1, 1]
+    assert run.summary["ratings"][1] == ["unsatisfied", "attitude", "bus:0x81", 3, 1]  # the reason given by touch
     events = run.summary["events"]
     assert events.count("rated") == 2 and events.count("rating_requested") == 2
+    assert events.count("reason_asked") == events.count("reason_given") == 2
     timings = run.summary["timings"]
-    assert timings["t_panel_thanks_s"] - timings["t_panel_press_s"] < 2.0
+    assert timings["t_panel_reason_s"] - timings["t_panel_press_s"] < 2.0  # press -> stored -> reason screen
 
 
 # -- hall display ----------------------------------------------------------------------------

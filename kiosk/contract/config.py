@@ -338,7 +338,7 @@ class RatingSettings(_Strict):
     keys: dict[int, RatingLevelName] | None = None
     window_s: float = Field(default=60, ge=5, le=900)
     debounce_s: float = Field(default=1.5, ge=0, le=30)
-    reason_timeout_s: float = Field(default=20, ge=3, le=300)
+    reason_timeout_s: float = Field(default=30, ge=3, le=300)
     reason_codes: list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]] = Field(
         default_factory=lambda: ["long_wait", "unclear_guidance", "attitude", "slow_processing"])
     max_rejected_per_minute: int = Field(default=60, ge=1, le=10000)

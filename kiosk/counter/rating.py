@@ -11,11 +11,12 @@ Rules (docs/counter.md, "Rating rules"):
   2. `unknown_key`  - the key is not in the key map;
   3. `no_request`   - no request open (none yet, expired, or replaced);
   4. `already_rated`- this request's ticket already has its rating (or awaits its reason).
-* A counted "satisfied"/"very_satisfied" press is a rating at once (`Rated`). A counted
-  "unsatisfied" press asks for a reason (`ReasonAsked`); the rating follows as `Rated` when a
-  reason is chosen, when `reason_timeout_s` passes (no reason), or when the next request
-  starts (no reason). So every press yields exactly one press decision, and every ticket at
-  most one `Rated`.
+* Every counted press is a rating at once (`Rated`, stored before anything else). A counted
+  "unsatisfied" press is `Rated(reason_pending=True)` followed by `ReasonAsked`; the reason
+  follows as `ReasonGiven` when one is chosen (answered), when the citizen chooses "Không muốn
+  trả lời" (`decline`), when `reason_timeout_s` passes, or when the next request starts (not
+  answered). So every press yields exactly one press decision, every ticket at most one
+  `Rated`, and every asked reason exactly one `ReasonGiven`.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class RatingRules:
     keys: Mapping[int, Level]
     window_s: float = 60.0
     debounce_s: float = 1.5
-    reason_timeout_s: float = 20.0
+    reason_timeout_s: float = 30.0
     reason_codes: tuple[str, ...] = ("long_wait", "unclear_guidance", "attitude", "slow_processing")
 
     @classmethod
@@ -95,13 +96,27 @@ class ServedTicket:
 
 @dataclass(frozen=True)
 class Rated:
-    """Store this rating (cause: "press", "reason", "timeout" or "superseded")."""
+    """Store this rating (cause "press"); reason_pending: a reason is asked (ReasonAsked follows)."""
     ticket: ServedTicket
     level: Level
     raw_key: int
     device: str
     reason: str | None
     cause: str
+    reason_pending: bool = False
+
+
+@dataclass(frozen=True)
+class ReasonGiven:
+    """The end of a reason asked for `ticket`'s rating: `reason` (a code) or None, not answered
+    (cause "reason", "declined", "timeout" or "superseded")."""
+    ticket: ServedTicket
+    reason: str | None
+    cause: str
+
+    @property
+    def answered(self) -> bool:
+        return self.reason is not None
 
 
 @dataclass(frozen=True)
@@ -112,7 +127,7 @@ class ReasonAsked:
     device: str
     deadline: float
     choices: tuple[str, ...]
-    cause: str = "press"
+    cause: str = "asked"
 
 
 @dataclass(frozen=True)
@@ -125,7 +140,7 @@ class Rejected:
     cause: str = "press"
 
 
-Decision = Union[Rated, ReasonAsked, Rejected]
+Decision = Union[Rated, ReasonAsked, ReasonGiven, Rejected]
 
 
 @dataclass
@@ -209,6 +224,7 @@ class RatingMachine:
         if level is Level.UNSATISFIED:
             deadline = now + self.rules.reason_timeout_s
             self._pending = _Pending(req.ticket, key, device, deadline)
+            out.append(Rated(req.ticket, level, key, device, None, "press", reason_pending=True))
             out.append(ReasonAsked(req.ticket, key, device, deadline, self.rules.reasons))
         else:
             out.append(Rated(req.ticket, level, key, device, None, "press"))
@@ -216,12 +232,19 @@ class RatingMachine:
 
     def choose_reason(self, reason: str, now: float) -> list[Decision]:
         """The citizen's reason for Không hài lòng. Ignored (empty list) when nothing waits
-        for one, e.g. the timeout already stored the rating without a reason."""
+        for one, e.g. the timeout already recorded it as not answered."""
         if reason not in self.rules.reasons:
             raise ValueError(f"unknown reason {reason!r}; expected one of {', '.join(self.rules.reasons)}")
         out = self.advance(now)
         if self._pending is not None:
             out.append(self._finish(reason, "reason"))
+        return out
+
+    def decline(self, now: float) -> list[Decision]:
+        """The citizen chose "Không muốn trả lời": not answered, like a timeout, but at once."""
+        out = self.advance(now)
+        if self._pending is not None:
+            out.append(self._finish(None, "declined"))
         return out
 
     def advance(self, now: float) -> list[Decision]:
@@ -234,15 +257,15 @@ class RatingMachine:
         return out
 
     def flush(self) -> list[Decision]:
-        """Shutting down: store a pending Không hài lòng without its reason."""
+        """Shutting down: a reason still asked is recorded as not answered."""
         return [self._finish(None, "superseded")] if self._pending is not None else []
 
     # -- internals --------------------------------------------------------------------------
-    def _finish(self, reason: str | None, cause: str) -> Rated:
+    def _finish(self, reason: str | None, cause: str) -> ReasonGiven:
         p = self._pending
         assert p is not None
         self._pending = None
-        return Rated(p.ticket, Level.UNSATISFIED, p.raw_key, p.device, reason, cause)
+        return ReasonGiven(p.ticket, reason, cause)
 
     def _remember(self, ticket_id: str) -> None:
         self._rated[ticket_id] = None

@@ -2,6 +2,11 @@
 the evaluator prompted when a request opens, and every decision stored with its outbox event
 in one SQLite transaction.
 
+A Không hài lòng is stored at once (rating.recorded, reason null, reason_state "pending"); its
+reason follows as rating.reason (answered or not), each durable alone: a power cut while the
+reason is asked loses neither. At start, a reason still "pending" (the process died while
+asking) is recorded as not answered.
+
 Threading: every public method holds `_lock` (never across I/O other than one short SQLite
 transaction); CounterRuntime calls them on its `ratings` worker.
 """
@@ -20,13 +25,14 @@ from sqlalchemy.orm import Session
 
 from kiosk.contract.config import RatingSettings
 from kiosk.contract.events import Event
-from kiosk.contract.wire import RatingRecorded, RatingRejectedPress
+from kiosk.contract.wire import RatingReason, RatingRecorded, RatingRejectedPress
 from kiosk.counter.rating import (
     Decision,
     Rated,
     RatingMachine,
     RatingRules,
     ReasonAsked,
+    ReasonGiven,
     Rejected,
     ServedTicket,
 )
@@ -59,6 +65,7 @@ class RatingService:
         self._health = HealthReporter("ratings", health)
         self._lock = threading.Lock()
         self._rejections: dict[int, deque[float]] = {n: deque() for n in self.machines}
+        self._recover_pending_reasons()
 
     def request(self, ticket: ServedTicket) -> bool:
         """Open the rating request for a served ticket. False if the ticket already has a stored
@@ -87,8 +94,15 @@ class RatingService:
             self._store(decisions)
         return decisions
 
+    def decline_reason(self, counter: int) -> list[Decision]:
+        """The citizen chose "Không muốn trả lời"."""
+        with self._lock:
+            decisions = self.machines[counter].decline(self.monotonic())
+            self._store(decisions)
+        return decisions
+
     def tick(self) -> list[Decision]:
-        """Apply rating timeouts (a Không hài lòng with no reason is stored without one)."""
+        """Apply rating timeouts (a reason not given in time is recorded as not answered)."""
         now = self.monotonic()
         out: list[Decision] = []
         with self._lock:
@@ -100,7 +114,7 @@ class RatingService:
         return out
 
     def flush(self) -> None:
-        """Shutdown: store any Không hài lòng still waiting for its reason."""
+        """Shutdown: a reason still asked is recorded as not answered."""
         with self._lock:
             for m in self.machines.values():
                 self._store(m.flush())
@@ -147,6 +161,10 @@ class RatingService:
                             counter=d.counter, reason=d.reason.value, raw_key=d.raw_key, device=d.device),
                             occurred_at=now))
                         emitted.append(("rejected_press", {"counter": d.counter, "reason": d.reason.value}))
+                    elif isinstance(d, ReasonGiven):
+                        given = self._store_reason(s, d.ticket.ticket_id, d.ticket.counter, d.reason, now)
+                        if given is not None:
+                            emitted.append(("reason_given", {**given, "cause": d.cause}))
                     elif isinstance(d, ReasonAsked):
                         emitted.append(("reason_asked", {"counter": d.ticket.counter, "ticket_id": d.ticket.ticket_id,
                                                          "choices": d.choices}))
@@ -166,11 +184,33 @@ class RatingService:
             return "duplicate_rating", {"counter": t.counter, "ticket_id": t.ticket_id}
         rating_id = str(uuid.uuid4())
         s.add(Rating(id=rating_id, ticket_id=t.ticket_id, counter=t.counter, officer=t.officer, level=d.level.value,
-                     reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code, rated_at=now))
+                     reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code, rated_at=now,
+                     reason_state="pending" if d.reason_pending else None))
         add_event(s, Event(RatingRecorded(
             rating_id=rating_id, ticket_id=t.ticket_id, counter=t.counter, officer=t.officer, level=d.level.value,
             reason=d.reason, raw_key=d.raw_key, device=d.device, dossier_code=t.dossier_code,
             service_code=t.service_code or None), occurred_at=now))
         self.stats["ratings"] += 1
         return "rated", {"counter": t.counter, "ticket_id": t.ticket_id, "level": d.level.value,
-                         "reason": d.reason, "rating_id": rating_id}
+                         "reason": d.reason, "rating_id": rating_id, "reason_pending": d.reason_pending}
+
+    def _store_reason(self, s: Session, ticket_id: str, counter: int, reason: str | None,
+                      now: dt.datetime) -> dict[str, Any] | None:
+        """The reason (or none) of the stored rating whose reason is pending; None if none is."""
+        row = s.scalar(select(Rating).where(Rating.ticket_id == ticket_id))
+        if row is None or row.reason_state != "pending":
+            return None
+        row.reason, row.reason_state = reason, "answered" if reason is not None else "unanswered"
+        add_event(s, Event(RatingReason(rating_id=row.id, counter=counter, answered=reason is not None,
+                                        reason=reason, reason_code=reason), occurred_at=now))
+        self.stats["reasons_answered" if reason is not None else "reasons_unanswered"] += 1
+        return {"counter": counter, "ticket_id": ticket_id, "rating_id": row.id, "reason": reason,
+                "answered": reason is not None}
+
+    def _recover_pending_reasons(self) -> None:
+        """A reason still asked when the process stopped (SIGKILL, power cut): not answered."""
+        now = self.clock()
+        with self.db.transaction() as s:
+            for row in s.scalars(select(Rating).where(Rating.reason_state == "pending",
+                                                      Rating.counter.in_(list(self.machines)))).all():
+                self._store_reason(s, row.ticket_id, row.counter, None, now)

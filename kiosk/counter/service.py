@@ -36,7 +36,17 @@ from sqlalchemy.orm import Session
 
 from kiosk.contract.config import Config
 from kiosk.contract.events import Event
-from kiosk.contract.wire import Audit, Payload, TicketCalled, TicketNoShow, TicketServed, TicketTransferred
+from kiosk.contract.dossier import DossierCode
+from kiosk.contract.staff import is_staff_card
+from kiosk.contract.wire import (
+    Audit,
+    Payload,
+    TicketCalled,
+    TicketDossierLinked,
+    TicketNoShow,
+    TicketServed,
+    TicketTransferred,
+)
 from kiosk.counter.announce import Announcement, call_announcement
 from kiosk.counter.client import CounterClient
 from kiosk.counter.errors import CounterError, CounterOffline
@@ -46,17 +56,20 @@ from kiosk.counter.panels import PanelMap, Route
 from kiosk.counter.rating import Decision, RatingMachine, RatingRules, ServedTicket
 from kiosk.counter.rating_service import RatingService
 from kiosk.domain.clock import Clock, local_day, system_clock
+from kiosk.dossier.parse import parse as parse_scan
 from kiosk.i18n import Translator
 from kiosk.outbox import add_event
 from kiosk.ports import HealthSink, PanelPress
 from kiosk.storage import Database
 from kiosk.storage.counter import CounterState, QueueEntry
+from kiosk.storage.dossiers import DossierLink
 from kiosk.sync.client import CentralRejected, CentralUnavailable
 from kiosk.ticketing import display_number as format_display_number
 
 log = logging.getLogger(__name__)
 
 _TYPED = re.compile(r"^([A-Z]{0,2})(\d{1,5})$")
+MAX_DOSSIERS = 20  # dossiers linked to one ticket (a family's several procedures, not a scanner stuck)
 
 Listener = Callable[[str, dict[str, Any]], None]
 
@@ -197,9 +210,11 @@ class CounterService:
             return cur
 
     def complete(self, counter: int, dossier_code: str | None = None) -> CurrentTicket:
-        """The service is done: the ticket is served and the citizen is asked for a rating."""
+        """The service is done: the ticket is served and the citizen is asked for a rating (about
+        the first dossier linked, unless `dossier_code` names one)."""
         with self._action_lock:
             cur = self._require_current(counter)
+            dossier_code = dossier_code or next(iter(self.linked_dossiers(counter)), None)
             now = self.clock()
             self._act(cur, "complete", lambda: self.client.complete(counter, cur.officer) if self.client else None,
                       TicketServed(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer,
@@ -209,6 +224,55 @@ class CounterService:
             self.ratings.request(ServedTicket(cur.ticket_id, counter, cur.officer, dossier_code or None,
                                               cur.service_code))
             return cur
+
+    # -- dossiers served (issue 14) ------------------------------------------------------------
+    def link_dossier(self, counter: int, scanned: str | bytes) -> tuple[str, bool]:
+        """The officer scanned a receipt's QR (or typed its code) while serving: the dossier is
+        linked to the ticket, durably, with its ticket.dossier_linked outbox event. Returns
+        (code, new); scanning the same dossier again is not an error (new=False)."""
+        with self._action_lock:
+            cur = self._require_current(counter)
+            parsed = parse_scan(scanned)
+            if not isinstance(parsed, DossierCode):
+                reason = getattr(parsed, "reason", "link_without_code")
+                raise CounterError("not_a_dossier", f"not a dossier code ({reason})")
+            if parsed.agency != self.config.centre.code:
+                raise CounterError("other_agency", f"dossier {parsed.code} was received by another agency "
+                                                   f"({parsed.agency}), not {self.config.centre.code}")
+            now = self.clock()
+            with self.db.transaction() as s:
+                linked = list(s.scalars(select(DossierLink.dossier_code).where(
+                    DossierLink.ticket_id == cur.ticket_id)))
+                if parsed.code in linked:
+                    return parsed.code, False
+                if len(linked) >= MAX_DOSSIERS:
+                    raise CounterError("too_many_dossiers", f"{MAX_DOSSIERS} dossiers are linked to this ticket already")
+                s.add(DossierLink(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer,
+                                  dossier_code=parsed.code, linked_at=now))
+                add_event(s, Event(TicketDossierLinked(ticket_id=cur.ticket_id, counter=counter, officer=cur.officer,
+                                                       dossier_code=parsed.code), occurred_at=now))
+            self.stats["dossiers_linked"] += 1
+            self._emit("dossier_linked", {"counter": counter, "ticket_id": cur.ticket_id, "dossier_code": parsed.code,
+                                          "linked": [*linked, parsed.code]})
+            return parsed.code, True
+
+    def linked_dossiers(self, counter: int) -> list[str]:
+        """The dossiers linked to the ticket `counter` serves now, in the order scanned."""
+        cur = self.current(counter)
+        if cur is None:
+            return []
+        with self.db.transaction() as s:
+            return list(s.scalars(select(DossierLink.dossier_code).where(DossierLink.ticket_id == cur.ticket_id)
+                                  .order_by(DossierLink.id)))
+
+    def on_scan(self, counter: int, scanned: str | bytes) -> str:
+        """What the counter's scanner read: a staff card signs its officer in ("signed_in"); a
+        receipt while serving links its dossier ("linked" / "again")."""
+        text = scanned.decode("utf-8", "replace") if isinstance(scanned, bytes) else scanned
+        if is_staff_card(text):
+            self.sign_in_card(counter, text)
+            return "signed_in"
+        return "linked" if self.link_dossier(counter, scanned)[1] else "again"
 
     def pause(self, counter: int) -> None:
         with self._action_lock:
@@ -306,12 +370,17 @@ class CounterService:
         self._check(counter)
         return self.ratings.choose_reason(counter, reason)
 
+    def decline_reason(self, counter: int) -> list[Decision]:
+        """The citizen chose "Không muốn trả lời" on the reason screen."""
+        self._check(counter)
+        return self.ratings.decline_reason(counter)
+
     def tick(self) -> list[Decision]:
-        """Apply rating timeouts (a Không hài lòng with no reason is stored without one)."""
+        """Apply rating timeouts (a reason not given in time is recorded as not answered)."""
         return self.ratings.tick()
 
     def flush_ratings(self) -> None:
-        """Shutdown: store any Không hài lòng still waiting for its reason."""
+        """Shutdown: a reason still asked is recorded as not answered."""
         self.ratings.flush()
 
     def route(self, press: PanelPress) -> Route | None:

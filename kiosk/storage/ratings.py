@@ -20,6 +20,8 @@ class Rating(Base):
     officer: Mapped[str | None] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))        # very_satisfied | satisfied | unsatisfied
     reason: Mapped[str | None] = mapped_column(String(32))  # unsatisfied only; None: not answered
+    # None: no reason asked; "pending" (asked, the rating already stored), "answered", "unanswered"
+    reason_state: Mapped[str | None] = mapped_column(String(16))
     raw_key: Mapped[int]
     device: Mapped[str] = mapped_column(String(128))      # panel name + bus address, e.g. "desk:0x83"
     dossier_code: Mapped[str | None] = mapped_column(String(64))

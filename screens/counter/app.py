@@ -21,12 +21,12 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.contract.config import Config
-from kiosk.contract.staff import is_staff_card
 from kiosk.counter import CounterError, CounterOffline, Level
 from kiosk.i18n import N_
 from kiosk.ports import PanelPress
 from screens import widgets  # noqa: F401  (the status bar)
 from screens.app import DeviceApp
+from screens.counter.dossier import DossierScreen
 from screens.counter.keypad import KeypadScreen
 from screens.counter.rate import RateScreen
 from screens.counter.reason import ReasonScreen
@@ -68,6 +68,9 @@ ERROR_TEXT = {
     "other_centre": N_("This staff card belongs to another centre."),
     "unknown_officer": N_("This officer is not in the centre's list."),
     "bad_card": N_("This is not a staff card."),
+    "not_a_dossier": N_("This is not a dossier code: scan the QR code on the receipt, or type the code."),
+    "other_agency": N_("This dossier was received by another agency."),
+    "too_many_dossiers": N_("Too many dossiers for one number."),
 }
 THANKS_S = 4.0
 TOUCH_DEVICE = "touch"
@@ -80,6 +83,7 @@ class Snapshot:
     paused: bool
     officer: str | None = None      # serving now (signed in, or the configured one)
     signed_in: bool = False
+    dossiers: tuple[str, ...] = ()  # linked to the number served
 
 
 class CounterRoot(BoxLayout):
@@ -111,6 +115,7 @@ class CounterApp(DeviceApp):
     must_sign_in = BooleanProperty(False)  # the centre requires sign-in and nobody is signed in
     chosen_officer = StringProperty("")    # sign-in screen
     pin = StringProperty("")
+    dossiers = StringProperty("")          # dossier codes linked to the number served, one a line
 
     def __init__(self, runtime: CounterUIRuntime, **kwargs: Any) -> None:
         super().__init__(runtime, **kwargs)
@@ -123,6 +128,7 @@ class CounterApp(DeviceApp):
         for key, level in sorted(rules.keys.items()):
             self.key_for.setdefault(level, key)
         self.events: list[tuple[str, dict]] = []   # what the service reported (scenarios read it)
+        self.spoken: list[str] = []                # what the screens said aloud (scenarios read it)
         self._timers: dict[str, Any] = {}
         self.officer_code = self.svc.officer_of(self.counter_no) or ""
         self._load_officer()
@@ -168,7 +174,7 @@ class CounterApp(DeviceApp):
         sm.transition = NoTransition()
         for screen in (ServeScreen(name="serve"), KeypadScreen(name="keypad"), TransferScreen(name="transfer"),
                        RateScreen(name="rate"), ReasonScreen(name="reason"), ThanksScreen(name="thanks"),
-                       SignInScreen(name="signin")):
+                       SignInScreen(name="signin"), DossierScreen(name="dossier")):
             sm.add_widget(screen)
         self.sm = sm
         sm.current = "serve"
@@ -223,7 +229,8 @@ class CounterApp(DeviceApp):
         cur = self.svc.current(self.counter_no)
         return Snapshot(cur.display_number if cur else "", cur.service_code if cur else None,
                         self.svc.is_paused(self.counter_no), self.svc.officer_of(self.counter_no),
-                        self.svc.officers.signed_in(self.counter_no) is not None)
+                        self.svc.officers.signed_in(self.counter_no) is not None,
+                        tuple(self.svc.linked_dossiers(self.counter_no)))
 
     def refresh(self) -> None:
         self.crt.submit_action(self._snapshot, self._apply, lambda exc: log.error("counter state: %s", exc))
@@ -237,6 +244,7 @@ class CounterApp(DeviceApp):
             self.officer_code = snap.officer or ""
             self._load_officer()
         self.signed_in = snap.signed_in
+        self.dossiers = "\n".join(snap.dossiers)
         self.must_sign_in = self.svc.officers.required and not snap.signed_in
         if self.must_sign_in and self.sm.current == "serve":
             self.open_sign_in()
@@ -355,16 +363,32 @@ class CounterApp(DeviceApp):
         self._submit(lambda: self.svc.sign_out(self.counter_no), lambda _: self.open_sign_in())
 
     def on_scan(self, scan: Any) -> bool:
-        """A staff card signs its officer in (from any screen but the citizen's rating)."""
+        """The counter's scanner: a staff card signs its officer in; a receipt while serving links
+        its dossier to the number (never while the citizen rates)."""
         if super().on_scan(scan):
             return True
-        text = scan.data.decode("utf-8", "replace") if isinstance(scan.data, bytes) else str(scan.data)
-        if is_staff_card(text):
-            if self.sm.current in ("rate", "reason", "thanks"):
-                return True  # never while a citizen rates
-            self._submit(lambda: self.svc.sign_in_card(self.counter_no, text), lambda _: self._signed_in())
+        if self.sm.current in ("rate", "reason", "thanks"):
             return True
-        return False
+        data = scan.data
+        self._submit(lambda: self.svc.on_scan(self.counter_no, data), self._scanned)
+        return True
+
+    def _scanned(self, what: str) -> None:
+        if what == "signed_in":
+            self._signed_in()
+        elif what == "again":
+            self.say(self.tr(N_("This dossier is already linked to this number.")))
+
+    def open_dossier(self) -> None:
+        self.screen("dossier").clear()
+        self.go("dossier")
+
+    def link_typed(self, code: str) -> None:
+        def done(result: tuple[str, bool]) -> None:
+            self.screen("dossier").clear()
+            if not result[1]:
+                self.say(self.tr(N_("This dossier is already linked to this number.")))
+        self._submit(lambda: self.svc.link_dossier(self.counter_no, code), done)
 
     # keypad (offline calling)
     def open_keypad(self) -> None:
@@ -398,6 +422,22 @@ class CounterApp(DeviceApp):
         counter = self.counter_no
         self.crt.ratings.submit(lambda: self.svc.choose_reason(counter, code))
 
+    def decline_reason(self) -> None:
+        """"Không muốn trả lời": recorded as not answered, distinct from no reason asked."""
+        counter = self.counter_no
+        self.crt.ratings.submit(lambda: self.svc.decline_reason(counter))
+
+    def speak(self, text: str) -> None:
+        """A screen's question read aloud (espeak-ng on its own thread; never blocks the UI)."""
+        speaker = self.runtime.speaker
+        if speaker is None or not text:
+            return
+        self.spoken.append(text)
+        try:
+            speaker.say(text, self.lang)
+        except Exception:  # speech is a help, never a reason for the rating to fail
+            log.exception("speech failed")
+
     def skip_rating(self) -> None:
         """The officer closes the rating view (a panel press still counts until the window ends)."""
         self._cancel("rate")
@@ -414,6 +454,7 @@ class CounterApp(DeviceApp):
 
     def _show_rating(self) -> None:
         self.go("rate")
+        self.speak(self.tr(N_("How satisfied are you with our service?")))
         self._later("rate", self.svc.rules.window_s, self._rating_window_over)
 
     def _rating_window_over(self) -> None:
@@ -424,6 +465,7 @@ class CounterApp(DeviceApp):
         self._cancel("rate")
         self.reason_left = int(round(seconds))
         self.go("reason")
+        self.speak(self.tr(N_("We are sorry. Please tell us why:")))
 
         def tick(dt) -> bool:
             if self.sm.current != "reason":
@@ -459,6 +501,10 @@ class CounterApp(DeviceApp):
             self.refresh()
         elif kind in ("no_show", "transferred", "cleared", "paused", "resumed", "signed_in", "signed_out"):
             self.refresh()
+        elif kind == "dossier_linked":
+            self.dossiers = "\n".join(data.get("linked", []))
+            self.say(self.tr(N_("Dossier linked: {code}")).format(code=data.get("dossier_code", "")))
+            self.refresh()
         elif kind == "completed":
             self.rating_number = data.get("display_number", "")
             self.say(self.tr(N_("Number {number} is done.")).format(number=self.rating_number))
@@ -467,8 +513,10 @@ class CounterApp(DeviceApp):
             self._show_rating()
         elif kind == "reason_asked":
             self._show_reason(self.svc.rules.reason_timeout_s)
-        elif kind == "rated":
+        elif kind == "rated" and not data.get("reason_pending"):
             self._show_thanks(data.get("level", ""))
+        elif kind == "reason_given":
+            self._show_thanks(Level.UNSATISFIED.value)
         elif kind == "queue_empty":
             self.say(self.tr(N_("Nobody is waiting for this counter's services.")))
         elif kind == "typed":

@@ -23,6 +23,14 @@ class ReasonScreen(Screen):
             b.text = app.reason_label(code, app.lang)
             b.bind(on_release=lambda btn: app.choose_reason(btn.code))
             grid.add_widget(b)
+        b = BigButton(role="secondary", size_hint_y=None)
+        b.code = "declined"
+        b.height = app.u * 170
+        b.font_size = app.u * 46
+        b.text = app.tr("I prefer not to answer", app.lang)
+        b.bind(on_release=lambda btn: app.decline_reason())
+        grid.add_widget(b)
+        self.ids["declined"] = b
 
 
 load_kv(__file__)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+from devices.factory import build_speaker
 from devices.serial import open_panel, start_rating_encoder
 from kiosk.counter import CounterService
 from kiosk.counter.client import CounterClient
@@ -13,7 +14,7 @@ from kiosk.counter.panels import make_prompter
 from kiosk.counter.runtime import CounterRuntime
 from kiosk.ports import PanelPress
 from screens.kivy_setup import LANDSCAPE
-from screens.launch import Parts
+from screens.launch import Parts, close_quietly
 from screens.counter.runtime import CounterUIRuntime
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,9 @@ class CounterRole:
         from screens.counter.app import CounterApp  # Kivy: only once configure_kivy() has run
         from screens.ui_thread import on_ui_thread
         crt = CounterRuntime(svc, dispatch=on_ui_thread)
-        runtime = CounterUIRuntime(**parts.runtime_fields(), service=svc, counter_runtime=crt,
+        speaker = build_speaker(config, core.data_dir, core.health.report)
+        parts.stack.callback(close_quietly, speaker)
+        runtime = CounterUIRuntime(**parts.runtime_fields(), service=svc, counter_runtime=crt, speaker=speaker,
                                    counter=sorted(svc.counters)[0],
                                    panel_names=tuple(p.name for p in svc.panels.panels()))
         if len(svc.counters) > 1:

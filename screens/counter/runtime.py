@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.counter import CounterService
 from kiosk.counter.runtime import CounterRuntime
@@ -14,3 +15,4 @@ class CounterUIRuntime(DeviceRuntime):
     counter_runtime: CounterRuntime
     counter: int                        # the counter this screen shows
     panel_names: tuple[str, ...] = ()
+    speaker: Any = None                 # devices.speech Speaker: the rating screens speak their question

@@ -6,7 +6,7 @@ demo's harness from the command line and never imports this package.
     driver.py      ScenarioDriver (one step per frame, touches, screenshots, scenario.json), Scenario
     lobby.py       lobby-ticket, lobby-closed, lobby-offline, lobby-printfail
     lookup.py      dossier-lookup (a scanner on a pty)
-    roles.py       counter-rating, counter-signin, counter-config, display-calls
+    roles.py       counter-rating, counter-signin, counter-dossier, counter-config, display-calls
     technician.py  technician-setup, technician-lockout, counter-technician, display-technician
     demo.py        waiting tickets and calls at the demo's central; DemoHarness for `kiosk demo`
 """

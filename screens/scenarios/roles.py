@@ -150,7 +150,7 @@ def _counter_rating(d) -> Iterator:
     yield from d.screenshot("counter-reason")
     d.facts["reason_seconds_shown"] = app.reason_left
     d.tap(_button(d.screen("reason"), app.reason_label("long_wait", app.lang)))
-    yield d.on("thanks", 5)
+    yield d.on("thanks", 15)
     yield from d.screenshot("counter-thanks")
     d.facts["touch_rating"] = [list(r) for r in d.db_rows(
         "select level, reason, device, raw_key, counter from rating")]
@@ -170,8 +170,14 @@ def _counter_rating(d) -> Iterator:
                       5, "the start-rating frame at evaluator 0x81")
         d.facts["panel_prompted"] = True
         d.mark("panel_press_s")
-        sim.press(1, address=0x81)  # left-most button: Rất hài lòng
-        yield d.on("thanks", 5)
+        sim.press(3, address=0x81)  # right-most button: Không hài lòng, committed at once ...
+        yield d.on("reason", 15)
+        d.mark("panel_reason_s")
+        d.facts["panel_rating_before_reason"] = [list(r) for r in d.db_rows(
+            "select level, reason, reason_state, device from rating where device != 'touch'")]
+        yield from d.screenshot("counter-reason-panel")
+        d.tap(_button(d.screen("reason"), app.reason_label("attitude", app.lang)))  # ... its reason after it
+        yield d.on("thanks", 15)
         d.mark("panel_thanks_s")
         yield from d.screenshot("counter-thanks-panel")
     finally:
@@ -180,7 +186,51 @@ def _counter_rating(d) -> Iterator:
         "select level, reason, device, raw_key, counter from rating order by rated_at")]
     d.facts["rating_events"] = [r[0] for r in d.db_rows(
         "select payload from outbox where type = 'rating.recorded' order by seq")]
+    d.facts["reason_events"] = [r[0] for r in d.db_rows(
+        "select payload from outbox where type = 'rating.reason' order by seq")]
     d.facts["events"] = [k for k, _ in app.events]
+    d.facts["spoken"] = list(app.spoken)
+
+
+def _counter_dossier(d) -> Iterator:
+    """While serving, the officer scans the citizen's receipt QR (a portal link holding the code),
+    a receipt of another agency is refused, a second code is typed; the rating names the first."""
+    app = d.app
+    yield from d.first_frame()
+    yield d.until(lambda: app.state == "idle", 10, "the counter state")
+    d.tap(d.widget("serve", "call_next"))
+    yield d.until(lambda: app.number != "" and not app.busy, 10, "a number being served")
+    centre = app.kiosk_config.centre.code
+    first, second = f"{centre}-261123-0001", f"{centre}-261123-0002"
+    d.mark("scan_s")
+    app.on_scan(Scan(f"https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html?maHoSo={first}\r\n".encode(),
+                     "scanner"))
+    yield d.until(lambda: first in app.dossiers and not app.busy, 5, "the scanned dossier linked")
+    d.mark("linked_s")
+    app.on_scan(Scan(b"000.00.99.H99-261123-0001", "scanner"))
+    yield d.until(lambda: app.message_error and not app.busy, 5, "another agency's receipt refused")
+    d.facts["other_agency_message"] = app.message
+    yield from d.screenshot("counter-dossier-scanned")
+    d.tap(d.widget("serve", "keypad"))
+    yield d.on("dossier")
+    for ch in second:
+        d.tap(_button(d.screen("dossier").ids.keyboard, ch))
+    yield d.until(lambda: d.screen("dossier").ids.keyboard.text == second, what="the code typed")
+    yield from d.screenshot("counter-dossier-typing")
+    d.tap(d.widget("dossier", "dossier_add"))
+    yield d.until(lambda: second in app.dossiers and not app.busy, 5, "the typed dossier linked")
+    yield from d.screenshot("counter-dossier-linked")
+    d.tap(d.widget("dossier", "dossier_back"))
+    yield d.on("serve")
+    yield from d.screenshot("counter-dossier-serving")
+    d.facts["linked"] = app.dossiers.split("\n")
+    d.tap(d.widget("serve", "complete"))
+    yield d.on("rate", 10)
+    d.tap(d.widget("rate", "satisfied"))
+    yield d.on("thanks", 5)
+    d.facts["linked_events"] = [r[0] for r in d.db_rows(
+        "select payload from outbox where type = 'ticket.dossier_linked' order by seq")]
+    d.facts["rating_dossier"] = [r[0] for r in d.db_rows("select dossier_code from rating")]
 
 
 # -- hall display ---------------------------------------------------------------------------
@@ -260,8 +310,13 @@ SCENARIOS = {s.name: s for s in (
         counter={"counters": [1]}, sign_in=True),
     RoleScenario(
         "counter-rating", "call next, keypad, transfer picker, complete, Không hài lòng with a reason on the screen, "
-        "then a second citizen rates on an ft12 panel through a pty", _counter_rating, role="counter",
+        "then a second citizen presses Không hài lòng on an ft12 panel through a pty (stored at once) and gives "
+        "the reason on the screen", _counter_rating, role="counter",
         counter={"counters": [1]}, with_panel=True),
+    RoleScenario(
+        "counter-dossier", "while serving: a receipt QR scanned and a code typed are linked to the number, "
+        "another agency's receipt refused; the rating names the dossier", _counter_dossier, role="counter",
+        counter={"counters": [1]}),
     RoleScenario(
         "counter-config", "a new centre configuration at the central (an officer and a service renamed) shows on "
         "the counter without a restart", _counter_config, role="counter", counter={"counters": [1]},
