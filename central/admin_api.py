@@ -108,7 +108,7 @@ def put_counters(device_id: DevicePath, body: CountersIn, db: Database = Depends
         d = s.get(Device, device_id)
         if d is None:
             raise HTTPException(404, f"unknown device {device_id!r}")
-        if d.role != "counter" and body.counters:
+        if d.role not in ("counter", "rating") and body.counters:
             raise HTTPException(409, f"device {device_id} is a {d.role}, not a counter device")
         d.counters = sorted(set(body.counters))
         codes = {c.id: c.code for c in s.scalars(select(CentreRow))}

@@ -1,6 +1,7 @@
 """Device-facing routes: enrolment, config, events, leases, queue and counter actions."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
@@ -183,6 +184,23 @@ def call_next(number: CounterPath, body: CounterActionIn | None = None, caller: 
         t = queue.call_next(s, dev, number, officer=officer)
         return {"ticket": queue.ticket_json(t) if t else None}
     return _counter_call(db, caller, number, work)
+
+
+@router.get("/counters/{number}/rating-request", response_model=CallOut, tags=["counters"],
+            responses=errors(403), summary="The ticket just served at the counter and not rated yet (rating terminals)")
+def get_rating_request(number: CounterPath, within_s: float = Query(default=60, ge=5, le=900,
+                                                                      description="served at most this long ago"),
+                       caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
+    require_role(caller, "rating", "counter")
+
+    def work(s: Any) -> dict[str, Any]:
+        dev = s.get(Device, caller.device_id)
+        doc = doc_of(_centre_in(s, caller))
+        if number not in trust.counters_of(dev, doc):
+            raise HTTPException(403, f"counter {number} is not bound to this device")
+        t = queue.rating_request(s, dev.centre_id, number, dt.timedelta(seconds=within_s))
+        return {"ticket": queue.ticket_json(t) if t else None}
+    return db.run(work)
 
 
 def _action(name: str, path: str, summary: str) -> None:

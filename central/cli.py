@@ -395,7 +395,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import_config)
 
     p = sub.add_parser("enrol-code", parents=[common], help="make a one-time enrolment code (text + QR)")
-    p.add_argument("--role", required=True, choices=["lobby", "counter", "display"])
+    p.add_argument("--role", required=True, choices=["lobby", "counter", "display", "rating"])
     p.add_argument("--centre", default=None, help="centre code (needed when several centres exist)")
     p.add_argument("--ttl-hours", type=float, default=24)
     p.add_argument("--counters", type=_counter_list, default=None,

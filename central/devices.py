@@ -16,7 +16,8 @@ from central.centres import CentreRow, doc_of
 from central.db import Base, utc_now
 from kiosk.contract.numbering import free_index
 
-ROLES = ("lobby", "counter", "display")
+ROLES = ("lobby", "counter", "display", "rating")
+BOUND_ROLES = ("counter", "rating")  # roles bound to counters (central.trust)
 # Crockford-like alphabet: no 0/O/1/I/L to misread when typed from a sticker or screen.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -94,11 +95,12 @@ class EnrolError(Exception):
 def create_enrolment_code(session: Session, centre: CentreRow, role: str, ttl: dt.timedelta,
                           now: dt.datetime | None = None,
                           counters: list[int] | None = None) -> tuple[str, EnrolmentCode]:
-    """counters: for a counter device, the counters it will act and report for (central.trust)."""
+    """counters: for a counter device (or a rating terminal), the counters it will act and report for
+    (central.trust)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if counters and role != "counter":
-        raise ValueError("only a counter device is bound to counters")
+    if counters and role not in BOUND_ROLES:
+        raise ValueError("only a counter device or a rating terminal is bound to counters")
     if counters and not all(1 <= n <= 999 for n in counters):
         raise ValueError("counter numbers are 1 to 999")
     if ttl <= dt.timedelta(0):

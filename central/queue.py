@@ -19,7 +19,7 @@ from central import events, officers, tickets
 from central.centres import CentreDoc, CentreRow, doc_of
 from central.db import Base, utc_now
 from central.devices import Device
-from central.tickets import CALLED, WAITING, Ticket
+from central.tickets import CALLED, SERVED, WAITING, Ticket
 from kiosk.contract.config import QueueRules
 from kiosk.contract.queue import CyclePosition, QueueSummary, ServiceQueue, estimated_wait_minutes, people_ahead, step
 from kiosk.contract.queue import call_order as domain_call_order
@@ -220,6 +220,21 @@ def call_next(session: Session, device: Device, number: int, now: dt.datetime | 
     if called.status != CALLED or called.counter != number:
         raise QueueError(409, f"ticket {ticket.display_number} changed while being called; try again")
     return called
+
+
+def rating_request(session: Session, centre_id: int, number: int, within: dt.timedelta,
+                   now: dt.datetime | None = None) -> Ticket | None:
+    """The ticket served last at a counter, within `within`, still without a rating: what the
+    counter's rating terminal asks the citizen about (issue 15)."""
+    from central.ratings import Rating  # ratings imports tickets; queue is imported by the API only
+    now = now or utc_now()
+    t = session.scalar(select(Ticket).where(Ticket.centre_id == centre_id, Ticket.counter == number,
+                                            Ticket.status == SERVED, Ticket.served_at >= now - within)
+                       .order_by(Ticket.served_at.desc()).limit(1))
+    if t is None or session.scalar(select(Rating.rating_id).where(Rating.centre_id == centre_id,
+                                                                 Rating.ticket_id == t.ticket_id)) is not None:
+        return None
+    return t
 
 
 def act(session: Session, device: Device, number: int, action: str, to_service: str | None = None,

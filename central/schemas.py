@@ -112,7 +112,7 @@ class LobbyCodeIn(_CodeIn):
 
 
 class CounterCodeIn(_CodeIn):
-    role: Literal["counter"]
+    role: Literal["counter", "rating"]
     counters: list[CounterNumber] | None = Field(default=None, max_length=100, description=(
         "the counters the enrolled device may act and report for (central.trust)"))
 

@@ -5,8 +5,9 @@
 - A lobby writes only about tickets it issued, with numbers inside its leases or its own
   offline fallback block (kiosk.contract.numbering); a ticket row is never rewritten by
   another device.
-- A counter device acts and reports only for the counters bound to it: by the centre config
-  (`counters[].device` = the device's id or name) or at enrolment (the code's `counters`).
+- A counter device (and a citizen's rating terminal) acts and reports only for the counters bound
+  to it: by the centre config (`counters[].device` = the device's id or name) or at enrolment
+  (the code's `counters`).
   A rating comes only from the counter that served the ticket, one per ticket.
 - A dossier is linked to a ticket only by the counter serving it, and only a dossier of the
   centre's own agency (the code embeds it: kiosk.contract.dossier). A rating covers the
@@ -53,7 +54,7 @@ class Judge:
 
     def __init__(self, session: Session, device: Device, doc: CentreDoc, centre_id: int) -> None:
         self.session, self.device, self.doc, self.centre_id = session, device, doc, centre_id
-        self.counters = counters_of(device, doc) if device.role == "counter" else set()
+        self.counters = counters_of(device, doc) if device.role in ("counter", "rating") else set()
         self.tz = ZoneInfo(doc.config.centre.timezone)
         self._tickets: dict[str, tuple[str | None, int | None, int | None]] | None = None
         self._leases: list[Lease] | None = None

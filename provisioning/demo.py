@@ -46,7 +46,7 @@ def start_demo_central(config: Config, data_dir: Path, port: int = 0):
     saved = enrolment.load(data_dir)
     if saved is None:
         body: dict = {"role": config.device.role}
-        if config.device.role == "counter":  # the counters this demo terminal serves (central.trust)
+        if config.device.role in ("counter", "rating"):  # the counters this demo terminal serves (central.trust)
             body["counters"] = config.counter.counters or [c.number for c in config.counters]
         code = requests.post(f"{central.url}/api/v1/admin/enrolment-codes", json=body, headers=admin, timeout=10)
         code.raise_for_status()

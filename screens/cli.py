@@ -27,11 +27,13 @@ from screens.display.role import DisplayRole
 from screens.kivy_setup import parse_size
 from screens.launch import Role, launch
 from screens.lobby.role import LobbyRole
+from screens.rating.role import RatingRole
 from screens.scenarios import DEFAULT_SCENARIO, SCENARIOS, DemoHarness, get_scenario
 
 DEFAULT_DEMO_DATA = Path("data/demo")
 # A new role: its module (screens/<role>/role.py) and one line here.
-ROLES: dict[str, Role] = {"lobby": LobbyRole(), "counter": CounterRole(), "display": DisplayRole()}
+ROLES: dict[str, Role] = {"lobby": LobbyRole(), "counter": CounterRole(), "display": DisplayRole(),
+                          "rating": RatingRole()}
 
 
 def register(subparsers) -> None:

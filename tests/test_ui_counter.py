@@ -32,6 +32,11 @@ def dossier_run(tmp_path_factory) -> Run:
 
 
 @pytest.fixture(scope="module")
+def terminal_run(tmp_path_factory) -> Run:
+    return run_scenario("rating-terminal", tmp_path_factory.mktemp("rating-terminal"))
+
+
+@pytest.fixture(scope="module")
 def display_run(tmp_path_factory) -> Run:
     return run_scenario("display-calls", tmp_path_factory.mktemp("display-calls"))
 
@@ -120,6 +125,20 @@ def test_a_panel_press_of_not_satisfied_is_stored_then_asks_its_reason_on_the_sc
     assert events.count("reason_asked") == events.count("reason_given") == 2
     timings = run.summary["timings"]
     assert timings["t_panel_reason_s"] - timings["t_panel_press_s"] < 2.0  # press -> stored -> reason screen
+
+
+@ui
+def test_the_private_rating_terminal_shows_only_the_faces_and_the_central_accepts_its_rating(terminal_run: Run):
+    run = terminal_run
+    assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
+    assert run.screenshots() == ["01-rating-idle.png", "02-rating-faces.png", "03-rating-reason.png",
+                                 "04-rating-thanks.png"], run.explain()
+    for name in run.screenshots():
+        assert_not_blank(run.out / name)
+    (ticket_id, level, reason, state, device), = run.summary["ratings"]
+    assert (level, reason, state, device) == ("unsatisfied", None, "unanswered", "touch")  # "không trả lời"
+    assert run.summary["central_rating"] == [1, "unsatisfied", "nv01"]
+    assert len(run.summary["spoken"]) == 2
 
 
 # -- hall display ----------------------------------------------------------------------------

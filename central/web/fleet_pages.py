@@ -25,7 +25,8 @@ from central.web.security import Viewer, audit
 
 router = APIRouter(include_in_schema=False)
 STATES = {"online": N_("online"), "warning": N_("needs attention"), "offline": N_("silent"), "revoked": N_("revoked")}
-DEVICE_ROLE_NAMES = {"lobby": N_("lobby kiosk"), "counter": N_("counter"), "display": N_("hall display")}
+DEVICE_ROLE_NAMES = {"lobby": N_("lobby kiosk"), "counter": N_("counter"), "display": N_("hall display"),
+                     "rating": N_("rating terminal")}
 SKEW_WARN_MS = 120_000
 
 

@@ -288,7 +288,7 @@ class Numbering(_Strict):
 
 class DeviceSettings(_Strict):
     id: str = Field(default="kiosk-01", pattern=r"^[A-Za-z0-9._-]{1,64}$")
-    role: Literal["lobby", "counter", "display"] = "lobby"
+    role: Literal["lobby", "counter", "display", "rating"] = "lobby"
     language: Literal["vi", "en"] = "vi"
     data_dir: str = "data"
     kiosk_mode: bool = True  # fullscreen, no cursor, no exit on Escape

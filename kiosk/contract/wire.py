@@ -277,7 +277,7 @@ class DeviceHeartbeat(Payload):
     health: Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE_1)],
                            HealthEntry], Field(max_length=50)] = Field(
         default_factory=dict, description="component -> latest state and detail, e.g. printer: degraded, paper low")
-    role: Literal["lobby", "counter", "display"] | None = None
+    role: Literal["lobby", "counter", "display", "rating"] | None = None
 
 
 class Audit(Payload):
@@ -304,6 +304,9 @@ ROLE_EVENTS: dict[str, frozenset[str]] = {
                           "rating.recorded", "rating.rejected_press", "ticket.dossier_linked", "rating.reason",
                           "officer.session", "help.requested", "device.health", "device.heartbeat", "audit"}),
     "display": frozenset({"device.health", "device.heartbeat", "audit"}),
+    # The citizen's private rating terminal, bound to a counter like a counter device (issue 15).
+    "rating": frozenset({"rating.recorded", "rating.rejected_press", "rating.reason", "help.requested",
+                         "device.health", "device.heartbeat", "audit"}),
 }
 
 

@@ -40,6 +40,14 @@ class CounterClient:
         return self._post(f"/api/v1/counters/{counter}/transfer",
                           json={"to_service_code": to_service_code, **_officer(officer)})
 
+    def rating_request(self, counter: int, within_s: float = 60) -> Json | None:
+        """The ticket just served at `counter` and not rated yet (a rating terminal asks about it)."""
+        body = self.central.call("GET", f"/api/v1/counters/{counter}/rating-request", params={"within_s": within_s})
+        if not isinstance(body, dict):
+            raise CentralUnavailable("central answered the rating request with something that is not an object")
+        ticket = body.get("ticket")
+        return ticket if isinstance(ticket, dict) else None
+
     def calls(self, since: str | None = None, limit: int = 50) -> Json:
         """Calls and recalls at the counters today (for hall displays), oldest first."""
         params: dict[str, Any] = {"limit": limit}

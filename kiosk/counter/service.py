@@ -398,6 +398,10 @@ class CounterService:
         """The digits typed on `counter`'s keypad so far."""
         return self.keypad.typed(counter)
 
+    def notify(self, kind: str, data: dict[str, Any]) -> None:
+        """Report to the listeners what happened elsewhere (a rating terminal: the counter served)."""
+        self._emit(kind, data)
+
     # -- internals --------------------------------------------------------------------------
     def _check(self, counter: int) -> None:
         if counter not in self.counters:

@@ -92,6 +92,7 @@ class CounterRoot(BoxLayout):
 
 class CounterApp(DeviceApp):
     title = "Kiosk Một Cửa - Quầy"
+    home = "serve"                         # the view between citizens (the rating terminal: "idle")
     offline_text = N_("Offline - type the number on the ticket")
     runtime: CounterUIRuntime
     counter_no = NumericProperty(0)
@@ -246,7 +247,7 @@ class CounterApp(DeviceApp):
         self.signed_in = snap.signed_in
         self.dossiers = "\n".join(snap.dossiers)
         self.must_sign_in = self.svc.officers.required and not snap.signed_in
-        if self.must_sign_in and self.sm.current == "serve":
+        if self.must_sign_in and self.sm.current == self.home and self.home == "serve":
             self.open_sign_in()
 
     def say(self, text: str, error: bool = False) -> None:
@@ -441,7 +442,7 @@ class CounterApp(DeviceApp):
     def skip_rating(self) -> None:
         """The officer closes the rating view (a panel press still counts until the window ends)."""
         self._cancel("rate")
-        self.go("serve")
+        self.go(self.home)
 
     def _later(self, name: str, seconds: float, fn: Callable[[], None]) -> None:
         self._cancel(name)
@@ -459,7 +460,7 @@ class CounterApp(DeviceApp):
 
     def _rating_window_over(self) -> None:
         if self.sm.current == "rate":
-            self.go("serve")
+            self.go(self.home)
 
     def _show_reason(self, seconds: float) -> None:
         self._cancel("rate")
@@ -485,7 +486,7 @@ class CounterApp(DeviceApp):
 
     def _thanks_over(self) -> None:
         if self.sm.current == "thanks":
-            self.go("serve")
+            self.go(self.home)
 
     # -- what the service reports (any thread) -------------------------------------------
     def _from_service(self, kind: str, data: dict) -> None:
@@ -509,6 +510,8 @@ class CounterApp(DeviceApp):
             self.rating_number = data.get("display_number", "")
             self.say(self.tr(N_("Number {number} is done.")).format(number=self.rating_number))
             self.refresh()
+        elif kind == "served":  # at the counter, seen by its rating terminal
+            self.rating_number = data.get("display_number", "")
         elif kind == "rating_requested":
             self._show_rating()
         elif kind == "reason_asked":

@@ -104,10 +104,11 @@ def _counter_signin(d) -> Iterator:
     yield d.on("rate", 10)
     d.tap(d.widget("rate", "satisfied"))
     yield d.on("serve", 15)
+    yield d.until(lambda: not app.busy, 20, "the counter's last action")
     d.tap(d.widget("serve", "sign"))
-    yield d.on("signin", 10)
+    yield d.on("signin", 20)
     app.on_scan(Scan(card_payload(app.kiosk_config.centre.code, "nv02").encode(), "scanner"))
-    yield d.until(lambda: app.officer_code == "nv02" and app.sm.current == "serve", 10, "nv02 signed in by card")
+    yield d.until(lambda: app.officer_code == "nv02" and app.sm.current == "serve", 20, "nv02 signed in by card")
     d.facts["card_signed_in"] = app.officer_code
     d.facts["sessions"] = [r[0] for r in d.db_rows(
         "select payload from outbox where type = 'officer.session' order by seq")]
@@ -233,6 +234,48 @@ def _counter_dossier(d) -> Iterator:
     d.facts["rating_dossier"] = [r[0] for r in d.db_rows("select dossier_code from rating")]
 
 
+def _rating_terminal(d) -> Iterator:
+    """The citizen's private rating terminal of counter 1: the counter (another device) calls and
+    completes a ticket at the central; the terminal shows only the faces, says its question, asks
+    the reason; the citizen prefers not to answer; the central accepts what the terminal sends."""
+    app = d.app
+    yield from d.first_frame()
+    yield d.on("idle", 10)
+    yield from d.screenshot("rating-idle")
+    assert isinstance(d.scenario, RoleScenario)
+    central = d.scenario.central
+    seed_waiting_tickets(central, app.kiosk_config, app.runtime.data_dir, ["TPHT"], per_service=2)
+    caller = DemoCaller(central, [1])
+    t = caller.call(1)
+    d.facts["called"] = t["display_number"] if t else None
+    caller.client.complete(1)
+    d.mark("served_s")
+    yield d.on("rate", 15)
+    d.mark("rate_shown_s")
+    yield from d.screenshot("rating-faces")
+    d.tap(d.widget("rate", "unsatisfied"))
+    yield d.on("reason", 15)
+    yield from d.screenshot("rating-reason")
+    d.tap(d.screen("reason").ids["declined"])
+    yield d.on("thanks", 15)
+    yield from d.screenshot("rating-thanks")
+    d.facts["ratings"] = [list(r) for r in d.db_rows("select ticket_id, level, reason, reason_state, device "
+                                                     "from rating")]
+    d.facts["spoken"] = list(app.spoken)
+    ticket_id = t["ticket_id"] if t else None
+    yield d.until(lambda: _central_rating(central, ticket_id) is not None, 20, "the rating at the central")
+    d.facts["central_rating"] = _central_rating(central, ticket_id)
+
+
+def _central_rating(central: Any, ticket_id: str | None) -> list | None:
+    from sqlalchemy import select
+
+    from central.ratings import Rating
+    with central.db.transaction() as s:
+        r = s.scalar(select(Rating).where(Rating.ticket_id == ticket_id))
+        return None if r is None else [r.counter, r.level, r.officer]
+
+
 # -- hall display ---------------------------------------------------------------------------
 def _display_calls(d) -> Iterator:
     app = d.app
@@ -317,6 +360,10 @@ SCENARIOS = {s.name: s for s in (
         "counter-dossier", "while serving: a receipt QR scanned and a code typed are linked to the number, "
         "another agency's receipt refused; the rating names the dossier", _counter_dossier, role="counter",
         counter={"counters": [1]}),
+    RoleScenario(
+        "rating-terminal", "the citizen's rating terminal of counter 1: a ticket served at the central opens the "
+        "faces; Không hài lòng, Không muốn trả lời; the central accepts the rating", _rating_terminal,
+        role="rating", counter={"counters": [1]}, poll_s=0.3),
     RoleScenario(
         "counter-config", "a new centre configuration at the central (an officer and a service renamed) shows on "
         "the counter without a restart", _counter_config, role="counter", counter={"counters": [1]},

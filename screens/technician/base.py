@@ -15,7 +15,8 @@ from kiosk.i18n import N_
 from screens import widgets  # noqa: F401  (BigButton, WrapLabel, BoxLabel: bases of rules in base.kv)
 from screens.base import load_kv
 
-ROLE_TEXT = {"lobby": N_("Lobby kiosk"), "counter": N_("Counter terminal"), "display": N_("Hall display")}
+ROLE_TEXT = {"lobby": N_("Lobby kiosk"), "counter": N_("Counter terminal"), "display": N_("Hall display"),
+             "rating": N_("Rating terminal")}
 
 
 def cycle(options: list | tuple, current):

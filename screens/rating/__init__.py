@@ -1,0 +1,1 @@
+"""The citizen's private rating terminal (role `rating`, issue 15)."""
