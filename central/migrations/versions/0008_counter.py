@@ -1,14 +1,14 @@
 """who is signed in at each counter (issue 14, officer.session events)
 
 Revision ID: 0008_counter
-Revises: 0007
+Revises: 0008_ratings
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_counter'
-down_revision = '0007'
+down_revision = '0008_ratings'
 branch_labels = None
 depends_on = None
 
