@@ -149,12 +149,12 @@ def test_display_shows_the_calls_newest_first_and_keeps_them_offline(display_run
     for name in run.screenshots():
         assert_not_blank(run.out / name)
     called = run.summary["called"]
-    assert [c["counter"] for c in called] == [3, 7, 1] and all(c["number"] for c in called)
+    assert [c["counter"] for c in called] == [3, 8, 1] and all(c["number"] for c in called)
     latest, counter, text = run.summary["shown"]["latest"]
     assert latest == called[-1]["number"]
     # counter 1 shares Tư pháp - Hộ tịch with counter 2: the central says which one called
     assert counter == "1" and text == f"Mời công dân có số {latest} đến quầy số 1."
-    assert run.summary["shown"]["history"] == [[called[1]["number"], "7"], [called[0]["number"], "3"]]
+    assert run.summary["shown"]["history"] == [[called[1]["number"], "8"], [called[0]["number"], "3"]]
     assert run.summary["offline_keeps"] == [c["number"] for c in reversed(called)]
 
 

@@ -283,13 +283,13 @@ def _display_calls(d) -> Iterator:
     poller = app.poller
     assert isinstance(d.scenario, RoleScenario)
     central = d.scenario.central
-    seed_waiting_tickets(central, app.kiosk_config, app.runtime.data_dir, ["TNMT", "GTVT", "TPHT"], per_service=2)
+    seed_waiting_tickets(central, app.kiosk_config, app.runtime.data_dir, ["TNMT", "CT", "TPHT"], per_service=2)
     polls = poller.polls
     yield d.until(lambda: poller.polls >= polls + 2, 10, "the display to see the waiting tickets")
     yield from d.screenshot("display-waiting")
     caller = DemoCaller(central, [c.number for c in app.kiosk_config.counters])
     d.facts["called"] = []
-    for i, counter in enumerate((3, 7, 1)):
+    for i, counter in enumerate((3, 8, 1)):
         t = caller.call(counter)
         d.facts["called"].append({"counter": counter, "number": t["display_number"] if t else None})
         yield d.until(lambda n=i + 1: len(app.calls) >= n, 10, f"call {i + 1} on the display")
