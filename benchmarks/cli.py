@@ -13,6 +13,7 @@ BENCHMARKS = {
     "rating": ("benchmarks.rating", "panel press to rating committed"),
     "dossier": ("benchmarks.dossier", "scan to dossier view via the central and from the cache"),
     "province": ("benchmarks.province", "dossier look-up through the central's cache of the province system, p95"),
+    "calls": ("benchmarks.calls", "a call pushed to 50 hall displays and 500 ticket pages: p95 from call-next answered"),
     "web": ("benchmarks.web", "one year of a provincial centre: every report and web page, p95 (SQLite, PostgreSQL)"),
 }
 

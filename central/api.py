@@ -82,7 +82,8 @@ BATCH_BODY = {"required": True, "content": {"application/json": {"schema": {"$re
                  "a usable id): nothing stored. A malformed *event* is answered in the 200 with its own "
                  "verdict, rejected, reason `invalid`")}},
              summary="Send a batch of events: one verdict per event")
-def post_events(batch: BatchEnvelope, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Response:
+def post_events(batch: BatchEnvelope, request: Request, caller: Caller = Depends(device),
+                db: Database = Depends(get_db)) -> Response:
     """Each event is judged on its own (kiosk.contract.wire): accepted, duplicate (same device, id and
     content as before), conflict (same device and id, another content: kept for audit, not applied)
     or rejected with a reason code. No content of a batch makes the central fail."""
@@ -95,6 +96,8 @@ def post_events(batch: BatchEnvelope, caller: Caller = Depends(device), db: Data
         return ingest(s, s.get(Device, caller.device_id), judged)
 
     result = db.run(work)
+    if any(e.get("type") == "ticket.called" for e in batch.events if isinstance(e, dict)):
+        request.app.state.call_hub.poke(caller.centre_id)  # a counter's call made offline, pushed now
     # Serialised directly: a 1000-event answer should not be validated a second time.
     return Response(result.model_dump_json(), media_type="application/json")
 
@@ -155,7 +158,7 @@ def get_summary(day: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{
 COUNTER_ERRORS = errors(403, 404, 409, 422)
 
 
-def _counter_call(db: Database, caller: Caller, number: int, fn: Any) -> Any:
+def _counter_call(request: Request, db: Database, caller: Caller, number: int, fn: Any) -> Any:
     require_role(caller, "counter")
 
     def work(s: Any) -> Any:
@@ -166,9 +169,11 @@ def _counter_call(db: Database, caller: Caller, number: int, fn: Any) -> Any:
                                   "or the enrolment code's counters)")
         return fn(s, dev)
     try:
-        return db.run(work)
+        answer = db.run(work)
     except QueueError as exc:
         raise HTTPException(exc.status, str(exc)) from None
+    request.app.state.call_hub.poke(caller.centre_id)  # committed: the hall displays hear it now
+    return answer
 
 
 CounterPath = Annotated[int, Path(ge=1, le=999, description="the counter's number")]
@@ -176,14 +181,14 @@ CounterPath = Annotated[int, Path(ge=1, le=999, description="the counter's numbe
 
 @router.post("/counters/{number}/call-next", response_model=CallOut, tags=["counters"], responses=COUNTER_ERRORS,
              summary="Call the next ticket to the counter (409: the counter is still serving one)")
-def call_next(number: CounterPath, body: CounterActionIn | None = None, caller: Caller = Depends(device),
-              db: Database = Depends(get_db)) -> Any:
+def call_next(number: CounterPath, request: Request, body: CounterActionIn | None = None,
+              caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
     officer = body.officer if body else None
 
     def work(s: Any, dev: Device) -> dict[str, Any]:
         t = queue.call_next(s, dev, number, officer=officer)
         return {"ticket": queue.ticket_json(t) if t else None}
-    return _counter_call(db, caller, number, work)
+    return _counter_call(request, db, caller, number, work)
 
 
 @router.get("/counters/{number}/rating-request", response_model=CallOut, tags=["counters"],
@@ -204,10 +209,10 @@ def get_rating_request(number: CounterPath, within_s: float = Query(default=60, 
 
 
 def _action(name: str, path: str, summary: str) -> None:
-    def endpoint(number: CounterPath, body: CounterActionIn | None = None, caller: Caller = Depends(device),
-                 db: Database = Depends(get_db)) -> Any:
+    def endpoint(number: CounterPath, request: Request, body: CounterActionIn | None = None,
+                 caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
         officer = body.officer if body else None
-        return _counter_call(db, caller, number, lambda s, dev: queue.ticket_json(
+        return _counter_call(request, db, caller, number, lambda s, dev: queue.ticket_json(
             queue.act(s, dev, number, name, officer=officer)))
     router.add_api_route(f"/counters/{{number}}/{path}", endpoint, methods=["POST"], response_model=TicketOut,
                          tags=["counters"], summary=summary + " (409: the counter serves no ticket)",
@@ -221,7 +226,7 @@ _action("complete", "complete", "The current ticket is served")
 
 @router.post("/counters/{number}/transfer", response_model=TicketOut, tags=["counters"], responses=COUNTER_ERRORS,
              summary="Send the current ticket to another service's queue")
-def transfer(number: CounterPath, body: TransferIn, caller: Caller = Depends(device),
+def transfer(number: CounterPath, body: TransferIn, request: Request, caller: Caller = Depends(device),
              db: Database = Depends(get_db)) -> Any:
-    return _counter_call(db, caller, number, lambda s, dev: queue.ticket_json(
+    return _counter_call(request, db, caller, number, lambda s, dev: queue.ticket_json(
         queue.act(s, dev, number, "transfer", body.to_service_code, officer=body.officer)))

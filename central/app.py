@@ -21,6 +21,8 @@ from central.api import router as device_router
 from central.centres import CentreDocument
 from central.db import Database
 from central.dossier_api import router as dossier_router
+from central.push import CallHub
+from central.push_api import router as push_router
 from central.web.install import install as install_web
 from central.web.install import too_large_page
 from kiosk.contract.wire import MAX_BODY_BYTES, Batch
@@ -113,9 +115,11 @@ def create_app(db: Database) -> FastAPI:
                   redoc_url=None)
     _with_wire_models(app)
     app.state.db = db
+    app.state.call_hub = CallHub(db)  # the push channel's fan-out (central/push.py)
     app.add_middleware(BodyLimit)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _not_allowed)  # type: ignore[arg-type]
+    app.include_router(push_router)  # before /calls' siblings: its own path
     app.include_router(device_router)
     app.include_router(admin_router)
     app.include_router(reports_router)

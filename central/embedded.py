@@ -25,6 +25,7 @@ class EmbeddedCentral:
 
     def stop(self, timeout: float = 10) -> None:
         self._app.state.alert_watcher.stop()  # central/web/alerts.py
+        self._app.state.call_hub.stop()  # ends the push streams, or the server waits for them
         self._server.should_exit = True
         self._thread.join(timeout)
         self.db.close()

@@ -2,6 +2,7 @@
 from central import (  # noqa: F401
     centres,
     devices,
+    displays,
     dossier_links,
     dossiers,
     events,
@@ -11,6 +12,7 @@ from central import (  # noqa: F401
     queue,
     ratings,
     rollups,
+    ticket_pages,
     tickets,
 )
 from central.province import outbox as province_outbox  # noqa: F401

@@ -25,6 +25,7 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (Index(None, "centre_id", "status", "service_code", "day"),
                       Index(None, "centre_id", "served_at"),
+                      Index("ix_tickets_calls", "centre_id", "day", "called_at"),  # hall displays' calls
                       # the reports' period filter, covering what they group and sum
                       Index("ix_tickets_report", "centre_id", "day", "status", "service_code", "counter", "officer",
                             "wait_s", "service_s"))

@@ -21,6 +21,7 @@ OK = (0.063, 0.420, 0.196, 1)            # #106B32 green: white text 6.6:1
 WARN_BG = (1.0, 0.945, 0.800, 1)         # #FFF1CC pale amber box
 WARN_TEXT = (0.45, 0.22, 0.0, 1)         # #733800 on the amber box: 8.4:1
 INFO_BG = (0.878, 0.925, 0.984, 1)       # #E0ECFB pale blue box
+HIGHLIGHT = (1.0, 0.890, 0.600, 1)       # #FFE399 a new call on the hall display: red number 5.9:1
 STATUS_BG = (0.16, 0.18, 0.22, 1)        # status bar
 STATUS_TEXT = (0.88, 0.90, 0.93, 1)
 DOT_OK = (0.30, 0.78, 0.40, 1)

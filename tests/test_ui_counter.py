@@ -150,6 +150,10 @@ def test_display_shows_the_calls_newest_first_and_keeps_them_offline(display_run
         assert_not_blank(run.out / name)
     called = run.summary["called"]
     assert [c["counter"] for c in called] == [3, 8, 1] and all(c["number"] for c in called)
+    assert run.summary["pushed"] == 3  # through the push channel, not polling
+    # the previous calls are 140 px high on a 1080 px high screen (readable from 10 m)
+    width, height = run.summary["flash"]["window"]
+    assert all(px * 1080 / height >= 140 for px in run.summary["flash"]["history_font_px"])
     latest, counter, text = run.summary["shown"]["latest"]
     assert latest == called[-1]["number"]
     # counter 1 shares Tư pháp - Hộ tịch with counter 2: the central says which one called
@@ -163,8 +167,11 @@ def test_display_announces_each_call_as_a_wav(display_run: Run):
     run = display_run
     assert run.summary.get("ok"), run.explain()
     spoken = run.summary["spoken"]
-    assert len(spoken) == 3 and spoken[0].startswith("Mời công dân có số ") and spoken[0].endswith("đến quầy số ba.")
-    assert len(run.summary["wavs"]) == 3
+    # each call: a chime, then the announcement twice (issue 15)
+    assert len(spoken) == 6 and spoken[0] == spoken[1] and spoken[0].startswith("Mời công dân có số ")
+    assert spoken[0].endswith("đến quầy số ba.")
+    assert len(run.summary["wavs"]) >= 3
+    assert run.summary["flash"]["chimes"] == 3 and run.summary["flash"]["highlight"] is True
     wav = run.out / "announcement.wav"
     assert wav.exists(), run.explain()
     if shutil.which("soxi"):

@@ -10,8 +10,11 @@ from collections import deque
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pathlib import Path
+
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.core.audio import SoundLoader
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.contract.config import Config
@@ -25,6 +28,10 @@ from screens.ui_thread import on_ui_thread
 log = logging.getLogger(__name__)
 
 SPEAK_AT_MOST = 2       # per batch: after an outage, only the newest calls are read aloud
+SAY_TIMES = 2           # each announcement is read twice (issue 15: easy to miss once)
+HIGHLIGHT_S = 6.0       # a new call flashes this long
+FLASH_S = 0.5
+CHIME = Path(__file__).with_name("chime.wav")
 
 
 class DisplayApp(DeviceApp):
@@ -35,6 +42,7 @@ class DisplayApp(DeviceApp):
     latest_text = StringProperty("")
     clock_text = StringProperty("")
     centre_name = StringProperty("")
+    highlight = BooleanProperty(False)
 
     def __init__(self, runtime: DisplayRuntime, **kwargs: Any) -> None:
         super().__init__(runtime, **kwargs)
@@ -45,6 +53,10 @@ class DisplayApp(DeviceApp):
         self.online = True
         self.centre_name = runtime.config.centre.display_name(self.lang)
         self._tz = ZoneInfo(runtime.config.centre.timezone)
+        self.chimes = 0                                             # chimes played, for scenarios
+        self._chime: Any = None
+        self._flash_until = 0.0
+        self._flash_event: Any = None
 
     def counters_text(self, counters: tuple[int, ...], lang: str | None = None) -> str:
         if not counters:
@@ -103,10 +115,36 @@ class DisplayApp(DeviceApp):
             shown = previous[i] if i < len(previous) else None
             row.number = shown.display_number if shown else ""
             row.counter = self.counters_text(shown.counters) if shown else ""
+        self.flash()
+        self.chime()
         for call in calls[-SPEAK_AT_MOST:]:
-            if self.speaker is not None:
-                self.speaker.say(call.spoken, call.language)
-            self.spoken.append(call.spoken)
+            for _ in range(SAY_TIMES):
+                if self.speaker is not None:
+                    self.speaker.say(call.spoken, call.language)
+                self.spoken.append(call.spoken)
+
+    def chime(self) -> None:
+        """The two-tone chime before the announcement (SDL audio; silent without a sound card)."""
+        if self._chime is None:
+            self._chime = SoundLoader.load(str(CHIME)) or False
+        if self._chime:
+            self._chime.stop()
+            self._chime.play()
+        self.chimes += 1
+
+    def flash(self) -> None:
+        """The newest call's panel blinks for HIGHLIGHT_S, then stays plain."""
+        self._flash_until = Clock.get_time() + HIGHLIGHT_S
+        self.highlight = True
+        if self._flash_event is None:
+            self._flash_event = Clock.schedule_interval(self._flash_step, FLASH_S)
+
+    def _flash_step(self, _dt: float) -> bool:
+        if Clock.get_time() >= self._flash_until:
+            self.highlight, self._flash_event = False, None
+            return False
+        self.highlight = not self.highlight
+        return True
 
     def update_devices_text(self) -> None:
         speech = self.health_states.get("speech")

@@ -7,6 +7,7 @@ from typing import Any
 
 from devices.factory import build_speaker
 from kiosk.counter.client import CounterClient
+from kiosk.sync.sse import stream
 from screens.display.calls import CallsPoller
 from screens.display.runtime import DisplayRuntime
 from screens.kivy_setup import LANDSCAPE
@@ -14,7 +15,8 @@ from screens.launch import Parts, close_quietly
 
 log = logging.getLogger(__name__)
 
-POLL_S = 2.0
+POLL_S = 2.0           # only while the push channel is down
+STREAM_PATH = "/api/v1/calls/stream"
 CALLS_TIMEOUT_S = 5.0  # a poll that waits longer only delays the next one
 
 
@@ -33,8 +35,12 @@ class DisplayRole:
         if client is not None:
             # a scenario polls faster, to see calls within its timeouts
             poll_s = getattr(parts.harness, "poll_s", None) or POLL_S
+            # its own session: the stream holds a connection open for hours
+            pusher = parts.central_client(timeout=min(config.central.timeout_s, CALLS_TIMEOUT_S))
+            assert pusher is not None
             poller = CallsPoller(CounterClient(client).calls, config, core.translator, on_calls=lambda calls: None,
-                                 on_online=lambda online: None, interval_s=poll_s)
+                                 on_online=lambda online: None, interval_s=poll_s,
+                                 stream_calls=lambda last, on_open: stream(pusher, STREAM_PATH, last, on_open=on_open))
         else:
             log.warning("no central configured: the hall display has no calls to show")
         runtime = DisplayRuntime(**parts.runtime_fields(), speaker=speaker, poller=poller)

@@ -285,7 +285,7 @@ def _display_calls(d) -> Iterator:
     central = d.scenario.central
     seed_waiting_tickets(central, app.kiosk_config, app.runtime.data_dir, ["TNMT", "CT", "TPHT"], per_service=2)
     polls = poller.polls
-    yield d.until(lambda: poller.polls >= polls + 2, 10, "the display to see the waiting tickets")
+    yield d.until(lambda: poller.streaming or poller.polls >= polls + 2, 10, "the display to follow the central")
     yield from d.screenshot("display-waiting")
     caller = DemoCaller(central, [c.number for c in app.kiosk_config.counters])
     d.facts["called"] = []
@@ -293,20 +293,27 @@ def _display_calls(d) -> Iterator:
         t = caller.call(counter)
         d.facts["called"].append({"counter": counter, "number": t["display_number"] if t else None})
         yield d.until(lambda n=i + 1: len(app.calls) >= n, 10, f"call {i + 1} on the display")
+    yield d.until(lambda: app.highlight, 5, "the new call flashing")
     yield from d.screenshot("display-calls")
+    from kivy.core.window import Window
+    d.facts["flash"] = {"highlight": app.highlight, "chimes": app.chimes, "window": list(Window.size),
+                        "history_font_px": [w.font_size for w in app.rows[0].children]}
+    yield d.until(lambda: not app.highlight and app._flash_event is None, 10, "the flash to end")
     d.facts["shown"] = {"latest": [app.latest_number, app.latest_counter, app.latest_text],
                         "history": [[r.number, r.counter] for r in app.rows if r.number]}
     d.facts["spoken"] = list(app.spoken)
+    d.facts["pushed"] = poller.pushed
     speaker = app.speaker
-    yield d.until(lambda: speaker.spoken >= 3, 20, "the announcements to be written")
+    yield d.until(lambda: speaker.spoken >= 6, 30, "the announcements to be written (each twice)")
     wavs = sorted((app.runtime.data_dir / "speech").glob("*.wav"))
     d.facts["wavs"] = [w.name for w in wavs]
     if wavs:
         shutil.copyfile(wavs[0], d.out_dir / "announcement.wav")
     # the central goes away: the display says so and keeps the calls
-    def unreachable(since):
+    def unreachable(*_args):
         raise CentralUnavailable("scenario: central unplugged")
-    poller.fetch_calls = unreachable
+    poller.fetch_calls = poller.stream_calls = unreachable
+    poller.interrupt()
     yield d.until(lambda: not app.online, 10, "the offline banner")
     yield from d.screenshot("display-offline")
     d.facts["offline_keeps"] = [app.latest_number] + [r.number for r in app.rows if r.number]
