@@ -17,6 +17,7 @@ from central.centres import CentreRow
 from central.db import Database, utc_now
 from central.devices import ROLES as DEVICE_ROLES
 from central.devices import Device, create_enrolment_code, revoke
+from central.displays import paired_screens
 from central.fleet import STALE_AFTER, ComponentHealth
 from central.web.common import Forbidden, at_least, checked_form, chosen_centre, layout
 from central.web.models import CENTRE_MANAGER
@@ -66,6 +67,7 @@ def _fleet(request: Request, db: Database, viewer: Viewer, enrolment: dict[str, 
         ctx = layout(s, viewer, centre, "fleet")
         devices = list(s.scalars(select(Device).where(Device.centre_id == (centre.id if centre else -1))
                                  .order_by(Device.revoked_at.is_not(None), Device.device_index)))
+        tv_screens = paired_screens(s, centre.id) if centre else []  # browser hall displays (display_pages)
         health: dict[str, list[ComponentHealth]] = {}
         ids = [d.id for d in devices]
         if ids:
@@ -76,7 +78,8 @@ def _fleet(request: Request, db: Database, viewer: Viewer, enrolment: dict[str, 
     counts = {k: sum(r["state"] == k for r in rows) for k in STATES}
     return page(request, "fleet.html", {**ctx, "rows": rows, "counts": counts, "states": STATES,
                                         "role_names": DEVICE_ROLE_NAMES, "device_roles": DEVICE_ROLES,
-                                        "enrolment": enrolment, "stale_min": int(STALE_AFTER.total_seconds() // 60)})
+                                        "enrolment": enrolment, "stale_min": int(STALE_AFTER.total_seconds() // 60),
+                                        "tv_screens": tv_screens, "tv_outcome": request.query_params.get("tv")})
 
 
 @router.get("/fleet")

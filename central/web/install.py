@@ -59,6 +59,7 @@ def install(app: FastAPI) -> None:
     from central.web import (
         alert_pages,
         config_pages,
+        display_pages,
         fleet_pages,
         monitor,
         pages,
@@ -69,7 +70,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.install_handlers(app)
-    for module in (pages, reports_pages, fleet_pages, monitor, config_pages, alert_pages):
+    for module in (pages, reports_pages, fleet_pages, monitor, config_pages, alert_pages, display_pages):
         app.include_router(module.router)
 
     # Evaluates the alert rules in the background and pushes what opens: started by whoever serves the app

@@ -123,7 +123,7 @@ def screens_dir(tmp_path: Path) -> Path:
     return out
 
 
-def chromium(download_dir: Path) -> Iterator[Any]:
+def chromium(download_dir: Path, extra_args: tuple[str, ...] = ()) -> Iterator[Any]:
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
@@ -137,7 +137,7 @@ def chromium(download_dir: Path) -> Iterator[Any]:
     opts.binary_location = binary
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi-VN",
                 "--window-size=1400,1000", "--force-device-scale-factor=1", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", *extra_args):
         opts.add_argument(arg)
     opts.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
                                            "download.prompt_for_download": False,
