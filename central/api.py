@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from central import queue, trust
+from central import queue, ticket_pages, trust
 from central.auth import Caller, device, get_db, require_role
 from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
@@ -54,8 +55,10 @@ def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
     try:
         with db.transaction() as s:
             dev, token, centre = enrol(s, body.code, body.device_name)
+            key = ticket_pages.current_key(s, centre.id) if dev.role == "lobby" else None
             return EnrolOut(device_id=dev.id, token=token, role=dev.role, centre_code=centre.code,
-                            device_index=dev.device_index, config=centre.doc)
+                            device_index=dev.device_index, config=centre.doc, ticket_key=key,
+                            public_url=os.environ.get("KIOSK_CENTRAL_PUBLIC_URL") or None)
     except EnrolError as exc:
         raise HTTPException(exc.status, {"reason": exc.reason, "message": str(exc)}) from None
 

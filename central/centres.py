@@ -31,6 +31,9 @@ class _Strict(BaseModel):
 
 class Publication(_Strict):
     public: StrictBool = False  # True: GET /reports/satisfaction needs no admin token
+    # The public satisfaction page (/cong-khai/<centre>) is always published; it names the
+    # officers at each counter only when this is True.
+    name_officers: StrictBool = False
 
 
 class CentreDoc(_Strict):

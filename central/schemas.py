@@ -45,6 +45,11 @@ class EnrolOut(BaseModel):
     device_index: int | None = Field(description="lobby kiosks only: 1..numbering.max_devices, unique among the "
                                                  "centre's active lobby kiosks; selects the offline fallback block")
     config: dict[str, Any] = Field(description="the centre config document (as GET /api/v1/config)")
+    ticket_key: str | None = Field(default=None, description=(
+        "lobby kiosks only: the centre's key for the tokens of the ticket pages (kiosk.contract.ticket_page), "
+        "so a kiosk makes the ticket's QR offline too"))
+    public_url: str | None = Field(default=None, description=(
+        "where citizens' phones reach the central ($KIOSK_CENTRAL_PUBLIC_URL); null: the URL the kiosk enrolled with"))
 
 
 class TicketOut(BaseModel):

@@ -88,10 +88,14 @@ class Lobby:
             group = self.config.priority_group(ticket.priority_group).display_name(language)
             lines.append(_("Priority: {group}").format(group=group))
         lines.append(local.strftime("%H:%M — %d/%m/%Y"))
+        caption: tuple[str, ...] = ()
+        if ticket.qr_payload.startswith(("https://", "http://")):  # the ticket page (kiosk.contract.ticket_page)
+            caption = (_("Scan the QR code to follow your number on your phone:"),
+                       ticket.qr_payload.split("://", 1)[1])
         return TicketPrintout(
             header=self.config.centre.display_name(language), number=ticket.display_number,
             service=service.display_name(language), lines=tuple(lines), qr_payload=ticket.qr_payload,
-            footer=_("Please wait for your number to be called. Thank you!"))
+            footer=_("Please wait for your number to be called. Thank you!"), qr_caption=caption)
 
     def announcement(self, ticket: IssuedTicket, language: str) -> str:
         _ = lambda m: self.tr.gettext(m, language)  # noqa: E731

@@ -32,6 +32,7 @@ class TicketPrintout:
     lines: tuple[str, ...] = ()      # detail lines: people ahead, estimated wait, priority group, time
     qr_payload: str = ""
     footer: str = ""
+    qr_caption: tuple[str, ...] = ()  # what the QR is for, then its short URL (printed above the QR)
 
 
 class PrinterStatus(str, enum.Enum):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from kiosk.contract.config import Config, Service
 from kiosk.domain.clock import Clock, local_day, system_clock
 from kiosk.contract.queue import CyclePosition, estimated_wait_minutes, people_ahead
+from kiosk.contract.ticket_page import make_token, page_url
 from kiosk.contract.windows import current_window, has_window_quotas, window_bounds
 from kiosk.domain.schedule import Availability, ServiceState, service_state
 from kiosk.contract.events import Event
@@ -92,6 +93,16 @@ def display_number(service: Service, number: int) -> str:
 def ticket_qr_payload(centre_code: str, day: str, display: str, ticket_id: str) -> str:
     """The product's own ticket QR: `KMC1:T:<centre>:<yyyymmdd>:<number>:<ticket id hex>`."""
     return f"KMC1:T:{centre_code}:{day.replace('-', '')}:{display}:{uuid.UUID(ticket_id).hex}"
+
+
+def ticket_qr(config: Config, day: str, display: str, ticket_id: str) -> str:
+    """The ticket page's URL on the central when the kiosk holds the centre's ticket key (made
+    offline too: kiosk.contract.ticket_page); else the kiosk's own KMC1:T: code."""
+    central = config.central
+    base = central.public_url or central.url
+    if central.ticket_key and base:
+        return page_url(base, make_token(central.ticket_key, ticket_id))
+    return ticket_qr_payload(config.centre.code, day, display, ticket_id)
 
 
 class TicketDesk:
@@ -266,7 +277,7 @@ class TicketDesk:
             ticket_id=ticket.id, service_code=ticket.service_code, day=ticket.day, number=ticket.number,
             display_number=ticket.display_number, priority_group=ticket.priority_group,
             issued_at=ticket.issued_at, people_ahead=waiting.ahead, estimated_wait_minutes=waiting.minutes,
-            qr_payload=ticket_qr_payload(self.config.centre.code, ticket.day, ticket.display_number, ticket.id),
+            qr_payload=ticket_qr(self.config, ticket.day, ticket.display_number, ticket.id),
             repeated=repeated, approximate=waiting.approximate)
 
     def _waiting(self, s: Session, ticket: Ticket, service: Service) -> Waiting:

@@ -63,14 +63,17 @@ def install(app: FastAPI) -> None:
         fleet_pages,
         monitor,
         pages,
+        public_pages,
         reports_pages,
+        ticket_views,
     )
     from central.web.alerts import PushSettings, Watcher
 
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.install_handlers(app)
-    for module in (pages, reports_pages, fleet_pages, monitor, config_pages, alert_pages, display_pages):
+    for module in (pages, reports_pages, fleet_pages, monitor, config_pages, alert_pages, display_pages,
+                   ticket_views, public_pages):
         app.include_router(module.router)
 
     # Evaluates the alert rules in the background and pushes what opens: started by whoever serves the app

@@ -162,7 +162,11 @@ def render_ticket_text(ticket: TicketPrintout, width: int = DEFAULT_WIDTH) -> Im
     if detail:
         blocks.append(_Block(detail, s(18)))
     if ticket.footer:
-        blocks.append(_Block(para(ticket.footer, footer_font), 0))
+        blocks.append(_Block(para(ticket.footer, footer_font), s(14) if ticket.qr_caption else 0))
+    if ticket.qr_caption:  # what the QR is for, and its short URL under it (the QR follows)
+        what, *url = ticket.qr_caption
+        lines = para(what, footer_font) + [ln for u in url for ln in para(u, _font(True, max(s(22), 20)))]
+        blocks.append(_Block(lines, 0))
 
     rule_h, rule_gap = s(2), s(12)
     top, bottom = s(16), s(16)

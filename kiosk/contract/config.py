@@ -272,6 +272,11 @@ class CentralSettings(_Strict):
     ca_file: str | None = None
     device_index: int | None = Field(default=None, ge=1, le=MAX_DEVICE_INDEX)  # given at enrolment; picks the fallback block
     timeout_s: float = Field(default=5, gt=0, le=120)
+    # The ticket's QR is public_url + /t/<token> (kiosk.contract.ticket_page), signed with the
+    # centre's ticket_key; both come with the enrolment. public_url: where citizens' phones reach
+    # the central (default: url). Without a key the QR stays the kiosk's own KMC1:T: code.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=200)
+    ticket_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     heartbeat_s: float = Field(default=30, ge=1)
     config_poll_s: float = Field(default=60, ge=1)
     batch_size: int = Field(default=500, ge=1, le=1000)

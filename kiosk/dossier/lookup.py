@@ -299,9 +299,10 @@ class DossierDesk:
 
     def __init__(self, lookup: CachedLookup, *, centre_code: str | None,
                  translate: Callable[[str], str] = lambda m: m, timezone: str = "Asia/Ho_Chi_Minh",
-                 allowed_hosts: Iterable[str] = DEFAULT_ALLOWED_HOSTS,
+                 allowed_hosts: Iterable[str] = DEFAULT_ALLOWED_HOSTS, ticket_page: tuple[str, str] | None = None,
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
         self.lookup = lookup
+        self.ticket_page = ticket_page  # (public URL, ticket key): this centre's ticket QRs
         self.centre_code = centre_code
         self.translate = translate
         self.tz = ZoneInfo(timezone)
@@ -309,7 +310,8 @@ class DossierDesk:
         self.now = now
 
     def scan(self, payload: str | bytes) -> Answer:
-        parsed = parse(payload, centre_code=self.centre_code, allowed_hosts=self.allowed_hosts)
+        parsed = parse(payload, centre_code=self.centre_code, allowed_hosts=self.allowed_hosts,
+                       ticket_page=self.ticket_page)
         if isinstance(parsed, Refused):
             log.info("dossier scan refused: %s", parsed.reason)  # the reason code only, never the input
             return Message("refused", self.translate(refusal_message(parsed.reason)), parsed.reason)

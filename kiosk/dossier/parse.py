@@ -23,6 +23,7 @@ from typing import Final, Iterable, Union
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from kiosk.contract.dossier import AGENCY_PATTERN, MAX_PAYLOAD, DossierCode, code_date, read_code
+from kiosk.contract.ticket_page import ticket_of, token_in
 from kiosk.i18n import N_
 
 MAX_ID: Final = 64                # characters of an id taken from a link
@@ -47,8 +48,8 @@ class DossierId:
 @dataclass(frozen=True)
 class TicketRef:
     centre: str
-    day: dt.date
-    number: str               # the display number, e.g. "A012"
+    day: dt.date | None       # None for the ticket page URL (its token names the ticket only)
+    number: str               # the display number, e.g. "A012" ("" for the ticket page URL)
     ticket_id: str            # canonical UUID string (kiosk Ticket.id)
 
 
@@ -163,19 +164,35 @@ def _looks_like_id_card(text: str) -> bool:
 
 
 def parse(payload: str | bytes, *, centre_code: str | None = None,
-          allowed_hosts: Iterable[str] = DEFAULT_ALLOWED_HOSTS) -> Parsed:
+          allowed_hosts: Iterable[str] = DEFAULT_ALLOWED_HOSTS, ticket_page: tuple[str, str] | None = None) -> Parsed:
     """Classifies a scanned or typed payload. Never raises; never returns the input in a refusal.
 
     centre_code: this centre's code, to refuse queue tickets of another centre (None: no check).
     allowed_hosts: domains whose receipt links are read (a host equal to or under one of them).
+    ticket_page: (public URL, ticket key) of this centre: its tickets' QR is a page URL there
+    (kiosk.contract.ticket_page); a token another key signed is another centre's ticket.
     """
     try:
-        return _parse(payload, centre_code, tuple(allowed_hosts))
+        return _parse(payload, centre_code, tuple(allowed_hosts), ticket_page)
     except Exception:  # noqa: BLE001 - belt and braces: untrusted input must never crash the kiosk
         return Refused("unrecognised")
 
 
-def _parse(payload: str | bytes, centre_code: str | None, allowed_hosts: tuple[str, ...]) -> Parsed:
+def _page_ticket(text: str, ticket_page: tuple[str, str] | None, centre_code: str | None) -> TicketRef | Refused | None:
+    if ticket_page is None:
+        return None
+    public_url, key = ticket_page
+    token = token_in(text, public_url)
+    if token is None:
+        return None
+    ticket_id = ticket_of(token, key)
+    if ticket_id is None:
+        return Refused("other_centre_ticket")
+    return TicketRef((centre_code or "").upper(), None, "", ticket_id)
+
+
+def _parse(payload: str | bytes, centre_code: str | None, allowed_hosts: tuple[str, ...],
+           ticket_page: tuple[str, str] | None = None) -> Parsed:
     if isinstance(payload, (bytes, bytearray, memoryview)):
         if len(payload) > MAX_PAYLOAD * 4:
             return Refused("too_long")
@@ -201,7 +218,7 @@ def _parse(payload: str | bytes, centre_code: str | None, allowed_hosts: tuple[s
     if scheme is not None:
         name = scheme.group(0)[:-1].lower()
         if name in ("http", "https"):
-            return _link(text, allowed_hosts)
+            return _page_ticket(text, ticket_page, centre_code) or _link(text, allowed_hosts)
         if text[scheme.end():].startswith("//") or name in ("mailto", "tel", "sms", "file", "javascript", "data"):
             return Refused("unknown_link")
     if _looks_like_id_card(text):

@@ -34,6 +34,8 @@ class Enrolment:
     device_index: int | None  # lobby kiosks only: picks the offline fallback block
     ca_file: str | None = None
     insecure_http: bool = False  # enrolled with an http:// central by explicit choice
+    ticket_key: str | None = None  # lobby kiosks: signs the ticket page tokens (kiosk.contract.ticket_page)
+    public_url: str | None = None  # where phones reach the central, when not central_url
 
 
 def check_url(central_url: str, insecure_http: bool = False) -> None:
@@ -52,7 +54,8 @@ def enrol(central_url: str, code: str, *, ca_file: str | None = None, device_nam
     answer = CentralClient(central_url, ca_file=ca_file, timeout=timeout).enrol(code.strip(), device_name)
     return Enrolment(central_url=central_url.rstrip("/"), device_id=answer["device_id"], token=answer["token"],
                      role=answer["role"], centre_code=answer["centre_code"], device_index=_index(answer.get("device_index")),
-                     ca_file=ca_file, insecure_http=central_url.strip().lower().startswith("http://")), \
+                     ca_file=ca_file, insecure_http=central_url.strip().lower().startswith("http://"),
+                     ticket_key=answer.get("ticket_key") or None, public_url=answer.get("public_url") or None), \
         answer.get("config") or {}
 
 
@@ -78,6 +81,10 @@ def apply(config: Config, enrolment: Enrolment, centre_document: dict[str, Any] 
     data["device"]["role"] = enrolment.role
     data["central"].update(url=enrolment.central_url, token=enrolment.token, device_index=enrolment.device_index,
                            ca_file=enrolment.ca_file)
+    if enrolment.ticket_key:  # a key set in the config file by hand stays when the central sent none
+        data["central"]["ticket_key"] = enrolment.ticket_key
+    if enrolment.public_url:
+        data["central"]["public_url"] = enrolment.public_url
     merged = parse_config(data, "enrolment")
     return merge_centre_document(merged, centre_document) if centre_document else merged
 

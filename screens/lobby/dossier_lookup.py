@@ -4,6 +4,7 @@ answer to the look-up screens; reading the result aloud and printing a status sl
 device worker. The screens (lookup.py, dossier.py, lookup_message.py) only show."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -112,11 +113,14 @@ class DossierLookup:
                 service = app.kiosk_config.service(ticket["service_code"]).display_name(app.lang)
             except KeyError:
                 service = ""
-        if ref.day != app.now_local().date():
-            message = app.tr(MSG_OLD_TICKET).format(date=ref.day.strftime("%d/%m/%Y"))
+        # the ticket page URL names the ticket only: its day and number come from this kiosk's copy
+        day = ref.day or (dt.date.fromisoformat(ticket["day"]) if ticket and ticket.get("day") else None)
+        if day is not None and day != app.now_local().date():
+            message = app.tr(MSG_OLD_TICKET).format(date=day.strftime("%d/%m/%Y"))
         else:
             message = app.tr(MSG_QUEUE_TICKET)
-        return {"kind": "ticket", "number": ref.number, "detail": service, "message": message}
+        number = ref.number or (ticket or {}).get("display_number") or ""
+        return {"kind": "ticket", "number": number, "detail": service, "message": message}
 
     def read_aloud(self, view: Any) -> None:
         parts = [view.status_label, view.timeliness_label or "", view.next_step]
@@ -164,7 +168,8 @@ def local_ticket(desk: TicketDesk, ref: Any) -> dict | None:
     try:
         with desk.db.transaction() as s:
             row = s.get(Ticket, ref.ticket_id)
-            return None if row is None else {"service_code": row.service_code, "day": row.day}
+            return None if row is None else {"service_code": row.service_code, "day": row.day,
+                                             "display_number": row.display_number}
     except Exception as exc:  # noqa: BLE001 - the answer is shown without the service then
         log.warning("cannot read the scanned ticket: %s", type(exc).__name__)
         return None

@@ -44,5 +44,8 @@ def dossier_desk(parts: Parts) -> DossierDesk | None:
         return None
     config = parts.config
     source = CentralDossierSource(client, timeout=min(LOOKUP_TIMEOUT_S, config.central.timeout_s))
+    base, key = config.central.public_url or config.central.url, config.central.ticket_key
+    page = (base, key) if base and key else None
     return DossierDesk(CachedLookup(source, parts.core.data_dir / CACHE_FILE), centre_code=config.centre.code,
-                       translate=parts.core.translator.gettext, timezone=config.centre.timezone, now=parts.clock)
+                       translate=parts.core.translator.gettext, timezone=config.centre.timezone, now=parts.clock,
+                       ticket_page=page)

@@ -136,3 +136,90 @@ def test_browser_display_pairs_pushes_announces_and_catches_up(central: Central,
     wait_for(lambda: not css(browser, "#offline").is_displayed(), what="the banner gone")
     csp = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
     assert csp == []
+
+
+def token_for(central: Central, ticket_id: str) -> str:
+    from central import ticket_pages
+    from kiosk.contract.ticket_page import make_token
+    with central.db.transaction() as s:
+        return make_token(ticket_pages.current_key(s, 1), ticket_id)
+
+
+def test_ticket_page_on_a_phone_follows_the_queue_and_the_call(central: Central, browser: Any, tmp_path: Path) -> None:
+    lobby, counter = central.enrol("lobby"), central.enrol("counter")
+    ids = issue(central, lobby, "A001 A002 A003")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    browser.get(f"{central.url}/t/{token_for(central, ids['A003'])}")
+    wait_for(lambda: text(browser, "#number") == "A003", what="the ticket page")
+    assert text(browser, "#ahead") == "2" and "phút" in text(browser, "#estimate")
+    assert text(browser, "#service") == "Tư pháp - Hộ tịch" and text(browser, "#status") == "Đang chờ"
+    wait_for(lambda: browser.execute_script("return window.kioskTicket.online()"), what="the push channel")
+    call(counter, 1)  # A001
+    wait_for(lambda: text(browser, "#ahead") == "1", what="one person less ahead")
+    out = screens_dir(tmp_path)
+    browser.save_screenshot(str(out / "web-ticket-waiting.png"))
+    call(counter, 2)  # A002
+    call(counter, 1)  # A003: ours
+    wait_for(lambda: css(browser, "#called").is_displayed(), what="the call, large")
+    assert text(browser, "#called") == "Mời Ông/Bà đến quầy số 1"
+    assert browser.execute_script("return window.kioskTicket.alerts") == 1
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, width  # nothing wider than the phone
+    browser.save_screenshot(str(out / "web-ticket-called.png"))
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_ticket_page_bad_tokens_and_an_offline_ticket(central: Central) -> None:
+    from central import ticket_pages
+    from kiosk.contract.ticket_page import make_token
+    lobby = central.enrol("lobby")
+    ids = issue(central, lobby, "A001")
+    good = token_for(central, ids["A001"])
+    assert httpx.get(f"{central.url}/t/{good}").status_code == 200
+    unsynced = token_for(central, str(uuid.uuid4()))  # issued offline: the kiosk has not sent it yet
+    r = httpx.get(f"{central.url}/t/{unsynced}")
+    assert r.status_code == 200 and "đang cập nhật" in r.text.lower()
+    assert httpx.get(f"{central.url}/t/{unsynced}/state").json()["known"] is False
+    strangers = [good[:-1] + ("A" if good[-1] != "A" else "B"), "x" * 35, "nope", "%00" * 12, "A" * 300,
+                 make_token("11" * 32, ids["A001"])]  # the last: another centre's (or a forged) key
+    for token in strangers:
+        r = httpx.get(f"{central.url}/t/{token}")
+        assert r.status_code in (404, 422) and "A001" not in r.text and "Tư pháp" not in r.text, token
+        assert httpx.get(f"{central.url}/t/{token}/state").status_code in (404, 422)
+    with central.db.transaction() as s:
+        ticket_pages.rotate_key(s, 1)  # revoked: its pages say nothing any more
+    r = httpx.get(f"{central.url}/t/{good}")
+    assert r.status_code == 404 and "A001" not in r.text
+
+
+def test_public_satisfaction_page_is_open_printable_and_names_officers_only_when_allowed(
+        central: Central, browser: Any, tmp_path: Path) -> None:
+    from sqlalchemy import text as sql
+    from web_support import hostile_officer_doc, load_week
+    load_week(central)  # a week of tickets, three in four rated, 1 in 5 "not satisfied"
+    with central.db.transaction() as s:
+        n, ok = s.execute(sql("select count(*), sum(level in ('very_satisfied', 'satisfied')) from ratings")).one()
+    r = httpx.get(f"{central.url}/cong-khai/{CENTRE}", params={"format": "json"})
+    figures = r.json()
+    year = figures["year"]["total"]
+    assert r.status_code == 200 and year["ratings"] == n and year["satisfied"] == ok
+    assert sum(x["ratings"] for x in figures["year"]["services"]) == n == sum(x["ratings"] for x in figures["year"]["counters"])
+    assert all(c["label"] == "" for c in figures["year"]["counters"])  # no officer named by default
+    browser.get(f"{central.url}/cong-khai/{CENTRE}")
+    wait_for(lambda: browser.find_elements("css selector", "#period-year table.by-counter"), what="the public page")
+    page_text = text(browser, "body")
+    assert "Kết quả đánh giá sự hài lòng" in page_text and "Quầy 1" in page_text and "Nguyễn" not in page_text
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert not css(browser, "#print").is_displayed()  # the print version hides the button
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 900, "height": 1300, "deviceScaleFactor": 1, "mobile": False})
+    browser.save_screenshot(str(screens_dir(tmp_path) / "web-public-satisfaction.png"))
+    doc = hostile_officer_doc()
+    doc.setdefault("reports", {})["name_officers"] = True
+    central.import_doc(doc)
+    counters = httpx.get(f"{central.url}/cong-khai/{CENTRE}", params={"format": "json"}).json()["year"]["counters"]
+    assert counters[0]["label"] and counters[0]["label"] != ""
+    r = httpx.get(f"{central.url}/cong-khai/{CENTRE}")
+    assert "<script>window.pwned" not in r.text  # a hostile officer name comes out as text
+    assert httpx.get(f"{central.url}/cong-khai/nope").status_code == 404

@@ -3,6 +3,7 @@ each listener hears its own centre only, and bad credentials get a plain 401."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import uuid
 from typing import Any
@@ -162,3 +163,14 @@ def test_the_kivy_display_follows_the_push_and_polls_when_it_breaks(central: Cen
         wait_until(lambda: shown == ["A001", "A002", "A003"], message="A003 pushed, each call shown once")
     finally:
         poller.stop()
+
+
+def test_a_lobby_gets_the_ticket_key_at_enrolment_and_its_tokens_open_the_page(central: Central) -> None:
+    r = httpx.post(f"{central.url}/api/v1/enrol", json={"code": central.code("lobby")})
+    key = r.json()["ticket_key"]
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    counter = httpx.post(f"{central.url}/api/v1/enrol", json={"code": central.code("counter", counters=[1])})
+    assert counter.json()["ticket_key"] is None  # only the kiosks that print tickets hold it
+    tid = str(uuid.uuid4())
+    state = httpx.get(f"{central.url}/t/{make_token(key, tid)}/state").json()
+    assert state["known"] is False and state["ticket_id"] == tid  # issued offline: "đang cập nhật"

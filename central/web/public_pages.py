@@ -1,0 +1,32 @@
+"""The public satisfaction page of a centre (`/cong-khai/<centre code>`): no login, printable
+(central/public_report.py); `?format=json` gives the same figures."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from central import public_report
+from central.auth import get_db
+from central.centres import CentreRow, doc_of
+from central.db import Database
+from central.web.common import centre_tz
+from central.web.render import N_, page
+
+router = APIRouter(include_in_schema=False)
+PERIODS = {"month": N_("This month"), "year": N_("This year")}
+
+
+@router.get("/cong-khai/{code}")
+def public_satisfaction(code: str, request: Request, db: Database = Depends(get_db)) -> Response:
+    with db.transaction() as s:
+        centre = s.scalar(select(CentreRow).where(CentreRow.code == code)) if len(code) <= 64 else None
+        if centre is None:
+            return page(request, "ticket_missing.html", {"title": N_("Not found"), "status": 404,
+                                                         "message": N_("There is no such centre.")}, status=404)
+        periods = public_report.periods(s, centre)
+        name, named, tz = doc_of(centre).config.centre.name, doc_of(centre).reports.name_officers, centre_tz(centre)
+    if request.query_params.get("format") == "json":
+        return JSONResponse({"centre": name, "code": code, **public_report.as_json(periods)})
+    return page(request, "public_satisfaction.html", {"centre_name": name, "code": code, "periods": periods,
+                                                      "period_names": PERIODS, "named": named, "tz": tz})
