@@ -15,7 +15,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from central import queue
 from central.centres import CentreRow, doc_of
 from central.db import Base, utc_now
-from central.tickets import Ticket
+from central.ratings import Rating
+from central.ratings import apply_events as apply_ratings
+from central.tickets import SERVED, Applied, Ticket
 from kiosk.contract.queue import estimated_wait_minutes
 from kiosk.contract.ticket_page import new_key, ticket_of
 
@@ -92,4 +94,36 @@ def state(session: Session, ref: TicketRef) -> dict[str, Any]:
         minutes = next((s.average_service_minutes for s in doc.config.services if s.code == t.service_code), 10.0)
         out["ahead"] = ahead
         out["estimate_minutes"] = estimated_wait_minutes(ahead, minutes, service.open_counters if service else 1)
+    rated = session.scalar(select(Rating.level).where(Rating.centre_id == ref.centre_id,
+                                                      Rating.ticket_id == ref.ticket_id))
+    out["rated"] = rated
+    out["can_rate"] = rated is None and t.status == SERVED and out["today"] and t.counter is not None
+    out["reasons"] = list(doc.config.reason_codes()) + ["other"] if out["can_rate"] else []
     return out
+
+
+LEVELS = ("very_satisfied", "satisfied", "unsatisfied")
+PHONE = "ticket-page"  # the ratings' device: the citizen's phone through the ticket page
+
+
+class RatingRefused(Exception):
+    """Why a rating from the ticket page is not stored (a msgid-like code for the page)."""
+
+
+def rate(session: Session, ref: TicketRef, level: str, reason: str | None, now: dt.datetime | None = None) -> None:
+    """The citizen's rating of a served ticket, with the counter's rules: one per ticket (the first
+    wins, from the counter or the phone), a reason for "Không hài lòng", the same day."""
+    now = now or utc_now()
+    info = state(session, ref)
+    if not info.get("known") or not info.get("can_rate"):
+        raise RatingRefused("already_rated" if info.get("rated") else "not_served")
+    if level not in LEVELS:
+        raise RatingRefused("bad_level")
+    if level == "unsatisfied" and (not reason or reason not in info["reasons"]):
+        raise RatingRefused("reason_needed")
+    t = session.get(Ticket, (ref.centre_id, ref.ticket_id))
+    assert t is not None and t.counter is not None
+    rating_id = f"phone-{ref.ticket_id}"
+    payload = {"rating_id": rating_id, "ticket_id": ref.ticket_id, "counter": t.counter, "officer": t.officer,
+               "level": level, "reason": reason if level == "unsatisfied" else None, "service_code": t.service_code}
+    apply_ratings(session, ref.centre_id, [Applied(rating_id, "rating.recorded", now, payload, PHONE, received=now)])

@@ -223,3 +223,43 @@ def test_public_satisfaction_page_is_open_printable_and_names_officers_only_when
     r = httpx.get(f"{central.url}/cong-khai/{CENTRE}")
     assert "<script>window.pwned" not in r.text  # a hostile officer name comes out as text
     assert httpx.get(f"{central.url}/cong-khai/nope").status_code == 404
+
+
+def test_rating_from_the_ticket_page_after_service_once_with_a_reason(central: Central, browser: Any,
+                                                                        tmp_path: Path) -> None:
+    from sqlalchemy import text as sql
+    lobby, counter = central.enrol("lobby"), central.enrol("counter")
+    ids = issue(central, lobby, "A001 A002")
+    one, two = token_for(central, ids["A001"]), token_for(central, ids["A002"])
+    r = httpx.post(f"{central.url}/t/{one}/rating", data={"level": "satisfied"}, follow_redirects=False)
+    assert r.status_code == 303 and "refused=not_served" in r.headers["location"]  # not served yet
+    call(counter, 1)
+    counter.post("/api/v1/counters/1/complete")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    browser.get(f"{central.url}/t/{one}")
+    wait_for(lambda: browser.find_elements("css selector", "#rate button"), what="the rating form")
+    assert [b.text for b in browser.find_elements("css selector", "#rate button")] == [
+        "Rất hài lòng", "Hài lòng", "Không hài lòng"]
+    browser.find_elements("css selector", "#rate button")[2].click()  # Không hài lòng: a reason first
+    wait_for(lambda: "Ông/Bà chưa hài lòng" in text(browser, "#rate"), what="the reasons")
+    browser.save_screenshot(str(screens_dir(tmp_path) / "web-ticket-rating.png"))
+    reasons = browser.find_elements("css selector", "#rate button")
+    assert reasons[0].text == "Phải chờ quá lâu" and reasons[-1].text == "Lý do khác"  # the counter's wording
+    reasons[0].click()
+    wait_for(lambda: browser.find_elements("css selector", "#rated"), what="the thanks")
+    with central.db.transaction() as s:
+        rows = s.execute(sql("select level, reason, counter, device_id from ratings")).all()
+    assert len(rows) == 1 and rows[0][0] == "unsatisfied" and rows[0][1] and rows[0][2] == 1
+    r = httpx.post(f"{central.url}/t/{one}/rating", data={"level": "very_satisfied"}, follow_redirects=False)
+    assert "refused=already_rated" in r.headers["location"]  # one rating per ticket
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    # a counter's rating first: the phone cannot rate again; a forged origin is refused
+    call(counter, 1)
+    counter.post("/api/v1/counters/1/complete")
+    r = httpx.post(f"{central.url}/t/{two}/rating", data={"level": "satisfied"}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = httpx.post(f"{central.url}/t/{two}/rating", data={"level": "unsatisfied", "reason": "made_up"},
+                   follow_redirects=False)
+    assert "refused=reason_needed" in r.headers["location"]
+    assert httpx.post(f"{central.url}/t/{'x' * 35}/rating", data={"level": "satisfied"}).status_code == 404
