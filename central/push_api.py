@@ -74,11 +74,11 @@ async def calls_stream(request: Request,
     if resume and after is None:
         raise HTTPException(422, "since / Last-Event-ID is not an event id or an ISO time")
     hub = hub_of(request)
-    await run_in_threadpool(hub.prime, centre_id)
-    listener = hub.subscribe(centre_id)  # before reading the backlog: nothing falls in between
 
     async def events() -> AsyncIterator[bytes]:
         sent: set[str] = set()
+        await run_in_threadpool(hub.prime, centre_id)
+        listener = hub.subscribe(centre_id)  # before reading the backlog: nothing falls in between
         try:
             first = await run_in_threadpool(_backlog, db, centre_id, after)
             calls = [c for c in first["calls"] if call_id(c) != resume]
