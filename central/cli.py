@@ -164,14 +164,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print("kiosk central restore replaces the whole central database: stop the central, then run it "
               "again with --yes", file=sys.stderr)
         return 2
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, access_log=args.access_log,
-                                           timeout_graceful_shutdown=5))
-    handle_exit = server.handle_exit
-
-    def stop(sig: int, frame: Any) -> None:
-        app.state.call_hub.stop()  # the push streams end first, or shutdown waits for them
-        handle_exit(sig, frame)
-    server.handle_exit = stop  # type: ignore[method-assign]
     try:
         restore(args.db, Path(args.file))
     except BackupError as exc:
