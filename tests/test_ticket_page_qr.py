@@ -22,6 +22,9 @@ def test_token_names_the_ticket_only_under_its_key() -> None:
     assert ticket_of(token, new_key()) is None                       # another centre's key
     assert ticket_of(token[:-1] + ("A" if token[-1] != "A" else "B"), key) is None  # one character changed
     assert ticket_of("!" * TOKEN_CHARS, key) is None and ticket_of("short", key) is None
+    for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_":  # every other last character
+        if ch != token[-1]:
+            assert ticket_of(token[:-1] + ch, key) is None, ch
     url = page_url(PUBLIC + "/", token)
     assert url == f"{PUBLIC}/t/{token}" and tid.replace("-", "") not in url  # the id is not readable as such
     assert token_in(url, PUBLIC) == token and token_in("HTTP://HCC.camau.gov.vn/t/" + token, PUBLIC) == token

@@ -40,6 +40,8 @@ def ticket_of(token: str, key: str) -> str | None:
         blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
         return None
+    if base64.urlsafe_b64encode(blob).decode().rstrip("=") != token:
+        return None  # a non-canonical spelling (the last character's spare bits): not a token we made
     raw, mac = blob[:16], blob[16:]
     if len(mac) != MAC_BYTES or not hmac.compare_digest(mac, _mac(key, raw)):
         return None
