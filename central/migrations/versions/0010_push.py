@@ -1,7 +1,7 @@
 """push: calls index, browser hall displays, ticket page keys (issue 13)
 
-Revision ID: 0008_push
-Revises: 0008_ratings
+Revision ID: 0008_push (file 0010_push.py: after main's 0008_ratings and 0009_counter)
+Revises: 0008_counter
 Create Date: 2026-11-29
 
 - tickets: ix_tickets_calls (centre_id, day, called_at), the calls query of displays and the push hub.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_push'
-down_revision = '0008_ratings'  # chained after main's 0008 (both started from 0007)
+down_revision = '0008_counter'  # chained after main's 0008_ratings and 0008_counter (file 0009_counter.py)
 branch_labels = None
 depends_on = None
 
