@@ -18,7 +18,11 @@ from kiosk.contract.leases import MAX_LEASE_COUNT, LeaseRequest
 from kiosk.contract.numbering import device_day_cap
 from kiosk.contract.wire import Audit
 
-DAY = "2026-11-23"
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+# Today in the centre's zone: fallback tickets of DAY must stay inside the central's clock window.
+TODAY = dt.datetime.now(HANOI).date()
+DAY = TODAY.isoformat()
+NEXT_DAY = (TODAY + dt.timedelta(days=1)).isoformat()
 
 
 def lease(dev, service: str = "XD", count: int = 20, day: str = DAY, request_id: str | None = None):
@@ -49,7 +53,7 @@ def test_leases_are_disjoint_across_kiosks_and_below_the_fallback_zone(any_centr
     assert max(seen) <= 999 - 10 * 20  # fallback blocks [800, 999] never leased
     other = lease(kiosks[0], service="DD").json()
     assert other["first"] == 1  # per service
-    assert lease(kiosks[0], day="2026-11-24").json()["first"] == 1  # per day
+    assert lease(kiosks[0], day=NEXT_DAY).json()["first"] == 1  # per day
 
 
 def test_exhausted_space_gives_409_and_partial_last_lease(central: Central) -> None:
@@ -73,7 +77,7 @@ def test_exhausted_space_gives_409_and_partial_last_lease(central: Central) -> N
 def test_issued_tickets_count_against_their_lease(central: Central) -> None:
     dev = central.enrol("lobby")
     at = dt.datetime.now(dt.timezone.utc)
-    day = at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    day = at.astimezone(HANOI).date().isoformat()
     a = lease(dev, service="TPHT", count=10, day=day).json()
     b = lease(dev, service="TPHT", count=10, day=day).json()
     first = issued(dev, "t1", number=a["first"], at=at)
@@ -99,7 +103,7 @@ def test_a_retried_request_gets_the_same_lease(any_central: Central) -> None:
     again = lease(dev, request_id=key)  # e.g. the answer was lost to a timeout and the kiosk retries
     assert again.status_code == 200 and again.json() == first
     assert lease(dev).json()["first"] == first["last"] + 1  # a new key: a new block
-    other = lease(dev, day="2026-11-24", request_id=key)
+    other = lease(dev, day=NEXT_DAY, request_id=key)
     assert other.status_code == 422 and "already used" in other.json()["detail"]
     with any_central.db.transaction() as s:
         assert len(s.scalars(select(Lease)).all()) == 2
@@ -145,9 +149,9 @@ def test_fallback_numbers_count_against_the_quota_when_they_sync(central: Centra
     central.import_doc(quota_doc(daily=4))
     dev = central.enrol("lobby")
     # issued offline from the kiosk's own fallback block, then synced
-    at = dt.datetime.combine(dt.date.fromisoformat(DAY), dt.time(9, 0), ZoneInfo("Asia/Ho_Chi_Minh"))
+    at = dt.datetime.now(dt.timezone.utc)
     for i in range(3):
-        ev = issued(dev, f"fb{i}", service="XD", at=at.astimezone(dt.timezone.utc))
+        ev = issued(dev, f"fb{i}", service="XD", at=at)
         assert dev.send(ev).json()["results"][0]["status"] == "accepted"
     body = lease(dev, count=20).json()
     assert body["last"] - body["first"] + 1 == 1  # 4 - 3 fallback numbers
@@ -158,20 +162,22 @@ def test_window_quota_leases_only_in_the_open_window(central: Central) -> None:
     central.import_doc(quota_doc(windows=[{"start": "07:30", "end": "11:30", "quota": 3},
                                           {"start": "13:30", "end": "17:00"}]))
     dev = central.enrol("lobby")
-    morning = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 09:00 in Hà Nội
+    monday = TODAY + dt.timedelta(days=-TODAY.weekday() % 7)  # the sessions are on working days
+    morning = dt.datetime.combine(monday, dt.time(9, 0), HANOI)  # allocate is given its clock
+    day = monday.isoformat()
     with central.db.transaction() as s:
         device = s.get(CentralDevice, dev.device_id)
-        first = allocate(s, device, LeaseRequest(request_id="r-00000001", service_code="XD", day=DAY, count=20),
+        first = allocate(s, device, LeaseRequest(request_id="r-00000001", service_code="XD", day=day, count=20),
                          morning)
         assert (first.first, first.last, first.window) == (1, 3, "07:30")
         with pytest.raises(LeaseError) as refused:
-            allocate(s, device, LeaseRequest(request_id="r-00000002", service_code="XD", day=DAY, count=1), morning)
+            allocate(s, device, LeaseRequest(request_id="r-00000002", service_code="XD", day=day, count=1), morning)
         assert refused.value.reason == "quota_window"
         with pytest.raises(LeaseError) as lunch:
-            allocate(s, device, LeaseRequest(request_id="r-00000003", service_code="XD", day=DAY, count=1),
+            allocate(s, device, LeaseRequest(request_id="r-00000003", service_code="XD", day=day, count=1),
                      morning + dt.timedelta(hours=3))
         assert lunch.value.reason == "window_closed"
-        afternoon = allocate(s, device, LeaseRequest(request_id="r-00000004", service_code="XD", day=DAY, count=20),
+        afternoon = allocate(s, device, LeaseRequest(request_id="r-00000004", service_code="XD", day=day, count=20),
                              morning + dt.timedelta(hours=5))
         assert (afternoon.first, afternoon.last, afternoon.window) == (4, 23, "13:30")
 
