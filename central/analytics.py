@@ -21,7 +21,7 @@ from sqlalchemy.sql import ColumnElement
 from central.dossier_links import DossierLink, RatedDossier
 from central.events import StoredEvent
 from central.ratings import Rating
-from central.rollups import RatingRollup, RollupDay, TicketRollup
+from central.rollups import DurationHistogram, HistogramMonth, RatingRollup, RollupDay, TicketRollup
 from central.tickets import SERVED, Ticket
 
 HIST_STEP_S = 15
@@ -183,22 +183,87 @@ def _percentile(hist: list[tuple[int, int]], q: float) -> float | None:
 
 
 def time_percentiles(session: Session, p: Period) -> dict[str, dict[str, Any]]:
-    """Per service: waiting (issue to first call) and service (call to done) p50 and p90, minutes."""
+    """Per service: waiting (issue to first call) and service (call to done) p50 and p90, minutes.
+    Whole closed months come from their kept histograms (central.rollups.DurationHistogram),
+    the days around them from the tickets: the same counts, so the same percentiles."""
+    closed_to = min(p.end, p.first_open_day - dt.timedelta(days=1))
+    months = _whole_months(p.start, closed_to)
+    hists: dict[tuple[str, str | None], dict[int, int]] = {}
+    raw = [(p.start, p.end)]
+    if months:
+        ensure_histograms(session, p.centre_id, [m for m, _, _ in months])
+        h = DurationHistogram
+        for kind, code, bucket, n in session.execute(
+                select(h.kind, h.service_code, h.bucket, h.n).where(
+                    h.centre_id == p.centre_id, h.month >= months[0][0], h.month <= months[-1][0])):
+            acc = hists.setdefault((kind, code or None), {})
+            acc[bucket] = acc.get(bucket, 0) + n
+        first, last = months[0][1], months[-1][2]
+        raw = [r for r in ((p.start, first - dt.timedelta(days=1)), (last + dt.timedelta(days=1), p.end))
+               if r[0] <= r[1]]
+    for start, end in raw:
+        for kind, service, bucket, n in _histograms(session, p.centre_id, start, end):
+            acc = hists.setdefault((kind, service), {})
+            acc[bucket] = acc.get(bucket, 0) + n
     out: dict[str, dict[str, Any]] = {}
-    for kind, secs in (("wait", Ticket.wait_s), ("service", Ticket.service_s)):
-        bucket = step_bucket(session, secs, HIST_STEP_S)
-        stmt = (select(Ticket.service_code, bucket, func.count())
-                .where(Ticket.centre_id == p.centre_id, Ticket.day >= p.start.isoformat(),
-                       Ticket.day <= p.end.isoformat(), secs.is_not(None))
-                .group_by(Ticket.service_code, bucket).order_by(Ticket.service_code, bucket))
-        hists: dict[str, list[tuple[int, int]]] = {}
-        for service, b_, n in session.execute(stmt):
-            hists.setdefault(service or "-", []).append((int(b_), int(n)))
-        for service, hist in hists.items():
-            row = out.setdefault(service, {})
+    for kind in ("wait", "service"):
+        for service in sorted((s for k, s in hists if k == kind), key=lambda x: (x is None, x or "")):
+            hist = sorted(hists[(kind, service)].items())
+            row = out.setdefault(service or "-", {})
             row[f"{kind}_n"] = sum(n for _, n in hist)
             row[f"{kind}_p50"], row[f"{kind}_p90"] = _percentile(hist, 0.5), _percentile(hist, 0.9)
     return out
+
+
+def _histograms(session: Session, centre_id: int, start: dt.date, end: dt.date,
+                by_month: bool = False) -> list[tuple[Any, ...]]:
+    """Rows (kind, service, 15-second bucket, count) of the tickets issued from start to end;
+    by_month: (month, kind, service, bucket, count)."""
+    rows: list[tuple[Any, ...]] = []
+    month = func.substr(Ticket.day, 1, 7)
+    for kind, secs in (("wait", Ticket.wait_s), ("service", Ticket.service_s)):
+        bucket = step_bucket(session, secs, HIST_STEP_S)
+        keys = [month, Ticket.service_code, bucket] if by_month else [Ticket.service_code, bucket]
+        stmt = (select(*keys, func.count())
+                .where(Ticket.centre_id == centre_id, Ticket.day >= start.isoformat(),
+                       Ticket.day <= end.isoformat(), secs.is_not(None))
+                .group_by(*keys))
+        for r in session.execute(stmt):
+            rows.append((r[0], kind, *r[1:]) if by_month else (kind, *r))
+    return [(*r[:-2], int(r[-2]), int(r[-1])) for r in rows]
+
+
+def _whole_months(start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The calendar months lying wholly in [start, end]: (YYYY-MM, first day, last day)."""
+    out: list[tuple[str, dt.date, dt.date]] = []
+    first = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    while True:
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        if last > end:
+            return out
+        out.append((first.isoformat()[:7], first, last))
+        first = last + dt.timedelta(days=1)
+
+
+def ensure_histograms(session: Session, centre_id: int, months: list[str]) -> None:
+    """Builds the duration histograms of the closed months that have none (or lost theirs to a
+    late event: central.rollups.forget), in one pass over their tickets."""
+    done = set(session.scalars(select(HistogramMonth.month).where(
+        HistogramMonth.centre_id == centre_id, HistogramMonth.month.in_(months))))
+    missing = [m for m in months if m not in done]
+    if not missing:
+        return
+    h = DurationHistogram
+    session.execute(delete(h).where(h.centre_id == centre_id, h.month.in_(missing)))
+    first = dt.date.fromisoformat(f"{missing[0]}-01")
+    last = (dt.date.fromisoformat(f"{missing[-1]}-28") + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    rows = [{"centre_id": centre_id, "month": m, "kind": kind, "service_code": service or "", "bucket": b, "n": n}
+            for m, kind, service, b, n in _histograms(session, centre_id, first, last, by_month=True)
+            if m in missing]
+    if rows:
+        session.execute(insert(h), rows)
+    now = dt.datetime.now(dt.timezone.utc)
+    session.execute(insert(HistogramMonth), [{"centre_id": centre_id, "month": m, "built_at": now} for m in missing])
 
 
 def unsatisfied_reasons(session: Session, p: Period) -> list[tuple[str | None, int]]:

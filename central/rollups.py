@@ -54,11 +54,36 @@ class TicketRollup(Base):
     service_n: Mapped[int]
 
 
+class HistogramMonth(Base):
+    """A closed month (of the tickets' issue days) whose duration histograms below are complete."""
+    __tablename__ = "report_rollup_hist_months"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    built_at: Mapped[dt.datetime]
+
+
+class DurationHistogram(Base):
+    """Tickets of one month per service and 15-second bucket of their waiting or service time:
+    the percentiles of a year add 12 of these up instead of reading every ticket."""
+    __tablename__ = "report_rollup_hist"
+
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # wait | service
+    service_code: Mapped[str] = mapped_column(String(16), primary_key=True)  # "" stands for none
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
 def forget(session: Session, centre_id: int, days: Iterable[str | None]) -> None:
-    """Marks days as to be summed again (called by ingestion, in its transaction)."""
+    """Marks days (and their months' histograms) as to be summed again (called by ingestion, in
+    its transaction)."""
     wanted = sorted({d for d in days if d})
     if wanted:
         session.execute(delete(RollupDay).where(RollupDay.centre_id == centre_id, RollupDay.day.in_(wanted)))
+        session.execute(delete(HistogramMonth).where(HistogramMonth.centre_id == centre_id,
+                                                     HistogramMonth.month.in_(sorted({d[:7] for d in wanted}))))
 
 
 def around(moments: Iterable[dt.datetime]) -> set[str]:

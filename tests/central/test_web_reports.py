@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from central_helpers import Central, event
+from central_helpers import Central, Device, event, issued
 
-from kiosk.contract.wire import RatingRecorded
+from kiosk.contract.wire import RatingRecorded, TicketCalled, TicketServed
 from sqlalchemy import select
 from web_support import TZ, load_today, load_week
 
 from central import analytics, reports
 from central.centres import find_centre
-from central.rollups import RollupDay
+from central.rollups import HistogramMonth, RollupDay
 
 
 def _period(central: Central, days_back: int) -> analytics.Period:
@@ -98,3 +98,53 @@ def test_percentiles_reasons_rejected_and_weeks(any_central: Central) -> None:
     assert sum(w["served"] for w in weeks) == 27 and sum(w["total"] for w in weeks) == 21
     assert sum(sum(c.values()) for c in heat.values()) == 21
     assert all(7 <= hour <= 11 for _, hour in heat)  # local hours (07:40 onwards), not UTC
+
+
+def test_percentiles_from_monthly_histograms_equal_the_rows_and_follow_late_tickets(any_central: Central) -> None:
+    lobby, counter = any_central.enrol("lobby"), any_central.enrol("counter")
+    today = dt.datetime.now(TZ).date()
+    services = [("TPHT", 1), ("CT", 2), ("DD", 3)]
+
+    def serve_day(day: dt.date, tag: str, per_day: int = 4) -> None:
+        numbers = Device.numbers_for(lobby)
+        tickets, evs = [], []
+        for i in range(per_day):
+            code, ctr = services[i % 3]
+            at = dt.datetime.combine(day, dt.time(8, 0), TZ) + dt.timedelta(minutes=23 * i)
+            called = at + dt.timedelta(minutes=3 + (i * 7) % 13, seconds=11 * i)
+            done = called + dt.timedelta(minutes=5 + i % 4)
+            tid = f"h-{tag}-{day}-{i}"
+            tickets.append(issued(lobby, tid, service=code, at=at.astimezone(dt.timezone.utc), number=numbers(code)))
+            evs += [event(TicketCalled(ticket_id=tid, counter=ctr, officer="nv01"), called),
+                    event(TicketServed(ticket_id=tid, counter=ctr, officer="nv01", started_at=called,
+                                       completed_at=done), done)]
+        # sent that evening (a kiosk that was offline): inside the central's clock window
+        sent = dt.datetime.combine(day, dt.time(18, 0), TZ)
+        for dev, batch in ((lobby, tickets), (counter, evs)):
+            r = dev.send(*batch, sent_at=sent)
+            assert all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:300]
+
+    for back in range(80, 0, -4):  # three calendar months, two of them whole and closed
+        serve_day(today - dt.timedelta(days=back), "a")
+    with any_central.db.transaction() as s:
+        cid = find_centre(s, None).id
+    start = today - dt.timedelta(days=85)
+    kept = analytics.Period(cid, TZ, start, today)
+    rows_only = analytics.Period(cid, TZ, start, today, today=start)  # no closed day: every ticket read
+
+    def times(p: analytics.Period) -> dict:
+        with any_central.db.transaction() as s:
+            return analytics.time_percentiles(s, p)
+
+    first = times(kept)
+    assert first == times(rows_only) and first["TPHT"]["wait_n"] > 0
+    with any_central.db.transaction() as s:
+        months = set(s.scalars(select(HistogramMonth.month)))
+    assert months and all(m < today.isoformat()[:7] for m in months)  # closed months only
+    assert times(kept) == first  # read again, from the histograms
+    # A kiosk syncs tickets of a closed month late: its month is summed again.
+    late_day = dt.date.fromisoformat(f"{min(months)}-15")
+    serve_day(late_day, "late", per_day=9)
+    again = times(kept)
+    assert again == times(rows_only)
+    assert sum(r.get("wait_n", 0) for r in again.values()) == sum(r.get("wait_n", 0) for r in first.values()) + 9

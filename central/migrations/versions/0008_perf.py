@@ -1,0 +1,44 @@
+"""duration histograms of closed months (issue 12: a year's percentiles)
+
+Revision ID: 0008_perf
+Revises: 0007
+Create Date: 2026-11-29
+
+- report_rollup_hist: tickets per month, kind (wait | service), service and 15-second bucket
+  of their waiting or service time (central/rollups.py), so that the p50/p90 of a year add up
+  a few thousand rows instead of reading every ticket.
+- report_rollup_hist_months: the months whose histograms are complete; ingestion deletes the
+  month of every day it touches, and the next report builds it again.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0008_perf'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('report_rollup_hist',
+    sa.Column('centre_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('service_code', sa.String(length=16), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['centre_id'], ['centres.id'], name=op.f('fk_report_rollup_hist_centre_id_centres')),
+    sa.PrimaryKeyConstraint('centre_id', 'month', 'kind', 'service_code', 'bucket', name=op.f('pk_report_rollup_hist'))
+    )
+    op.create_table('report_rollup_hist_months',
+    sa.Column('centre_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('built_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['centre_id'], ['centres.id'], name=op.f('fk_report_rollup_hist_months_centre_id_centres')),
+    sa.PrimaryKeyConstraint('centre_id', 'month', name=op.f('pk_report_rollup_hist_months'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('report_rollup_hist_months')
+    op.drop_table('report_rollup_hist')
