@@ -17,6 +17,7 @@ import threading
 import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from central.fleet import ComponentHealth
 from central.queue import today
 from central.tickets import WAITING, Ticket
 from central.web.models import Alert
+from central.web.render import N_, gettext
 
 log = logging.getLogger(__name__)
 SILENT_AFTER = dt.timedelta(minutes=10)
@@ -63,44 +65,69 @@ class PushSettings:
 
 @dataclass(frozen=True)
 class Finding:
+    """What is wrong: its text is a catalogue msgid (English) with its figures, said in each
+    language (Vietnamese first, stored with the alert; English for the pushed messages)."""
     kind: str
     subject: str
-    message: str
+    text: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    figures_en: dict[str, Any] = field(default_factory=dict)  # names that have an English form
+
+    def say(self, lang: str) -> str:
+        figures = {**self.figures, **(self.figures_en if lang == "en" else {})}
+        return gettext(self.text, lang).format(**figures)
+
+    @property
+    def message(self) -> str:
+        return self.say("vi")
 
 
 def findings(s: Session, centre: CentreRow, now: dt.datetime) -> list[Finding]:
     """What is wrong at this centre right now (each a grouped query)."""
     out = [Finding("rating", f"counter {a['counter']}",
-                   f"Quầy {a['counter']}: {a['unsatisfied']}/{a['total']} đánh giá Không hài lòng trong 15 phút qua")
+                   N_('Counter {counter}: {unsatisfied}/{total} ratings "Not satisfied" in the last 15 minutes'),
+                   {"counter": a["counter"], "unsatisfied": a["unsatisfied"], "total": a["total"]})
            for a in reports.alerts(s, centre.id, now)]
     devices = list(s.scalars(select(Device).where(Device.centre_id == centre.id, Device.revoked_at.is_(None))))
     for d in devices:
         seen = d.last_heartbeat_at or d.enrolled_at
         if now - seen > SILENT_AFTER:
             minutes = int((now - seen).total_seconds() // 60)
-            out.append(Finding("silent", d.id, f"Thiết bị {d.name}: không có tín hiệu {minutes} phút"))
+            out.append(Finding("silent", d.id, N_("Device {name}: no signal for {minutes} minutes"),
+                               {"name": d.name, "minutes": minutes}))
         if d.dead_letters:
-            out.append(Finding("dead_letters", d.id, f"Thiết bị {d.name}: có sự kiện không gửi được (dead letters)"))
+            out.append(Finding("dead_letters", d.id, N_("Device {name}: events that could not be sent (dead letters)"),
+                               {"name": d.name}))
     names = {d.id: d.name for d in devices}
     if names:
         for c in s.scalars(select(ComponentHealth).where(ComponentHealth.device_id.in_(list(names)),
                                                          ComponentHealth.component.startswith("printer"),
                                                          ComponentHealth.state.in_(("failed", "error")))):
-            out.append(Finding("printer", c.device_id, f"Máy in của {names[c.device_id]}: {c.detail or c.state}"))
+            out.append(Finding("printer", c.device_id, N_("Printer of {name}: {detail}"),
+                               {"name": names[c.device_id], "detail": c.detail or c.state}))
     doc = doc_of(centre)
     waits = s.execute(select(Ticket.service_code, func.min(Ticket.queued_at)).where(
         Ticket.centre_id == centre.id, Ticket.day == today(doc, now), Ticket.status == WAITING)
         .group_by(Ticket.service_code)).all()
-    services = {sv.code: sv.name for sv in doc.config.services}
+    services = {sv.code: sv for sv in doc.config.services}
     for code, oldest in waits:
         if oldest is not None and now - oldest > LONG_WAIT:
             minutes = int((now - oldest).total_seconds() // 60)
-            out.append(Finding("long_wait", code or "-",
-                               f"{services.get(code or '', code)}: công dân đã chờ {minutes} phút"))
+            service = services.get(code or "")
+            out.append(Finding("long_wait", code or "-", N_("{service}: a citizen has been waiting {minutes} minutes"),
+                               {"service": service.name if service else code, "minutes": minutes},
+                               {"service": service.display_name("en")} if service else {}))
     return out
 
 
-def evaluate(s: Session, centre: CentreRow, now: dt.datetime | None = None) -> list[Alert]:
+@dataclass(frozen=True)
+class Opened:
+    """A new alert and the finding that opened it (its text in every language, for the push)."""
+    alert: Alert
+    finding: Finding
+
+
+def evaluate(s: Session, centre: CentreRow, now: dt.datetime | None = None) -> list[Opened]:
     """Opens alerts for new findings, closes those no longer true; returns the newly opened ones."""
     now = now or utc_now()
     current = {(f.kind, f.subject): f for f in findings(s, centre, now)}
@@ -117,7 +144,7 @@ def evaluate(s: Session, centre: CentreRow, now: dt.datetime | None = None) -> l
         alert = Alert(centre_id=centre.id, kind=f.kind, subject=f.subject[:100], message=f.message[:500],
                       opened_at=now, pushed="")
         s.add(alert)
-        fresh.append(alert)
+        fresh.append(Opened(alert, f))
     s.flush()
     return fresh
 
@@ -138,17 +165,20 @@ def acknowledge(s: Session, alert_id: int, username: str, centre_ids: set[int] |
     return alert
 
 
-def push(settings: PushSettings, centre_name: str, alerts: list[Alert]) -> str:
-    """Sends the new alerts by e-mail and webhook; returns what happened, for the alert row."""
-    if not alerts:
+def push(settings: PushSettings, centre: CentreNames, opened: list[Opened]) -> str:
+    """Sends the new alerts by e-mail and webhook, in Vietnamese first and then in English (from
+    the catalogue); returns what happened, for the alert rows."""
+    if not opened:
         return ""
     done = []
-    lines = [f"[{a.kind}] {a.message}" for a in alerts]
+    lines = {lang: [f"[{o.alert.kind}] {o.finding.say(lang)}" for o in opened] for lang in ("vi", "en")}
     if settings.smtp_host and settings.mail_to:
         msg = EmailMessage()
-        msg["Subject"] = f"Cảnh báo – {centre_name}: {alerts[0].message}"[:200]
+        msg["Subject"] = f"{gettext('Alert', 'vi')} – {centre.vi}: {opened[0].finding.say('vi')}"[:200]
         msg["From"], msg["To"] = settings.mail_from, ", ".join(settings.mail_to)
-        msg.set_content(f"{centre_name}\n\n" + "\n".join(lines) + "\n\n— Kiosk Một Cửa central")
+        msg.set_content(f"{centre.vi}\n\n" + "\n".join(lines["vi"]) + "\n\n"
+                        f"— English —\n{gettext('Alert', 'en')} – {centre.en}\n\n" + "\n".join(lines["en"])
+                        + "\n\n— Kiosk Một Cửa central")
         try:
             with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
                 smtp.send_message(msg)
@@ -157,9 +187,11 @@ def push(settings: PushSettings, centre_name: str, alerts: list[Alert]) -> str:
             log.warning("alert e-mail failed: %s", exc)
             done.append(f"email failed: {exc}"[:60])
     if settings.webhook:
-        body = json.dumps({"centre": centre_name, "alerts": [
-            {"kind": a.kind, "subject": a.subject, "message": a.message, "opened_at": a.opened_at.isoformat()}
-            for a in alerts], "text": f"{centre_name}: " + "; ".join(lines)}, ensure_ascii=False).encode()
+        body = json.dumps({"centre": centre.vi, "centre_en": centre.en, "alerts": [
+            {"kind": o.alert.kind, "subject": o.alert.subject, "message": o.finding.say("vi"),
+             "message_en": o.finding.say("en"), "opened_at": o.alert.opened_at.isoformat()} for o in opened],
+            "text": f"{centre.vi}: " + "; ".join(lines["vi"]),
+            "text_en": f"{centre.en}: " + "; ".join(lines["en"])}, ensure_ascii=False).encode()
         req = urllib.request.Request(settings.webhook, data=body, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
         try:
@@ -172,19 +204,30 @@ def push(settings: PushSettings, centre_name: str, alerts: list[Alert]) -> str:
     return ",".join(done)[:100]
 
 
+@dataclass(frozen=True)
+class CentreNames:
+    vi: str
+    en: str
+
+    @classmethod
+    def of(cls, centre: CentreRow) -> "CentreNames":
+        info = doc_of(centre).config.centre
+        return cls(info.display_name("vi"), info.display_name("en"))
+
+
 def run_once(db: Database, settings: PushSettings, now: dt.datetime | None = None) -> int:
     """Evaluates every centre, pushes what opened; returns how many alerts opened."""
-    opened: list[tuple[str, list[Alert]]] = []
+    opened: list[tuple[CentreNames, list[Opened]]] = []
     with db.transaction() as s:
         for centre in s.scalars(select(CentreRow)):
             fresh = evaluate(s, centre, now)
             if fresh:
-                opened.append((centre.name, fresh))
-    for name, fresh in opened:  # outside the transaction: a slow mail server holds no lock
-        outcome = push(settings, name, fresh)
+                opened.append((CentreNames.of(centre), fresh))
+    for names, fresh in opened:  # outside the transaction: a slow mail server holds no lock
+        outcome = push(settings, names, fresh)
         with db.transaction() as s:
-            for a in fresh:
-                row = s.get(Alert, a.id)
+            for o in fresh:
+                row = s.get(Alert, o.alert.id)
                 if row is not None:
                     row.pushed = outcome
     return sum(len(f) for _, f in opened)

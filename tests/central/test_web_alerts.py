@@ -169,3 +169,42 @@ def test_device_printer_and_waiting_rules_open_once_and_close_by_themselves(cent
     with central.db.transaction() as s:
         still = list(s.scalars(select(Alert).where(Alert.centre_id == centre_id, Alert.closed_at.is_(None))))
     assert still == []  # every cause is gone: every alert closed by itself
+
+
+def test_pushed_alerts_say_it_in_vietnamese_then_english(central: Central, mailbox: tuple[Mailbox, int],
+                                                         webhook: tuple[list, str]) -> None:
+    from central_helpers import heartbeat, issued
+
+    from kiosk.contract.wire import DeviceHealth
+    from central.devices import Device
+    from central.web.alerts import PushSettings, run_once
+
+    box, port = mailbox
+    calls, url = webhook
+    central.embedded._app.state.alert_watcher.stop()  # this test runs the rules itself
+    lobby = central.enrol("lobby", "Kiosk sảnh A")
+    display = central.enrol("display", "Màn hình sảnh")
+    now = dt.datetime.now(dt.timezone.utc)
+    with central.db.transaction() as s:
+        s.get(Device, display.device_id).enrolled_at = now - dt.timedelta(minutes=20)
+    lobby.send(heartbeat(uptime_s=5, outbox_backlog=0),
+               event(DeviceHealth(device="printer", state="failed", detail="paper out")),
+               issued(lobby, "old-1", service="TPHT", at=now - dt.timedelta(minutes=50, seconds=30)))
+    pushing = PushSettings(smtp_host="127.0.0.1", smtp_port=port, mail_to=("giamdoc@camau.gov.vn",), webhook=url)
+    assert run_once(central.db, pushing, now) == 3
+    wait_for(lambda: box.messages and calls, what="the e-mail and the webhook call")
+    mail = box.messages[0]
+    assert mail["Subject"].startswith("Cảnh báo – Trung tâm Phục vụ hành chính công tỉnh Cà Mau: ")
+    body = mail.get_content()
+    vi, _, en = body.partition("— English —")
+    assert "Máy in của Kiosk sảnh A: paper out" in vi and "Thiết bị Màn hình sảnh: không có tín hiệu 20 phút" in vi
+    assert "công dân đã chờ 50 phút" in vi
+    assert "Alert – Ca Mau Provincial Public Administration Service Centre" in en
+    assert "Printer of Kiosk sảnh A: paper out" in en and "Device Màn hình sảnh: no signal for 20 minutes" in en
+    assert "Justice - Civil status: a citizen has been waiting 50 minutes" in en  # the service's English name
+    hook = calls[0]
+    assert hook["centre"].startswith("Trung tâm") and hook["centre_en"].startswith("Ca Mau")
+    by_kind = {a["kind"]: a for a in hook["alerts"]}
+    assert by_kind["printer"]["message"] == "Máy in của Kiosk sảnh A: paper out"
+    assert by_kind["printer"]["message_en"] == "Printer of Kiosk sảnh A: paper out"
+    assert "không có tín hiệu" in hook["text"] and "no signal" in hook["text_en"]
