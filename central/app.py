@@ -18,6 +18,7 @@ from central import __version__
 from central.admin_api import reports_router
 from central.admin_api import router as admin_router
 from central.api import router as device_router
+from central.diagnostics import router as diagnostics_router
 from central.centres import CentreDocument
 from central.db import Database
 from central.dossier_api import router as dossier_router
@@ -124,6 +125,7 @@ def create_app(db: Database) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(reports_router)
     app.include_router(dossier_router)
+    app.include_router(diagnostics_router)
     install_web(app)  # the managers' pages (central/web)
 
     @app.get("/healthz", tags=["meta"])

@@ -2,6 +2,7 @@
 from central import (  # noqa: F401
     centres,
     devices,
+    diagnostics,
     displays,
     dossier_links,
     dossiers,

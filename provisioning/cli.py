@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     d = steps.add_parser("diagnostics", parents=[common], help="a support bundle (no secrets), saved or sent")
     d.add_argument("--out", default=".", help="folder to write the .zip in (e.g. a USB stick)")
-    d.add_argument("--send", action="store_true", help="also report its summary to the central")
+    d.add_argument("--send", action="store_true", help="also send it to the central (its fleet page lists it)")
     d.set_defaults(func=cmd_diagnostics)
 
     r = steps.add_parser("reset", parents=[common], help="factory reset: forget identity, PIN, data and caches")
@@ -211,6 +211,16 @@ def cmd_diagnostics(args) -> int:
         from kiosk.technician import record_audit
         record_audit(open_database(data_dir / "kiosk.db"), "provision.diagnostics", summary=summary)
         print("summary queued for the central (sent with the next sync)")
+        if config.central.url and config.central.token:  # the zip itself, for the fleet page
+            from kiosk.sync.client import CentralClient, CentralRejected, CentralUnavailable
+            client = CentralClient(config.central.url, config.central.token, ca_file=config.central.ca_file,
+                                   timeout=config.central.timeout_s)
+            try:
+                stored = client.upload_diagnostics(path.read_bytes())
+            except (CentralRejected, CentralUnavailable) as exc:
+                print(f"bundle not uploaded ({exc}); hand over {path} instead", file=sys.stderr)
+                return 1
+            print(f"bundle uploaded to the central (#{stored['bundle_id']}, {stored['size']} bytes)")
     return 0
 
 

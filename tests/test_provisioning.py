@@ -187,7 +187,13 @@ def test_pin_export_import_diagnostics_and_factory_reset(tmp_path, central):
     assert r.returncode == 2 and "lobby.idle_timout_s" in r.stderr
     r = kiosk("provision", "diagnostics", "--config", str(cfg), "--out", str(tmp_path / "usb"), "--send")
     assert r.returncode == 0, r.stderr
+    assert "bundle uploaded to the central" in r.stdout
     bundle = next((tmp_path / "usb").glob("*.zip"))
+    from sqlalchemy import select
+
+    from central.diagnostics import DiagnosticsBundle
+    with central.db.transaction() as s:  # the zip itself reached the central, for its fleet page
+        assert list(s.scalars(select(DiagnosticsBundle.content))) == [bundle.read_bytes()]
     with zipfile.ZipFile(bundle) as z:
         names = set(z.namelist())
         assert {"config.toml", "summary.json"} <= names

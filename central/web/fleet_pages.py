@@ -11,6 +11,7 @@ from markupsafe import Markup
 from qrcode.image.svg import SvgPathImage
 from sqlalchemy import select
 
+from central import diagnostics
 from central.admin_api import qr_payload
 from central.auth import get_db
 from central.centres import CentreRow
@@ -74,9 +75,10 @@ def _fleet(request: Request, db: Database, viewer: Viewer, enrolment: dict[str, 
             for c in s.scalars(select(ComponentHealth).where(ComponentHealth.device_id.in_(ids))
                                .order_by(ComponentHealth.component)):
                 health.setdefault(c.device_id, []).append(c)
+        bundles = diagnostics.listed(s, centre.id) if centre else []
     rows = device_rows(devices, health, now)
     counts = {k: sum(r["state"] == k for r in rows) for k in STATES}
-    return page(request, "fleet.html", {**ctx, "rows": rows, "counts": counts, "states": STATES,
+    return page(request, "fleet.html", {**ctx, "rows": rows, "counts": counts, "states": STATES, "bundles": bundles,
                                         "role_names": DEVICE_ROLE_NAMES, "device_roles": DEVICE_ROLES,
                                         "enrolment": enrolment, "stale_min": int(STALE_AFTER.total_seconds() // 60),
                                         "tv_screens": tv_screens, "tv_outcome": request.query_params.get("tv")})
@@ -86,6 +88,19 @@ def _fleet(request: Request, db: Database, viewer: Viewer, enrolment: dict[str, 
 def fleet_page(request: Request, viewer: Viewer = Depends(at_least(CENTRE_MANAGER)),
                db: Database = Depends(get_db)) -> Response:
     return _fleet(request, db, viewer)
+
+
+@router.get("/fleet/bundles/{bundle_id}.zip")
+def download_bundle(bundle_id: int, viewer: Viewer = Depends(at_least(CENTRE_MANAGER)),
+                    db: Database = Depends(get_db)) -> Response:
+    """A device's diagnostics bundle, for its centre's managers (and province administrators)."""
+    with db.transaction() as s:
+        row = s.get(diagnostics.DiagnosticsBundle, bundle_id)
+        if row is None or not viewer.may_see(row.centre_id):
+            raise Forbidden()
+        name = f"diagnostics-{row.device_id[:8]}-{row.uploaded_at:%Y%m%d-%H%M%S}.zip"
+        return Response(row.content, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/fleet/{device_id}/revoke")

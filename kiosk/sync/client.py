@@ -115,6 +115,16 @@ class CentralClient:
                                        "(wrong URL or proxy?)")
         return body
 
+    def upload_diagnostics(self, zip_bytes: bytes) -> dict[str, Any]:
+        """Sends a diagnostics bundle (provisioning.bundle) for the fleet page: {bundle_id, size, sha256}.
+        Raises CentralRejected (e.g. 413 over the central's limit) or CentralUnavailable."""
+        resp = self._request("POST", "/api/v1/diagnostics", data=zip_bytes, timeout=max(self.timeout, 30),
+                             headers={"Content-Type": "application/octet-stream"})
+        body = self._json(resp)
+        if not isinstance(body, dict) or "bundle_id" not in body:
+            raise CentralMisconfigured("the answer to a diagnostics upload is not the central's")
+        return body
+
     def get_config(self, etag: str | None) -> ConfigAnswer:
         headers = {"If-None-Match": etag} if etag else {}
         resp = self._request("GET", "/api/v1/config", headers=headers)
