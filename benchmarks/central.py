@@ -86,6 +86,15 @@ def make_batches(lobby: dict[str, Any], counter: dict[str, Any], client: int, ti
     return out
 
 
+def _cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -144,11 +153,13 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         for t in threads:
             t.start()
+        cpu_before = _cpu_s(server.pid)
         go.wait()
         start = time.perf_counter()
         for t in threads:
             t.join()
         wall = time.perf_counter() - start
+        cpu_after = _cpu_s(server.pid)
     finally:
         server.terminate()
         server.wait(30)
@@ -157,7 +168,9 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
     return {"backend": label, "events": total, "seconds": round(wall, 2), "events_per_s": round(total / wall),
             "p50_ms": round(1000 * statistics.median(lat), 1),
             "p95_ms": round(1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1),
-            "failures": len(failures), "first_failure": failures[0] if failures else None}
+            "failures": len(failures), "first_failure": failures[0] if failures else None,
+            # the server's own CPU: on a shared, loaded machine the rate it could keep with a core to itself
+            "per_cpu_s": round(total / (cpu_after - cpu_before)) if cpu_before is not None and cpu_after else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run(pg.create_database("bench"), "postgresql", args.clients, args.batches, args.batch_size))
     for r in results:
         print(f"{r['backend']:<11} {r['events']:>7} events in {r['seconds']:>6.2f} s = {r['events_per_s']:>6} events/s"
-              f"   batch p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms   failures {r['failures']}")
+              f"   batch p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms   failures {r['failures']}"
+              f"   server CPU: {r['per_cpu_s'] or '?'} events per CPU second")
         if r["first_failure"]:
             print(f"  first failure: {r['first_failure']}")
     return 1 if any(r["failures"] for r in results) else 0
