@@ -4,7 +4,8 @@ Nothing here loops over the tickets or ratings of a period in Python: the databa
 one row per group. Groupings by local time are summed per UTC hour (hours since the epoch,
 at most 24 rows a day) and those buckets are mapped to the centre's local day, hour and
 weekday here: exact for every time zone whose offset is a whole number of hours (Việt Nam,
-UTC+7). Percentiles come from 15-second histograms of the waiting and service times.
+UTC+7). Percentiles come from 15-second histograms of the waiting and service times, kept per
+closed month (central.rollups.DurationHistogram) so that a year adds up a few thousand rows.
 """
 from __future__ import annotations
 
@@ -193,11 +194,13 @@ def time_percentiles(session: Session, p: Period) -> dict[str, dict[str, Any]]:
     if months:
         ensure_histograms(session, p.centre_id, [m for m, _, _ in months])
         h = DurationHistogram
+        # summed over the months by the database: ~2,000 rows for a year instead of ~16,000
         for kind, code, bucket, n in session.execute(
-                select(h.kind, h.service_code, h.bucket, h.n).where(
-                    h.centre_id == p.centre_id, h.month >= months[0][0], h.month <= months[-1][0])):
+                select(h.kind, h.service_code, h.bucket, func.sum(h.n)).where(
+                    h.centre_id == p.centre_id, h.month >= months[0][0], h.month <= months[-1][0])
+                .group_by(h.kind, h.service_code, h.bucket)):
             acc = hists.setdefault((kind, code or None), {})
-            acc[bucket] = acc.get(bucket, 0) + n
+            acc[bucket] = acc.get(bucket, 0) + int(n)
         first, last = months[0][1], months[-1][2]
         raw = [r for r in ((p.start, first - dt.timedelta(days=1)), (last + dt.timedelta(days=1), p.end))
                if r[0] <= r[1]]

@@ -1,4 +1,5 @@
-"""Per-day sums of closed days, kept so that a report over a year reads thousands of rows, not tens of thousands.
+"""Per-day sums of closed days (and per-month duration histograms), kept so that a report over a year reads
+thousands of rows, not tens of thousands.
 
 A closed day (before the centre's today) is summed once per grouping (officer, counter,
 service, hour bucket, day) by central.analytics and marked done; a report then reads those
