@@ -111,7 +111,7 @@ def test_a_hostile_scan_gets_the_parsers_fixed_message_never_the_input(run: Run)
     refused = run.summary["refused"]
     assert refused["kind"] == "refused" and refused["reason"] == "unknown_link"
     assert refused["title"] == "Không dùng được mã này"
-    assert refused["message"].startswith("Đường dẫn này không phải giấy tiếp nhận hồ sơ")
+    assert refused["message"].startswith("Đường dẫn này không phải Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
     joined = "\n".join(refused["texts"]).lower()
     for fragment in ("javascript", "cookie", "alert", "000.00.12"):
         assert fragment not in joined
@@ -123,7 +123,7 @@ def test_a_hostile_scan_gets_the_parsers_fixed_message_never_the_input(run: Run)
 def test_a_scanned_queue_ticket_is_explained(run: Run):
     ticket = run.summary["ticket"]
     assert ticket["kind"] == "ticket" and ticket["number"] == "A012"
-    assert "không phải giấy hẹn" in ticket["message"]
+    assert "không phải Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in ticket["message"]
 
 
 def test_the_result_clears_itself_after_the_idle_timeout(run: Run):
