@@ -2,7 +2,8 @@
 
 Rules (per centre): >= 50 % "Không hài lòng" over 15 minutes with >= 4 ratings (per counter);
 a device silent for SILENT_AFTER; a printer out of paper or failed; dead letters on a device;
-a citizen waiting longer than LONG_WAIT. An alert opens when its rule becomes true and is
+a citizen waiting longer than LONG_WAIT; a citizen who pressed "Cần hỗ trợ" (help.requested) on a
+device within HELP_OPEN. An alert opens when its rule becomes true and is
 pushed then (e-mail over SMTP, a JSON webhook); while it is open the same rule opens nothing
 new, so nobody gets the same alert twice; it closes by itself when the rule is false again.
 """
@@ -17,6 +18,7 @@ import threading
 import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +27,7 @@ from central import reports
 from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
 from central.devices import Device
+from central.events import StoredEvent
 from central.fleet import ComponentHealth
 from central.queue import today
 from central.tickets import WAITING, Ticket
@@ -33,7 +36,8 @@ from central.web.models import Alert
 log = logging.getLogger(__name__)
 SILENT_AFTER = dt.timedelta(minutes=10)
 LONG_WAIT = dt.timedelta(minutes=45)
-KINDS = ("rating", "silent", "printer", "dead_letters", "long_wait")
+HELP_OPEN = dt.timedelta(minutes=10)  # a help request stays an open alert this long (staff acknowledge it)
+KINDS = ("rating", "silent", "printer", "dead_letters", "long_wait", "help")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ def findings(s: Session, centre: CentreRow, now: dt.datetime) -> list[Finding]:
         if d.dead_letters:
             out.append(Finding("dead_letters", d.id, f"Thiết bị {d.name}: có sự kiện không gửi được (dead letters)"))
     names = {d.id: d.name for d in devices}
+    out += help_findings(s, centre, names, now)
     if names:
         for c in s.scalars(select(ComponentHealth).where(ComponentHealth.device_id.in_(list(names)),
                                                          ComponentHealth.component.startswith("printer"),
@@ -97,6 +102,24 @@ def findings(s: Session, centre: CentreRow, now: dt.datetime) -> list[Finding]:
             minutes = int((now - oldest).total_seconds() // 60)
             out.append(Finding("long_wait", code or "-",
                                f"{services.get(code or '', code)}: công dân đã chờ {minutes} phút"))
+    return out
+
+
+def help_findings(s: Session, centre: CentreRow, names: dict[str, str], now: dt.datetime) -> list[Finding]:
+    """A citizen asked for help at a device (its latest request within HELP_OPEN): one alert per device."""
+    latest: dict[str, StoredEvent] = {}
+    for ev in s.scalars(select(StoredEvent).where(
+            StoredEvent.centre_id == centre.id, StoredEvent.type == "help.requested",
+            StoredEvent.corrected_occurred_at >= now - HELP_OPEN).order_by(StoredEvent.corrected_occurred_at)):
+        latest[ev.device_id] = ev
+    out = []
+    for device_id, ev in latest.items():
+        at = ev.corrected_occurred_at.replace(tzinfo=dt.timezone.utc) if ev.corrected_occurred_at.tzinfo is None \
+            else ev.corrected_occurred_at
+        local = at.astimezone(ZoneInfo(doc_of(centre).config.centre.timezone)).strftime("%H:%M")
+        counter = ev.payload.get("counter")
+        where = f"quầy {counter}" if counter else names.get(device_id, device_id)
+        out.append(Finding("help", device_id, f"Cần hỗ trợ tại {where}: công dân bấm \"Cần hỗ trợ\" lúc {local}"))
     return out
 
 
