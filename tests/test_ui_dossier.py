@@ -46,7 +46,7 @@ def run(tmp_path_factory) -> Run:
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "screens.cli", "demo", "--headless", "--scenario", "dossier-lookup",
                            "--out", str(out)], cwd=ROOT, env={**os.environ, **HEADLESS_ENV}, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=240)
     result = Run(out, proc, time.monotonic() - started)
     assert proc.returncode == 0 and result.summary.get("ok"), result.explain()
     return result
@@ -135,7 +135,7 @@ def test_the_result_clears_itself_after_the_idle_timeout(run: Run):
         assert "000.00.12" not in text and "***" not in text and "/2026" not in text
     timings = run.summary["timings"]
     waited = timings["t_cleared_s"] - timings["t_result_shown_s"]
-    assert 4.5 <= waited <= 8.0, waited  # the scenario's idle timeout is 5 s
+    assert 12.5 <= waited <= 20.0, waited  # the scenario: dossier_result_s 10 s, then "more time?" 3 s
 
 
 def test_read_aloud_and_a_status_slip_without_personal_data(run: Run):

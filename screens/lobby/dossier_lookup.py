@@ -122,11 +122,13 @@ class DossierLookup:
         number = ref.number or (ticket or {}).get("display_number") or ""
         return {"kind": "ticket", "number": number, "detail": service, "message": message}
 
-    def read_aloud(self, view: Any) -> None:
+    def spoken(self, view: Any) -> str:
+        """Status, timeliness and next step (no code, no name: the hall may hear it)."""
         parts = [view.status_label, view.timeliness_label or "", view.next_step]
-        text = ". ".join(p.rstrip(".") for p in parts if p) + "."
-        lang = self.app.lang
-        self.app.device_worker.submit(lambda: self.app.runtime.speaker.say(text, lang), on_error=lambda exc: None)
+        return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+    def read_aloud(self, view: Any) -> None:
+        self.app.speak(self.spoken(view))
 
     def printout(self, view: Any) -> TicketPrintout:
         app = self.app

@@ -164,7 +164,7 @@ class ScenarioDriver:
             return box[0] < 0
         return Wait(counted, 10.0, f"{n} frames", 0)
 
-    def on(self, screen: str, timeout: float = 5.0) -> Wait:
+    def on(self, screen: str, timeout: float = 10.0) -> Wait:
         return self.until(lambda: self.app.sm.current == screen, timeout, f"the {screen} screen")
 
     def screen(self, name: str):

@@ -6,6 +6,7 @@ any hour of the day, and with short timeouts so the idle return is seen in secon
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ def monday_clock(timezone: str, hhmm: str) -> Clock:
 
 @dataclass
 class LobbyScenario(Scenario):
+    timeout_s: float = 120.0  # the stays and the "more time?" question add up on a loaded machine
     local_time: str = "09:00"             # on Monday
     printer_kind: str = "preview"
     lobby: dict = field(default_factory=dict)      # LobbySettings overrides
@@ -36,7 +38,8 @@ class LobbyScenario(Scenario):
     central: dict = field(default_factory=dict)    # CentralSettings overrides (e.g. an unreachable URL)
 
     def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
-        lobby = config.lobby.model_copy(update={"idle_timeout_s": 5.0, "ticket_screen_s": 3.0, **self.lobby})
+        lobby = config.lobby.model_copy(update={"idle_timeout_s": 8.0, "ticket_screen_s": 6.0, "more_time_s": 3.0,
+                                                "dossier_result_s": 10.0, **self.lobby})
         services = [s.model_copy(update=self.services.get(s.code, {})) for s in config.services]
         config = config.model_copy(update={
             "lobby": lobby, "services": services,
@@ -49,6 +52,22 @@ class LobbyScenario(Scenario):
 
 
 # -- steps ---------------------------------------------------------------------------------
+def _shows_page(services, page: int) -> bool:
+    return bool(services.page == page)
+
+
+def page_of(d: ScenarioDriver, code: str) -> Iterator:
+    """Turn the service pages until the tile of `code` is shown."""
+    services = d.screen("services")
+    index = next(i for i, v in enumerate(services.views) if v.service.code == code)
+    page = index // services.per_page
+    while services.page != page:
+        forward = services.page < page
+        target = services.page + (1 if forward else -1)
+        d.tap(d.widget("services", "next_page" if forward else "prev_page"))
+        yield d.until(functools.partial(_shows_page, services, target), what=f"page {target + 1}")
+
+
 def _lobby_ticket(d: ScenarioDriver) -> Iterator:
     app = d.app
     yield from d.started()
@@ -85,7 +104,7 @@ def _lobby_ticket(d: ScenarioDriver) -> Iterator:
     copied = d.copy_printed_ticket()
     d.step("printed ticket copied", file=copied.name if copied else None)
     d.facts["tickets_in_db"] = d.tickets_in_db()
-    yield d.on("attract", timeout=app.kiosk_config.lobby.ticket_screen_s + 5)
+    yield d.on("attract", timeout=app.kiosk_config.lobby.ticket_screen_s + app.kiosk_config.lobby.more_time_s + 5)
     d.mark("back_to_attract_s")
     yield from d.screenshot("attract-after-timeout")
 
@@ -98,25 +117,25 @@ def _lobby_closed(d: ScenarioDriver) -> Iterator:
     services = d.screen("services")
     d.tap_at(0.5, 0.45)
     yield d.on("services")
-    d.tap(d.widget("services", "next_page"))
-    yield d.until(lambda: services.page == 1, what="page 2")
     # One ticket for Cư trú uses up its quota of one.
+    yield from page_of(d, "CT")
     d.tap(services.tile_for("CT"))
     yield d.on("priority")
     d.tap(d.widget("priority", "regular"))
     yield d.on("ticket")
     yield d.until(lambda: d.screen("ticket").print_state != "printing", 15, "printing to finish")
     d.record_ticket()
-    if app.sm.current == "ticket":  # its 3 s stay may already be over on a slow machine
+    yield d.frames(3)  # the print outcome's layout, before tapping
+    if app.sm.current == "ticket":  # its stay may already be over on a slow machine
         d.tap(d.widget("ticket", "done"))
     yield d.on("attract")
     d.tap_at(0.5, 0.45)
     yield d.on("services")
-    d.tap(d.widget("services", "next_page"))
-    yield d.until(lambda: services.page == 1, what="page 2")
     yield d.until(lambda: not services.view_for("CT").state.is_open, what="Cư trú out of numbers")
+    yield from page_of(d, "CT")
     yield from d.screenshot("services-closed")
     d.facts["closed_tiles"] = {t.code: t.detail for t in services.tiles if t.used and not t.available}
+    yield from page_of(d, "TC")
     d.tap(services.tile_for("TC"))
     yield d.on("message")
     message = d.screen("message")
@@ -125,6 +144,7 @@ def _lobby_closed(d: ScenarioDriver) -> Iterator:
     yield from d.screenshot("closed-reason")
     d.tap(d.widget("message", "back"))
     yield d.on("services")
+    yield from page_of(d, "YT")
     d.tap(services.tile_for("YT"))
     yield d.on("priority")
     d.tap(d.widget("priority", "regular"))
@@ -133,7 +153,7 @@ def _lobby_closed(d: ScenarioDriver) -> Iterator:
     yield from d.screenshot("refused")
     d.facts["tickets_in_db"] = d.tickets_in_db()
     d.mark("refused_s")
-    yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + 5)
+    yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + app.kiosk_config.lobby.more_time_s + 5)
     d.mark("idle_return_s")
     d.step("back to attract by the idle timeout")
 
