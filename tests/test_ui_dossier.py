@@ -74,6 +74,8 @@ def test_a_scanned_receipt_shows_its_status_from_the_attract_screen(run: Run):
     assert scanned["status_label"] == "Đang xử lý"          # national wording of status 4
     assert scanned["timeliness"] == "late" and scanned["timeliness_label"] == "Trễ hạn"
     assert "Đang xử lý" in scanned["texts"] and "Trễ hạn" in scanned["texts"]
+    # 10 days late on the scenario's Monday: how late and whom to ask, never "come back on the date"
+    assert re.fullmatch(r"Hồ sơ đã trễ hạn \d+ ngày\. Vui lòng hỏi tại quầy trả kết quả\.", scanned["next_step"])
     # scan -> result on screen through the pty, the port thread, Clock and the worker
     timings = run.summary["timings"]
     assert timings["t_scan_shown_s"] - timings["t_scan_sent_s"] < 3.0
