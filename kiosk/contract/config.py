@@ -319,6 +319,8 @@ class DeviceSettings(_Strict):
     language: Literal["vi", "en"] = "vi"
     data_dir: str = "data"
     kiosk_mode: bool = True  # fullscreen, no cursor, no exit on Escape
+    # The screen's diagonal (16:9): touch targets are checked in millimetres on it (screens/lobby/audit.py).
+    screen_diagonal_in: float = Field(default=32, ge=7, le=100)
 
 
 RatingLevelName = Literal["very_satisfied", "satisfied", "unsatisfied"]

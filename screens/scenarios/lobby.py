@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,25 @@ class LobbyScenario(Scenario):
             "central": config.central.model_copy(update=self.central),
         })
         return config, monday_clock(config.centre.timezone, self.local_time)
+
+    def after_screenshot(self, driver: ScenarioDriver, name: str) -> None:
+        from screens.lobby.audit import audit  # Kivy: once the launcher has configured it
+        driver.facts.setdefault("audit", {})[name] = audit(driver.app)
+
+    def before_summary(self, driver: ScenarioDriver) -> None:
+        """Every utterance as a WAV in OUT/speech (the speech worker writes them in file mode)."""
+        app = driver.app
+        flush = getattr(app.runtime.speaker, "flush", None)
+        if flush is not None:
+            flush(timeout=30)
+        target = driver.out_dir / "speech"
+        target.mkdir(exist_ok=True)
+        for old in target.glob("*.wav"):
+            old.unlink()
+        for wav in sorted((app.runtime.data_dir / "speech").glob("*.wav")):
+            shutil.copyfile(wav, target / wav.name)
+        driver.facts["spoken"] = list(app.spoken)
+        driver.facts["speech_files"] = sorted(p.name for p in target.glob("*.wav"))
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -135,7 +155,8 @@ def _lobby_closed(d: ScenarioDriver) -> Iterator:
     yield from page_of(d, "CT")
     yield from d.screenshot("services-closed")
     d.facts["closed_tiles"] = {t.code: t.detail for t in services.tiles if t.used and not t.available}
-    yield from page_of(d, "TC")
+    yield from page_of(d, "TC")  # 8 tiles a page: Tài chính - Thuế is on page 2
+    d.facts["closed_tiles"].update({t.code: t.detail for t in services.tiles if t.used and not t.available})
     d.tap(services.tile_for("TC"))
     yield d.on("message")
     message = d.screen("message")
@@ -197,6 +218,54 @@ def _lobby_offline(d: ScenarioDriver) -> Iterator:
     d.facts["tickets_in_db"] = d.tickets_in_db()
 
 
+def _lobby_access(d: ScenarioDriver) -> Iterator:
+    """Voice mode (a first touch reads, a second chooses), "Nghe lại", large text, "Cần hỗ trợ"
+    and the kind timeout's question, then home when nobody answers it."""
+    app = d.app
+    yield from d.started()
+    d.tap(d.widget("attract", "lang_vi"))
+    d.tap(app.root.ids.access.ids.voice)
+    yield d.until(lambda: app.voice_mode, what="voice mode")
+    d.tap_at(0.5, 0.45)  # first touch: the attract screen is read aloud
+    yield d.frames(2)
+    d.facts["voice_first_touch_screen"] = app.sm.current
+    d.tap_at(0.5, 0.45)  # second touch: take a number
+    yield d.on("services")
+    services = d.screen("services")
+    tile = services.tile_for("TPHT")
+    d.tap(tile)  # read aloud
+    yield d.frames(2)
+    d.facts["voice_tile_words"] = app.spoken[-1]
+    d.facts["voice_first_tile_screen"] = app.sm.current
+    yield from d.screenshot("services-voice")
+    d.tap(tile)  # chosen
+    yield d.on("priority")
+    d.tap(app.root.ids.access.ids.repeat)
+    yield d.frames(2)
+    d.facts["repeated"] = app.spoken[-1]
+    app.voice_mode = False  # the keys act at once again
+    d.tap(app.root.ids.access.ids.large_text)
+    yield d.until(lambda: app.large_text, what="large text")
+    yield from d.screenshot("priority-large-text")
+    d.tap(app.root.ids.access.ids.large_text)
+    yield d.until(lambda: not app.large_text, what="normal text")
+    d.tap(app.root.ids.access.ids.help)
+    yield d.on("message")
+    d.facts["help"] = {"kind": d.screen("message").kind, "title": d.screen("message").title}
+    yield from d.screenshot("help")
+    yield d.until(lambda: app.more_time is not None and app.more_time.shown,
+                  app.kiosk_config.lobby.idle_timeout_s + 10, "the more-time question")
+    d.mark("asked_s")
+    yield from d.screenshot("more-time")
+    d.tap(app.more_time.ids.more)  # "Có, tôi cần thêm thời gian": the screen stays
+    yield d.until(lambda: not app.more_time.shown, what="the question closed")
+    d.facts["stayed_on"] = app.sm.current
+    yield d.until(lambda: app.more_time.shown, app.kiosk_config.lobby.idle_timeout_s + 10, "the question again")
+    yield d.on("attract", timeout=app.kiosk_config.lobby.more_time_s + 10)  # nobody answers: home
+    d.mark("home_s")
+    d.facts["help_events"] = d.db_rows("select payload from outbox where type = 'help.requested'")
+
+
 SCENARIOS = {s.name: s for s in (
     LobbyScenario("lobby-ticket", "attract, language switch, two service pages, a priority ticket with a double tap, "
                   "printing, back by the ticket timeout", _lobby_ticket),
@@ -208,4 +277,6 @@ SCENARIOS = {s.name: s for s in (
                   central={"url": "http://127.0.0.1:9", "token": "unused", "device_index": 1, "timeout_s": 1}),
     LobbyScenario("lobby-printfail", "the printer fails: the ticket stays on screen", _lobby_printfail,
                   printer_kind="none"),
+    LobbyScenario("lobby-access", "voice mode, Nghe lại, large text, Cần hỗ trợ and the more-time question",
+                  _lobby_access, lobby={"idle_timeout_s": 15.0, "more_time_s": 8.0}),
 )}
