@@ -127,11 +127,11 @@ def test_lobby_returns_to_attract_by_itself_and_reports_startup_time(ticket_run:
     assert run.summary["steps"][-1]["screen"] == "attract"
     timings = run.summary["timings"]
     assert 0 < timings["process_start_to_first_frame_s"] < 15
-    # The ticket screen stays ticket_screen_s (6 s in scenarios) from the print outcome, then asks
-    # "more time?" for more_time_s (3 s). The driver sees the screen and the outcome up to a few
-    # frames late (more under load), so the bound only asserts that the ticket did not vanish at
-    # once and did not linger.
-    assert 8.0 < timings["t_back_to_attract_s"] - timings["t_ticket_screen_s"] < 20
+    # The ticket screen stays ticket_screen_s (15 s in this scenario) from the print outcome, then
+    # asks "more time?" for more_time_s (3 s). The driver sees the screen and the outcome up to a
+    # few frames late (more under load), so the bound only asserts that the ticket did not vanish
+    # at once and did not linger.
+    assert 12.0 < timings["t_back_to_attract_s"] - timings["t_ticket_screen_s"] < 35
     assert run.summary["clock_start_local"].endswith("+07:00")
 
 

@@ -268,7 +268,8 @@ def _lobby_access(d: ScenarioDriver) -> Iterator:
 
 SCENARIOS = {s.name: s for s in (
     LobbyScenario("lobby-ticket", "attract, language switch, two service pages, a priority ticket with a double tap, "
-                  "printing, back by the ticket timeout", _lobby_ticket),
+                  "printing, back by the ticket timeout", _lobby_ticket,
+                  lobby={"ticket_screen_s": 15.0}),  # the screenshot of the ticket comes before "more time?"
     LobbyScenario("lobby-closed", "a closed service explains itself, a quota reached, a refused ticket, back by the "
                   "idle timeout", _lobby_closed, local_time="11:15",
                   lobby={"rate_limit": RateLimit(tickets=1, per_seconds=3600)}, services={"CT": {"daily_quota": 1}}),
