@@ -34,8 +34,13 @@ def build_printer(config: Config, data_dir: Path, on_health: HealthSink) -> Tick
 
 
 def build_speaker(config: Config, data_dir: Path, on_health: HealthSink) -> Speaker:
-    from devices.speech.engine import EspeakEngine
+    from devices.speech.engine import EspeakEngine, SpeechEngine
     from devices.speech.worker import SpeechWorker
     s = config.speech
-    engine = EspeakEngine(voice=s.voice_vi, rate=s.rate, english_voice=s.voice_en)
+    engine: SpeechEngine
+    if s.engine == "pyttsx3":
+        from devices.speech.pyttsx3_engine import Pyttsx3Engine
+        engine = Pyttsx3Engine(voice=s.voice_vi, rate=s.rate, english_voice=s.voice_en)
+    else:
+        engine = EspeakEngine(voice=s.voice_vi, rate=s.rate, english_voice=s.voice_en)
     return SpeechWorker(engine, mode=s.mode, wav_dir=data_dir / "speech", on_health=on_health)

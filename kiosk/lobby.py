@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from kiosk.contract.config import CalendarDay, Config
 from kiosk.contract.windows import day_off
+from kiosk.contract.events import Event
+from kiosk.contract.wire import HelpRequested
 from kiosk.health import HealthBoard
 from kiosk.i18n import N_, Translator
 from kiosk.ports import HealthReport, HealthState, PrintResult, Speaker, TicketPrinter, TicketPrintout
+from kiosk.outbox import add_event
 from kiosk.spoken import number_to_words, ticket_number_words
 from kiosk.storage.engine import StorageError
 from kiosk.ticketing import IssuedTicket, TicketDesk, TicketRefused
@@ -107,6 +110,12 @@ class Lobby:
                      else _("{count} people are waiting ahead of you."))
             text += " " + ahead.format(count=number_to_words(ticket.people_ahead, language))
         return text
+
+    def ask_help(self, screen: str) -> None:
+        """A citizen pressed "Cần hỗ trợ" on `screen`: the event reaches the central with the
+        outbox (durable first, like a ticket), where it raises an alert for the staff."""
+        with self.desk.db.transaction() as s:
+            add_event(s, Event(HelpRequested(screen=screen[:64]), occurred_at=self.desk.clock()))
 
     def deliver(self, lobby_ticket: LobbyTicket) -> PrintResult:
         """Speak and print (slow, device thread). Never raises: a failure is a result + health."""

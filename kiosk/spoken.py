@@ -7,6 +7,7 @@ The rules are written down in docs/speech.md.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 MAX_NUMBER = 999_999_999
@@ -166,3 +167,20 @@ def ticket_number_words(display_number: str, lang: str) -> str:
     # English espeak reads a lone "A" as the article ("uh"); joining the letters and the
     # number with hyphens makes it say the letter name ("ay-twenty-three").
     return "-".join([*letters, number])
+
+
+# --- dates ------------------------------------------------------------------------------
+
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+
+
+def date_words(day: dt.date, lang: str) -> str:
+    """A date as a speech engine should read it (espeak reads "20/11/2026" as fractions):
+    vi "ngày hai mươi tháng mười một năm hai nghìn không trăm hai mươi sáu" (April is "tháng tư"),
+    en "twenty November two thousand and twenty-six"."""
+    _check_language(lang)
+    if lang == "vi":
+        month = "tư" if day.month == 4 else number_to_words(day.month, "vi")
+        return f"ngày {number_to_words(day.day, 'vi')} tháng {month} năm {number_to_words(day.year, 'vi')}"
+    return f"{number_to_words(day.day, 'en')} {_EN_MONTHS[day.month - 1]} {number_to_words(day.year, 'en')}"

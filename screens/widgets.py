@@ -40,6 +40,8 @@ class ServiceTile(ButtonBehavior, BoxLayout):
     code = StringProperty("")
     title = StringProperty("")
     detail = StringProperty("")
+    examples = StringProperty("")   # example procedures, e.g. "Khai sinh, kết hôn, chứng thực"
+    pictogram = StringProperty("")  # a PNG path (screens/lobby/pictograms) or ""
     available = BooleanProperty(True)
     used = BooleanProperty(True)  # False: an empty slot on the last page
 

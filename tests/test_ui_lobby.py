@@ -51,7 +51,7 @@ def run_scenario(name: str, out: Path, *extra: str) -> Run:
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "screens.cli", "demo", "--headless", "--scenario", name,
                            "--out", str(out), *extra],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     return Run(out, proc, time.monotonic() - started)
 
 
@@ -127,10 +127,11 @@ def test_lobby_returns_to_attract_by_itself_and_reports_startup_time(ticket_run:
     assert run.summary["steps"][-1]["screen"] == "attract"
     timings = run.summary["timings"]
     assert 0 < timings["process_start_to_first_frame_s"] < 15
-    # The ticket screen stays ticket_screen_s (3 s in scenarios) from the print outcome. The driver
-    # sees the screen and the outcome up to a few frames late (more under load), so the bound
-    # only asserts that the ticket did not vanish at once and did not linger.
-    assert 2.0 < timings["t_back_to_attract_s"] - timings["t_ticket_screen_s"] < 8
+    # The ticket screen stays ticket_screen_s (15 s in this scenario) from the print outcome, then
+    # asks "more time?" for more_time_s (3 s). The driver sees the screen and the outcome up to a
+    # few frames late (more under load), so the bound only asserts that the ticket did not vanish
+    # at once and did not linger.
+    assert 12.0 < timings["t_back_to_attract_s"] - timings["t_ticket_screen_s"] < 35
     assert run.summary["clock_start_local"].endswith("+07:00")
 
 
@@ -173,3 +174,56 @@ def test_offline_kiosk_shows_it_and_still_issues_from_its_fallback_block(tmp_pat
     assert_not_blank(run.out / "01-attract-offline.png")
     with run.db() as db:
         assert db.execute("select source from number_lease").fetchall() == [("fallback",)]
+
+
+# -- accessibility (issue 15): the audit over every lobby scenario, the spoken WAVs, the access keys --
+
+@pytest.fixture(scope="module")
+def access_run(tmp_path_factory) -> Run:
+    return run_scenario("lobby-access", tmp_path_factory.mktemp("lobby-access"))
+
+
+@pytest.fixture(scope="module")
+def printfail_run_a11y(tmp_path_factory) -> Run:
+    return run_scenario("lobby-printfail", tmp_path_factory.mktemp("lobby-printfail-a11y"))
+
+
+def soxi_seconds(wav: Path) -> float:
+    return float(subprocess.run(["soxi", "-D", str(wav)], capture_output=True, text=True, check=True,
+                                timeout=10).stdout)
+
+
+@pytest.mark.parametrize("which", ["ticket_run", "closed_run", "access_run", "printfail_run_a11y"])
+def test_every_lobby_screen_passes_the_accessibility_audit(which: str, request: pytest.FixtureRequest):
+    """Citizen text >= 42 px at 1080x1920, targets >= 15 mm on the configured 32-inch screen,
+    contrast >= 4.5:1 from the widget colours, a spoken prompt on every screen (screens/lobby/audit.py)."""
+    run: Run = request.getfixturevalue(which)
+    assert run.summary.get("ok"), run.explain()
+    audits = run.summary["audit"]
+    assert set(audits) == {s.split(" ", 1)[1] for s in (st["step"] for st in run.summary["steps"])
+                           if s.startswith("screenshot ")}
+    problems = {name: a["problems"] for name, a in audits.items() if a["problems"]}
+    assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
+    assert all(a["prompt"] for a in audits.values())
+
+
+@pytest.mark.skipif(subprocess.run(["which", "soxi"], capture_output=True).returncode != 0, reason="needs sox")
+@pytest.mark.parametrize("which", ["ticket_run", "access_run"])
+def test_every_utterance_is_saved_as_a_wav_of_a_sensible_length(which: str, request: pytest.FixtureRequest):
+    run: Run = request.getfixturevalue(which)
+    wavs = sorted((run.out / "speech").glob("*.wav"))
+    assert len(wavs) == len(run.summary["speech_files"]) and len(wavs) >= len(run.summary["spoken"]) >= 2
+    for wav in wavs:  # a prompt is a sentence or three: never silence, never a runaway
+        assert 0.8 < soxi_seconds(wav) < 30, wav.name
+
+
+def test_voice_mode_reads_first_and_chooses_on_the_second_touch(access_run: Run):
+    s = access_run.summary
+    assert s.get("ok"), access_run.explain()
+    assert s["voice_first_touch_screen"] == "attract" and s["voice_first_tile_screen"] == "services"
+    assert s["voice_tile_words"].startswith("Tư pháp - Hộ tịch. Khai sinh, kết hôn, chứng thực.")
+    assert s["repeated"].startswith("Tư pháp - Hộ tịch. Ông/Bà có thuộc đối tượng ưu tiên")  # "Nghe lại"
+    assert s["help"] == {"kind": "help", "title": "Cán bộ đang đến hỗ trợ"}
+    assert [json.loads(row[0]) for row in s["help_events"]] == [{"screen": "priority", "counter": None}]
+    assert s["stayed_on"] == "message"  # "Có, tôi cần thêm thời gian" kept the screen
+    assert s["timings"]["t_home_s"] > s["timings"]["t_asked_s"]

@@ -24,7 +24,7 @@ from central.web.security import Viewer, audit
 
 router = APIRouter(include_in_schema=False)
 KIND_NAMES = {"rating": N_("ratings"), "silent": N_("device silent"), "printer": N_("printer"),
-              "dead_letters": N_("dead letters"), "long_wait": N_("long wait")}
+              "dead_letters": N_("dead letters"), "long_wait": N_("long wait"), "help": N_("help requested")}
 
 
 @router.get("/alerts")

@@ -2,7 +2,8 @@
 
 Rules (per centre): >= 50 % "Không hài lòng" over 15 minutes with >= 4 ratings (per counter);
 a device silent for SILENT_AFTER; a printer out of paper or failed; dead letters on a device;
-a citizen waiting longer than LONG_WAIT. An alert opens when its rule becomes true and is
+a citizen waiting longer than LONG_WAIT; a citizen who pressed "Cần hỗ trợ" (help.requested) on a
+device within HELP_OPEN. An alert opens when its rule becomes true and is
 pushed then (e-mail over SMTP, a JSON webhook); while it is open the same rule opens nothing
 new, so nobody gets the same alert twice; it closes by itself when the rule is false again.
 """
@@ -18,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from central import reports
 from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
 from central.devices import Device
+from central.events import StoredEvent
 from central.fleet import ComponentHealth
 from central.queue import today
 from central.tickets import WAITING, Ticket
@@ -35,7 +38,8 @@ from central.web.render import N_, gettext
 log = logging.getLogger(__name__)
 SILENT_AFTER = dt.timedelta(minutes=10)
 LONG_WAIT = dt.timedelta(minutes=45)
-KINDS = ("rating", "silent", "printer", "dead_letters", "long_wait")
+HELP_OPEN = dt.timedelta(minutes=10)  # a help request stays an open alert this long (staff acknowledge it)
+KINDS = ("rating", "silent", "printer", "dead_letters", "long_wait", "help")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ def findings(s: Session, centre: CentreRow, now: dt.datetime) -> list[Finding]:
             out.append(Finding("dead_letters", d.id, N_("Device {name}: events that could not be sent (dead letters)"),
                                {"name": d.name}))
     names = {d.id: d.name for d in devices}
+    out += help_findings(s, centre, names, now)
     if names:
         for c in s.scalars(select(ComponentHealth).where(ComponentHealth.device_id.in_(list(names)),
                                                          ComponentHealth.component.startswith("printer"),
@@ -117,6 +122,28 @@ def findings(s: Session, centre: CentreRow, now: dt.datetime) -> list[Finding]:
             out.append(Finding("long_wait", code or "-", N_("{service}: a citizen has been waiting {minutes} minutes"),
                                {"service": service.name if service else code, "minutes": minutes},
                                {"service": service.display_name("en")} if service else {}))
+    return out
+
+
+def help_findings(s: Session, centre: CentreRow, names: dict[str, str], now: dt.datetime) -> list[Finding]:
+    """A citizen asked for help at a device (its latest request within HELP_OPEN): one alert per device."""
+    latest: dict[str, StoredEvent] = {}
+    for ev in s.scalars(select(StoredEvent).where(
+            StoredEvent.centre_id == centre.id, StoredEvent.type == "help.requested",
+            StoredEvent.corrected_occurred_at >= now - HELP_OPEN).order_by(StoredEvent.corrected_occurred_at)):
+        latest[ev.device_id] = ev
+    out = []
+    for device_id, ev in latest.items():
+        at = ev.corrected_occurred_at.replace(tzinfo=dt.timezone.utc) if ev.corrected_occurred_at.tzinfo is None \
+            else ev.corrected_occurred_at
+        local = at.astimezone(ZoneInfo(doc_of(centre).config.centre.timezone)).strftime("%H:%M")
+        counter = ev.payload.get("counter")
+        if counter:
+            out.append(Finding("help", device_id, N_('Help needed at counter {counter}: a citizen pressed "Help" at {time}'),
+                               {"counter": counter, "time": local}))
+        else:
+            out.append(Finding("help", device_id, N_('Help needed at {name}: a citizen pressed "Help" at {time}'),
+                               {"name": names.get(device_id, device_id), "time": local}))
     return out
 
 

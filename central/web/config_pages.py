@@ -30,7 +30,8 @@ router = APIRouter(include_in_schema=False)
 FIELDS: dict[str, list[tuple[str, str]]] = {
     "services": [("code", "text"), ("prefix", "text"), ("digits", "int"), ("name", "text"), ("name_en", "text"),
                  ("average_service_minutes", "float"), ("daily_quota", "int?"), ("windows", "windows"),
-                 ("weekdays", "weekdays"), ("hours", "hours")],
+                 ("weekdays", "weekdays"), ("hours", "hours"), ("pictogram", "text"), ("examples", "list"),
+                 ("examples_en", "list")],
     "priority_groups": [("code", "text"), ("name", "text"), ("name_en", "text")],
     "counters": [("number", "int"), ("services", "list"), ("officer", "text?")],
     "officers": [("code", "text"), ("name", "text"), ("title", "text"), ("pin_hash", "pin"), ("photo", "keep")],
@@ -46,7 +47,8 @@ HEADINGS = {"code": N_("Code"), "prefix": N_("Prefix"), "digits": N_("Digits"), 
             "hours": N_("Hours of a weekday"), "number": N_("Counter"), "services": N_("Services"),
             "officer": N_("Officer"), "title": N_("Title"), "photo": N_("Photo"), "date": N_("Date"),
             "kind": N_("Kind"), "hours_of": N_("Hours of weekday"), "order": N_("Order"), "active": N_("Shown"),
-            "pin_hash": N_("New PIN (4-12 digits; empty: unchanged)")}
+            "pin_hash": N_("New PIN (4-12 digits; empty: unchanged)"), "pictogram": N_("Pictogram"),
+            "examples": N_("Example procedures"), "examples_en": N_("Example procedures (English)")}
 DAY_KINDS = {"holiday": N_("Public holiday"), "closed": N_("Closed day"), "working": N_("Extra working day")}
 MAX_ROWS = 500
 

@@ -6,7 +6,9 @@ thread-safe beyond cancel(): the SpeechWorker calls it from its one thread.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -81,7 +83,62 @@ def wav_duration(path: Path) -> float:
         return wav.getnframes() / float(wav.getframerate())
 
 
-class EspeakEngine:
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a child and, on POSIX, its process group (a player it started dies with it)."""
+    if os.name == "posix":
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            return
+        except (ProcessLookupError, PermissionError):
+            pass
+    proc.kill()
+
+
+class KillableChild:
+    """Runs one child process at a time with a timeout; cancel() kills it from another thread
+    and refuses all later work (used at shutdown). A hung child is killed, never waited for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: subprocess.Popen[bytes] | None = None
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        """Kill the running child; the engine refuses all later work (used at shutdown)."""
+        with self._lock:
+            self._cancelled = True
+            if self._current is not None and self._current.poll() is None:
+                _kill(self._current)
+
+    def _run(self, argv: list[str], *, timeout: float, error: type[SpeechError],
+             stdin: bytes | None = None) -> bytes:
+        """Run argv, return stdout; on failure, timeout or cancel raise `error`."""
+        with self._lock:
+            if self._cancelled:
+                raise error("speech engine was cancelled")
+            try:
+                # Its own process group: a child that started a player is killed with it.
+                proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, start_new_session=os.name == "posix")
+            except OSError as exc:
+                raise error(f"cannot run {argv[0]}: {exc}") from exc
+            self._current = proc
+        try:
+            out, err = proc.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            proc.communicate()
+            raise error(f"{argv[0]} timed out after {timeout:.1f} s") from None
+        finally:
+            with self._lock:
+                self._current = None
+        if proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise error(f"{argv[0]} exited with {proc.returncode}: {lines[-1] if lines else ''}")
+        return out
+
+
+class EspeakEngine(KillableChild):
     """espeak-ng via subprocess. Constructing it does no I/O; check() validates."""
 
     def __init__(
@@ -104,9 +161,7 @@ class EspeakEngine:
         self.player = tuple(player)
         self.timeout_s = timeout_s
         self._checked = False
-        self._lock = threading.Lock()
-        self._current: subprocess.Popen[bytes] | None = None
-        self._cancelled = False
+        super().__init__()
 
     # -- validation --------------------------------------------------------------------
 
@@ -172,36 +227,3 @@ class EspeakEngine:
             except AudioOutputError:
                 return False
         return True
-
-    def cancel(self) -> None:
-        """Kill the running child; the engine refuses all later work (used at shutdown)."""
-        with self._lock:
-            self._cancelled = True
-            if self._current is not None and self._current.poll() is None:
-                self._current.kill()
-
-    def _run(self, argv: list[str], *, timeout: float, error: type[SpeechError],
-             stdin: bytes | None = None) -> bytes:
-        """Run argv, return stdout; on failure, timeout or cancel raise `error`."""
-        with self._lock:
-            if self._cancelled:
-                raise error("speech engine was cancelled")
-            try:
-                proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
-            except OSError as exc:
-                raise error(f"cannot run {argv[0]}: {exc}") from exc
-            self._current = proc
-        try:
-            out, err = proc.communicate(stdin, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise error(f"{argv[0]} timed out after {timeout:.1f} s") from None
-        finally:
-            with self._lock:
-                self._current = None
-        if proc.returncode != 0:
-            lines = err.decode("utf-8", "replace").strip().splitlines()
-            raise error(f"{argv[0]} exited with {proc.returncode}: {lines[-1] if lines else ''}")
-        return out

@@ -31,6 +31,10 @@ SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_centre.toml"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
+# What the central's database holds (kiosk.contract.wire): printable text of bounded length.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+
+
 class ConfigError(Exception):
     """A config file that cannot be used; str() is the message to show."""
 
@@ -91,6 +95,13 @@ class Service(_Strict):
     # a weekday not listed here keeps `windows`. Read through kiosk.contract.windows.windows_on.
     hours: dict[int, list[Window]] = Field(default_factory=dict,
                                            description="ISO weekday -> its own windows, overriding `windows`")
+    # What the tile shows under the name, so a first-timer finds the area of a procedure.
+    pictogram: Annotated[str, Field(pattern=r"^([a-z0-9]+(-[a-z0-9]+)*)?$", max_length=64,
+                                    description="a bundled pictogram's name (screens/lobby/pictograms)")] = ""
+    examples: list[Annotated[str, Field(min_length=1, max_length=60, pattern=_PRINTABLE)]] = Field(
+        default_factory=list, max_length=3, description="2-3 example procedures, e.g. Khai sinh")
+    examples_en: list[Annotated[str, Field(min_length=1, max_length=60, pattern=_PRINTABLE)]] = Field(
+        default_factory=list, max_length=3)
 
     @field_validator("weekdays")
     @classmethod
@@ -117,6 +128,12 @@ class Service(_Strict):
     def display_name(self, language: str) -> str:
         return self.name_en if language == "en" and self.name_en else self.name
 
+    def example_text(self, language: str) -> str:
+        """["Khai sinh", "Kết hôn", "Chứng thực"] -> "Khai sinh, kết hôn, chứng thực" (the English
+        list when there is one): one sentence, so every item after the first starts in lower case."""
+        items = self.examples_en if language == "en" and self.examples_en else self.examples
+        return ", ".join(item if i == 0 else item[:1].lower() + item[1:] for i, item in enumerate(items))
+
 
 class PriorityGroup(_Strict):
     """A legal priority group (người cao tuổi, người khuyết tật, ...)."""
@@ -128,8 +145,6 @@ class PriorityGroup(_Strict):
         return self.name_en if language == "en" and self.name_en else self.name
 
 
-# What the central's database holds (kiosk.contract.wire): printable text of bounded length.
-_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 
 class Officer(_Strict):
@@ -232,9 +247,13 @@ class RateLimit(_Strict):
 
 class LobbySettings(_Strict):
     idle_timeout_s: float = Field(default=45, ge=5, le=600)
+    # Before going home, "Ông/Bà cần thêm thời gian?" with a countdown this long (WCAG 2.2.1: 20 s).
+    more_time_s: float = Field(default=20, ge=2, le=120)
+    dossier_result_s: float = Field(default=90, ge=5, le=600)  # the dossier look-up's result stays this long
     ticket_screen_s: float = Field(default=15, ge=3, le=120)
     double_tap_guard_s: float = Field(default=2.0, ge=0, le=30)
-    services_per_page: int = Field(default=6, ge=2, le=12)
+    services_per_page: int = Field(default=8, ge=2, le=8)  # 8: two columns of four on a portrait screen
+    voice_guidance: bool = True  # each screen's prompt is spoken on arrival (docs/speech.md, "Voice guidance")
     rate_limit: RateLimit = RateLimit()
 
 
@@ -260,6 +279,9 @@ class PrinterSettings(_Strict):
 
 
 class SpeechSettings(_Strict):
+    # espeak: the espeak-ng program (Linux default); pyttsx3: the platform's voices (Windows SAPI5),
+    # in a child process killed when it hangs (devices/speech/pyttsx3_engine.py)
+    engine: Literal["espeak", "pyttsx3"] = "espeak"
     mode: Literal["auto", "play", "file", "null"] = "auto"
     voice_vi: str = "vi-vn-x-south"
     voice_en: str = "en"
@@ -297,6 +319,8 @@ class DeviceSettings(_Strict):
     language: Literal["vi", "en"] = "vi"
     data_dir: str = "data"
     kiosk_mode: bool = True  # fullscreen, no cursor, no exit on Escape
+    # The screen's diagonal (16:9): touch targets are checked in millimetres on it (screens/lobby/audit.py).
+    screen_diagonal_in: float = Field(default=32, ge=7, le=100)
 
 
 RatingLevelName = Literal["very_satisfied", "satisfied", "unsatisfied"]

@@ -111,6 +111,8 @@ class DossierRecord:
     due_date: dt.date | None = None
     finished_date: dt.date | None = None
     history: tuple[HistoryEntry, ...] = ()
+    # A new appointment date after the due date passed (the agency extended it), when known.
+    new_due_date: dt.date | None = None
     applicant: Applicant = field(default_factory=Applicant)
     external_id: str | None = None
 
@@ -129,6 +131,7 @@ class DossierRecord:
             "status": self.status, "received_date": self.received_date.isoformat(),
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "finished_date": self.finished_date.isoformat() if self.finished_date else None,
+            "new_due_date": self.new_due_date.isoformat() if self.new_due_date else None,
             "history": [{"at": h.when.isoformat(), "status": h.status, "note": h.note} for h in self.history],
             "applicant": {"name": self.applicant.name, "id_number": self.applicant.id_number,
                           "phone": self.applicant.phone, "address": self.applicant.address},
@@ -183,6 +186,7 @@ class DossierRecord:
         assert received is not None
         return cls(code=code, procedure_name=text(data, "procedure_name", 500, True), status=status,
                    received_date=received, due_date=day("due_date"), finished_date=day("finished_date"),
+                   new_due_date=day("new_due_date"),
                    history=tuple(sorted(history, key=lambda h: h.when)),
                    applicant=Applicant(text(a, "name", 200), text(a, "id_number", 32), text(a, "phone", 32),
                                        text(a, "address", 500)),

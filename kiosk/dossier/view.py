@@ -41,6 +41,26 @@ class DossierView:
     from_cache: bool = False
     age_s: float | None = None
     notice: str | None = None  # e.g. "saved information from 12 min ago"
+    days_late: int | None = None       # an open dossier past its due day: how many days
+    new_due_date: dt.date | None = None  # the new appointment date, when the data has one (not passed)
+
+
+DATE_STEPS = (2, 4)  # statuses whose next step sends the citizen back on the due date
+MSG_DAYS_LATE = N_("This dossier is {days} days late.")
+MSG_NEW_DATE = N_("The new appointment date is {date}.")
+MSG_ASK_RESULT_COUNTER = N_("Please ask at the result counter.")
+
+
+def late_advice(days_late: int, new_due: dt.date | None, translate: Callable[[str], str],
+                days_text: Callable[[int], str] = str,
+                date_text: Callable[[dt.date], str] = lambda d: d.strftime("%d/%m/%Y")) -> str:
+    """How late, the new date when there is one, and whom to ask: never "come back on the date"
+    once the date has passed. days_text / date_text: digits on screen, words when spoken."""
+    parts = [translate(MSG_DAYS_LATE).format(days=days_text(days_late))]
+    if new_due is not None:
+        parts.append(translate(MSG_NEW_DATE).format(date=date_text(new_due)))
+    parts.append(translate(MSG_ASK_RESULT_COUNTER))
+    return " ".join(parts)
 
 
 def cache_notice(age_s: float, translate: Callable[[str], str]) -> str:
@@ -62,9 +82,19 @@ def present(record: DossierRecord, translate: Callable[[str], str], today: dt.da
     history = tuple(HistoryLine(h.when.astimezone(tz), translate(status_info(h.status).label), h.note)
                     for h in sorted(rec.history, key=lambda h: h.when, reverse=True))
     notice = cache_notice(age_s or 0, translate) if source_down and from_cache else None
+    next_step = translate(info.next_step)
+    days_late = new_due = None
+    if flag is Timeliness.LATE and rec.finished_date is None and rec.due_date is not None \
+            and rec.status not in (9, 10):
+        days_late = (today - rec.due_date).days
+        new_due = rec.new_due_date if rec.new_due_date is not None and rec.new_due_date >= today else None
+        advice = late_advice(days_late, new_due, translate)
+        # "Đang xử lý" / "Được tiếp nhận" say "come back on the date": replaced; the others keep
+        # their own step (papers to add, a fee to pay) and get the advice after it.
+        next_step = advice if rec.status in DATE_STEPS else f"{next_step} {advice}"
     return DossierView(
         code=rec.code, procedure_name=rec.procedure_name, status_code=rec.status, status_label=translate(info.label),
-        next_step=translate(info.next_step), received_date=rec.received_date, due_date=rec.due_date,
+        next_step=next_step, days_late=days_late, new_due_date=new_due, received_date=rec.received_date, due_date=rec.due_date,
         finished_date=rec.finished_date, timeliness=flag, timeliness_label=translate(label) if label else None,
         applicant_name=rec.applicant.name, applicant_id_number=rec.applicant.id_number,
         applicant_phone=rec.applicant.phone, applicant_address=rec.applicant.address, history=history,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,8 @@ from typing import Any
 from kivy.core.window import Window
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.contract.config import Config
@@ -28,19 +29,23 @@ from kiosk.ticketing import ServiceView, TicketRefused
 from kiosk.worker import BackgroundWorker
 from screens import widgets  # noqa: F401  (loads widgets.kv)
 from screens.app import DeviceApp
+from screens.lobby.access import AccessBar  # noqa: F401  (loads access.kv, used in root.kv)
 from screens.lobby.attract import AttractScreen
 from screens.lobby.dossier import DossierScreen
 from screens.lobby.dossier_lookup import DossierLookup
 from screens.lobby.lookup import LookupScreen
 from screens.lobby.lookup_message import LookupMessageScreen
 from screens.lobby.message import MessageScreen
+from screens.lobby.more_time import MoreTimeView
 from screens.lobby.priority import PriorityScreen
 from screens.lobby.runtime import LobbyRuntime
-from screens.lobby.services import ServicesScreen, closed_explanation
+from screens.lobby.services import OFFLINE_PROMPT, ServicesScreen, closed_explanation
 from screens.lobby.ticket import TicketScreen
 from screens.ui_thread import on_ui_thread
 
 log = logging.getLogger(__name__)
+LARGE_TEXT_SCALE = 1.25
+HELP_REPEAT_S = 30.0  # "Cần hỗ trợ" pressed again within this time: the staff were already called
 
 PRINTER_TEXT = {
     "ok": N_("Printer ready"),
@@ -54,8 +59,14 @@ _HEALTH_STATE = {HealthState.OK: "ok", HealthState.DEGRADED: "attention", Health
                  HealthState.UNKNOWN: "unknown"}
 
 
-class LobbyRoot(BoxLayout):
-    """The screen manager above a thin status bar (layout in root.kv)."""
+def key_words(widget: Any) -> str:
+    """A key's text as speech: markup and line breaks removed."""
+    return " ".join(re.sub(r"\[/?[a-z]+(=[^\]]*)?\]", " ", str(getattr(widget, "text", ""))).split())
+
+
+class LobbyRoot(FloatLayout):
+    """The screen manager above the access keys and a thin status bar, and the "more time?"
+    question over them (layout in root.kv)."""
 
 
 class LobbyApp(DeviceApp):
@@ -65,6 +76,10 @@ class LobbyApp(DeviceApp):
     printer_ok = BooleanProperty(True)
     lookup_available = BooleanProperty(False)  # the dossier look-up is wired (a central is configured)
     scanner_ready = BooleanProperty(False)     # a scanner is configured: the look-up screen says "scan"
+    voice_mode = BooleanProperty(False)        # "🔊": a first touch reads a key aloud, a second one chooses it
+    last_prompt = StringProperty("")           # what "Nghe lại" repeats
+    large_text = BooleanProperty(False)        # "Chữ lớn": the citizen's text a quarter larger
+    fu = NumericProperty(1.0)                  # the unit of citizen text sizes: app.u, larger with large_text
 
     def __init__(self, runtime: LobbyRuntime, **kwargs: Any) -> None:
         super().__init__(runtime, **kwargs)
@@ -81,7 +96,11 @@ class LobbyApp(DeviceApp):
         self.screen_changes = 0
         self.screen_shown_at = time.monotonic()  # when go() last changed the screen (scenarios time the idle return)
         self._idle_ev = None
+        self.more_time: MoreTimeView | None = None  # built in build()
         self._deliver_started = 0.0
+        self._help_sent_at = -HELP_REPEAT_S
+        self._armed: Any = None  # voice mode: the key read aloud by the first touch
+        self.spoken: list[str] = []  # every text handed to the speaker (scenarios save them as WAVs)
 
     # -- language ----------------------------------------------------------------------------
     @staticmethod
@@ -90,6 +109,11 @@ class LobbyApp(DeviceApp):
 
     def on_lang(self, instance: Any, lang: str) -> None:
         self.other_lang = self._other(lang)
+
+    def on_online(self, instance: Any, online: bool) -> None:
+        sm = getattr(self, "sm", None)  # health arrives before build() ends
+        if not online and sm is not None and sm.current != "attract":  # a citizen is there: say why counts are estimates
+            self.announce(self.tr(OFFLINE_PROMPT))
 
     def printer_text(self, state: str, lang: str) -> str:
         return self.tr(PRINTER_TEXT.get(state, PRINTER_TEXT["unknown"]), lang)
@@ -115,6 +139,8 @@ class LobbyApp(DeviceApp):
                        DossierScreen(name="dossier", app=self), LookupMessageScreen(name="lookup_message", app=self)):
             sm.add_widget(screen)
         self.sm = sm
+        self.more_time = root.ids.more_time
+        self.more_time.app, self.more_time.on_expired = self, self._expired
         sm.current = "attract"
         capabilities = {"printer"} | ({"scanner"} if self.scanner_ready else set())
         self.install_technician(sm, home="attract", capabilities=frozenset(capabilities),
@@ -128,6 +154,7 @@ class LobbyApp(DeviceApp):
         self.device_worker.submit(self.runtime.printer.status, on_done=self._on_printer_status,
                                   on_error=lambda exc: None)
         self.screen("attract").on_pre_enter()
+        self.last_prompt = self.screen("attract").prompt()
 
     def on_stop(self) -> None:
         super().on_stop()
@@ -141,39 +168,131 @@ class LobbyApp(DeviceApp):
                 worker.close()
 
     # -- navigation --------------------------------------------------------------------------
-    def go(self, name: str, **kwargs: Any) -> None:
-        """Show a screen, after giving it what it displays (screens are reused, never rebuilt)."""
-        self.screen(name).prepare(**kwargs)
+    def go(self, name: str, *, quiet: bool = False, **kwargs: Any) -> None:
+        """Show a screen, after giving it what it displays (screens are reused, never rebuilt),
+        and say its prompt (quiet: nobody is there, e.g. after the idle timeout)."""
+        screen = self.screen(name)
+        screen.prepare(**kwargs)
         self.sm.current = name
         self.screen_changes += 1
         self.screen_shown_at = time.monotonic()
+        self._armed = None
         self.reset_idle()
+        prompt = screen.prompt()
+        if prompt:
+            self.last_prompt = prompt
+            if not quiet and screen.speaks_on_arrival():
+                self.announce(prompt)
 
-    def go_home(self, *args: Any) -> None:
+    def go_home(self, *args: Any, quiet: bool = False) -> None:
         """Back to the attract screen, in the kiosk's own language, for the next citizen."""
         self.set_language(self.default_lang)
-        self.go("attract")
+        self.voice_mode = False
+        self.go("attract", quiet=quiet)
+
+    # -- voice guidance (docs/speech.md, "Voice guidance") ------------------------------------
+    @property
+    def voice_guidance(self) -> bool:
+        """Prompts are spoken unasked: on by default, switched per centre (lobby.voice_guidance),
+        always in voice mode."""
+        return self.kiosk_config.lobby.voice_guidance or self.voice_mode
+
+    def speak(self, text: str) -> None:
+        """Say a text now, in the language shown (the speaker queues it: never blocks the UI)."""
+        if text:
+            self.spoken.append(text)
+            self.runtime.speaker.say(text, self.lang)
+
+    def announce(self, text: str) -> None:
+        """A prompt: remembered for "Nghe lại", spoken when voice guidance is on."""
+        self.last_prompt = text
+        if self.voice_guidance:
+            self.speak(text)
+
+    def repeat_prompt(self) -> None:
+        self.speak(self.last_prompt or self.sm.current_screen.prompt())
+
+    # -- large text and help ------------------------------------------------------------------
+    def on_u(self, *args: Any) -> None:
+        self.fu = self.u * (LARGE_TEXT_SCALE if self.large_text else 1.0)
+
+    def on_large_text(self, *args: Any) -> None:
+        self.on_u()
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+
+    def ask_help(self) -> None:
+        """"Cần hỗ trợ": a help.requested event for the central (staff get an alert), and a
+        screen that says someone is coming. A second press soon after sends nothing new."""
+        now = time.monotonic()
+        screen = self.sm.current
+        if now - self._help_sent_at >= HELP_REPEAT_S:
+            self._help_sent_at = now
+            assert self.desk_worker is not None, "started in build()"
+            self.desk_worker.submit(lambda: self.lobby.ask_help(screen),
+                                    on_error=lambda exc: log.error("cannot record the help request: %s", exc))
+        self.go("message", title=self.tr("A staff member is coming"),
+                message=self.tr("Please wait here: a staff member will come to help you."),
+                detail="", back_to="services" if screen != "attract" else "home", kind="help", reason=screen)
+
+    def toggle_voice_mode(self) -> None:
+        self.voice_mode = not self.voice_mode
+        self._armed = None
+        if self.voice_mode:
+            self.speak(self.tr("Voice mode: touch a key once to hear it, touch it again to choose it.") + " "
+                       + self.sm.current_screen.prompt())
+        else:
+            self.speak(self.tr("Voice mode is off."))
+
+    def voiced(self, widget: Any, action: Any, words: str | None = None) -> None:
+        """A key's action; in voice mode the first touch reads the key aloud and only a second
+        touch on the same key acts."""
+        if not self.voice_mode or self._armed is widget:
+            self._armed = None
+            action()
+            return
+        self._armed = widget
+        self.speak(words if words is not None else key_words(widget))
 
     def start(self) -> None:
         self.go("services", page=0)
 
     # -- idle timer --------------------------------------------------------------------------
     def _on_any_touch(self, window: Any, touch: Any) -> None:
+        if self.more_time is not None and self.more_time.shown:
+            return  # the question decides: stay, or go back to the start
         self.reset_idle()  # returns None: the touch goes on to the widgets
 
     def reset_idle(self) -> None:
         if self._idle_ev is not None:
             self._idle_ev.cancel()
             self._idle_ev = None
+        if self.more_time is not None:
+            self.more_time.close()  # someone touched the kiosk: the screen stays
         timeout = self.sm.current_screen.idle_timeout()
         if timeout:
             self._idle_ev = Clock.schedule_once(self._on_idle, timeout)
 
     def _on_idle(self, dt_: float) -> None:
+        """The screen's time is up: ask first (WCAG 2.2.1), go home when nobody answers."""
         self._idle_ev = None
+        if self.sm.current == "attract" or self.more_time is None:
+            return
+        log.info("no touch on %s for a while: asking for more time", self.sm.current)
+        self.more_time.ask(self.kiosk_config.lobby.more_time_s)
+        question = self.tr("Do you need more time?")
+        if self.voice_guidance:  # spoken, not remembered: "Nghe lại" still repeats the screen's prompt
+            self.speak(question + " " + self.tr("Touch the screen to stay."))
+
+    def keep_screen(self) -> None:
+        """"Cần thêm thời gian": the screen stays, its full time again."""
+        self.reset_idle()
+
+    def _expired(self) -> None:
         if self.sm.current != "attract":
-            log.info("no touch on %s for a while: back to the start", self.sm.current)
-            self.go_home()
+            log.info("no answer on %s: back to the start", self.sm.current)
+            self.go_home(quiet=True)
 
     # -- data and flow -----------------------------------------------------------------------
     def apply_config(self, config: Config) -> None:

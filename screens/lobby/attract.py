@@ -29,6 +29,9 @@ class AttractScreen(KioskScreen):
     def idle_timeout(self) -> float | None:
         return None  # already home
 
+    def prompt(self) -> str:
+        return self.app.tr("Welcome. Please touch the screen to take a number.")
+
     def refresh(self) -> None:
         self.centre_name = self.app.kiosk_config.centre.display_name(self.app.lang)
         self._tick()
@@ -63,7 +66,7 @@ class AttractScreen(KioskScreen):
 
     def on_touch_up(self, touch):
         if touch.ud.get("attract") is self and self.manager and self.manager.current == self.name:
-            self.app.start()
+            self.app.voiced(self, self.app.start, self.prompt())
             return True
         return super().on_touch_up(touch)
 

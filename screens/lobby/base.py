@@ -13,6 +13,14 @@ class KioskScreen(Screen):
     def prepare(self, **kwargs: Any) -> None:
         """Fill the screen in place before it is shown."""
 
+    def prompt(self) -> str:
+        """What the screen says on arrival and on "Nghe lại" (a translated catalogue entry);
+        "" only where another part speaks (the ticket screen's number is spoken with the print)."""
+        return ""
+
+    def speaks_on_arrival(self) -> bool:
+        return True
+
     def idle_timeout(self) -> float | None:
         """Seconds without a touch before the kiosk goes back to the attract screen."""
         return self.app.kiosk_config.lobby.idle_timeout_s

@@ -87,8 +87,12 @@ class DossierScreen(KioskScreen):
                 row.used = False
 
     def idle_timeout(self) -> float | None:
-        # Privacy: the result clears itself, like every other screen, a touch keeps it longer.
-        return self.app.kiosk_config.lobby.idle_timeout_s
+        # Privacy: the result clears itself (after asking "more time?"); it says so on screen.
+        # Long enough to read it twice and listen to it (lobby.dossier_result_s, 90 s).
+        return self.app.kiosk_config.lobby.dossier_result_s
+
+    def prompt(self) -> str:
+        return self.app.lookup.spoken(self.view) if self.view is not None else ""
 
     def on_leave(self, *args) -> None:
         self.clear()

@@ -11,6 +11,8 @@ from typing import Any
 
 from kiosk.dossier.lookup import MSG_UNAVAILABLE, DossierDesk, Message, Shown, TicketScanned
 from kiosk.i18n import N_
+from kiosk.dossier.view import late_advice
+from kiosk.spoken import date_words, number_to_words
 from kiosk.ports import PrintResult, TicketPrintout
 from kiosk.storage.tickets import Ticket
 from kiosk.ticketing import TicketDesk
@@ -122,11 +124,22 @@ class DossierLookup:
         number = ref.number or (ticket or {}).get("display_number") or ""
         return {"kind": "ticket", "number": number, "detail": service, "message": message}
 
-    def read_aloud(self, view: Any) -> None:
-        parts = [view.status_label, view.timeliness_label or "", view.next_step]
-        text = ". ".join(p.rstrip(".") for p in parts if p) + "."
+    def spoken(self, view: Any) -> str:
+        """Status, timeliness and next step (no code, no name: the hall may hear it); a late
+        dossier's days and new date as words."""
         lang = self.app.lang
-        self.app.device_worker.submit(lambda: self.app.runtime.speaker.say(text, lang), on_error=lambda exc: None)
+        next_step = view.next_step
+        if view.days_late:
+            shown = late_advice(view.days_late, view.new_due_date, self.app.tr)
+            said = late_advice(view.days_late, view.new_due_date, self.app.tr,
+                               days_text=lambda n: number_to_words(n, lang),
+                               date_text=lambda d: date_words(d, lang))
+            next_step = next_step.replace(shown, said)
+        parts = [view.status_label, view.timeliness_label or "", next_step]
+        return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+    def read_aloud(self, view: Any) -> None:
+        self.app.speak(self.spoken(view))
 
     def printout(self, view: Any) -> TicketPrintout:
         app = self.app

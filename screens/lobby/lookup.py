@@ -28,6 +28,12 @@ class LookupScreen(KioskScreen):
         self.ids.keyboard.clear()
         self.busy = False
 
+    def prompt(self) -> str:
+        tr = self.app.tr
+        if self.app.scanner_ready:
+            return tr("Scan the QR code on your appointment slip for results")
+        return tr("Type the dossier code printed on your appointment slip for results")
+
     def submit(self) -> None:
         code = self.ids.keyboard.text.strip()
         if not code or self.busy:

@@ -31,6 +31,9 @@ class LookupMessageScreen(KioskScreen):
         self.number, self.detail = number, detail
         self.title = self.app.tr(MESSAGE_TITLES.get(kind, MESSAGE_TITLES["refused"]))
 
+    def prompt(self) -> str:
+        return " ".join(part for part in (self.title + ".", self.message) if part)
+
     def on_leave(self, *args) -> None:
         self.message = self.detail = self.number = ""
 

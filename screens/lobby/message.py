@@ -21,6 +21,9 @@ class MessageScreen(KioskScreen):
         self.title, self.message, self.detail = title, message, detail
         self.back_to, self.kind, self.reason = back_to, kind, reason
 
+    def prompt(self) -> str:
+        return " ".join(part for part in (self.title + ".", self.message, self.detail) if part)
+
     def back(self) -> None:
         if self.back_to == "services":
             self.app.go("services", page=self.app.screen("services").page)

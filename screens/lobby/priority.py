@@ -25,7 +25,7 @@ class PriorityScreen(KioskScreen):
         for group in self.app.kiosk_config.priority_groups:
             button = Factory.GroupButton()
             button.group_code = group.code
-            button.bind(on_release=lambda b: self.choose(b.group_code))
+            button.bind(on_release=lambda b: self.app.voiced(b, lambda: self.choose(b.group_code)))
             self.ids.groups.add_widget(button)
             self.group_buttons[group.code] = button
         self.has_groups = bool(self.group_buttons)
@@ -48,6 +48,11 @@ class PriorityScreen(KioskScreen):
         self.request_key = str(uuid.uuid4())  # one key per showing: a double tap reuses it
         self.busy = False
         self._texts()
+
+    def prompt(self) -> str:
+        tr = self.app.tr
+        return " ".join((self.service_name + ".", tr("Are you in a priority group?"),
+                         tr("If not, touch the large blue key to take a regular number.")))
 
     def choose(self, group: str | None) -> None:
         if self.busy or self.view is None:

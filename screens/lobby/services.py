@@ -12,9 +12,11 @@ from kiosk.i18n import N_
 from kiosk.ticketing import ServiceView
 from screens.lobby.attract import WEEKDAYS
 from screens.base import load_kv
+from screens.lobby.pictogram import pictogram_path
 from screens.lobby.base import KioskScreen
 from screens.widgets import ServiceTile
 
+OFFLINE_PROMPT = N_("The kiosk is not connected to the central system. Numbers are still given out; the waiting count is an estimate.")
 REFRESH_S = 20  # waiting counts and opening states, while the screen is shown
 
 TILE_REASON = {
@@ -97,7 +99,7 @@ class ServicesScreen(KioskScreen):
         self.show_views(self.app.views)
 
     def _layout(self) -> None:
-        cols = 2 if self.app.portrait or self.per_page <= 4 else 3
+        cols = 2 if self.app.portrait or self.per_page <= 4 else 4
         self.ids.grid.cols = cols
         self.ids.grid.rows = math.ceil(self.per_page / cols)
 
@@ -130,11 +132,27 @@ class ServicesScreen(KioskScreen):
                 view = self.views[index]
                 tile.code = view.service.code
                 tile.title = view.service.display_name(lang)
+                tile.examples = view.service.example_text(lang)
+                tile.pictogram = pictogram_path(view.service.pictogram)
                 tile.detail = tile_detail(self.app, view)
                 tile.available = view.state.is_open
                 tile.used = True
             else:
-                tile.code, tile.title, tile.detail, tile.used = "", "", "", False
+                tile.code, tile.title, tile.examples, tile.detail, tile.used = "", "", "", "", False
+                tile.pictogram = ""
+
+    def prompt(self) -> str:
+        tr = self.app.tr
+        text = tr("Please choose the area of your paperwork. Touch a tile to choose it.")
+        if self.pages > 1:
+            text += " " + tr("Page {page} of {pages}.").format(page=self.page + 1, pages=self.pages)
+        if not self.app.online:
+            text += " " + tr(OFFLINE_PROMPT)
+        return text
+
+    def tile_words(self, tile: ServiceTile) -> str:
+        """What voice mode reads for a tile: its name, its examples, and the waiting count or why it is closed."""
+        return ". ".join(part.rstrip(".") for part in (tile.title, tile.examples, tile.detail) if part) + "."
 
     def view_for(self, code: str) -> ServiceView | None:
         return next((v for v in self.views if v.service.code == code), None)
@@ -148,9 +166,9 @@ class ServicesScreen(KioskScreen):
         if view is None:
             return
         if view.state.is_open:
-            self.app.go("priority", view=view)
+            self.app.voiced(tile, lambda: self.app.go("priority", view=view), self.tile_words(tile))
         else:
-            self.app.show_closed(view)
+            self.app.voiced(tile, lambda: self.app.show_closed(view), self.tile_words(tile))
 
     def next_page(self) -> None:
         if self.page < self.pages - 1:

@@ -59,6 +59,17 @@ class TicketScreen(KioskScreen):
         self.print_state = "printed" if result.ok else "failed"
         if self.manager and self.manager.current == self.name:
             self.app.reset_idle()  # the stay starts again from the outcome
+            if not result.ok:  # a blind citizen must hear that no paper is coming
+                self.app.announce(self.status_text("failed", self.app.lang))
+
+    def prompt(self) -> str:
+        if self.lobby_ticket is None:
+            return ""
+        t = self.lobby_ticket
+        return self.app.lobby.announcement(t.ticket, self.app.lang) + " " + self.status_text(self.print_state, self.app.lang)
+
+    def speaks_on_arrival(self) -> bool:
+        return False  # the number is spoken with the print (kiosk.lobby.Lobby.deliver); a failure is said below
 
     def idle_timeout(self) -> float | None:
         lobby = self.app.kiosk_config.lobby

@@ -51,6 +51,12 @@ class Scenario:
     def cleanup(self) -> None:
         """After the app has stopped (a central or a pty the scenario started)."""
 
+    def after_screenshot(self, driver: "ScenarioDriver", name: str) -> None:
+        """Checks on what a screenshot shows (the lobby's accessibility audit)."""
+
+    def before_summary(self, driver: "ScenarioDriver") -> None:
+        """Last facts for scenario.json, while the app still runs (the lobby's WAVs)."""
+
 
 class StepFailed(Exception):
     pass
@@ -124,6 +130,10 @@ class ScenarioDriver:
 
     def _finish(self, error: BaseException | None) -> None:
         self._ev.cancel()
+        try:
+            self.scenario.before_summary(self)
+        except Exception as exc:  # noqa: BLE001 - the summary is still written, with the reason
+            self.facts["before_summary_error"] = repr(exc)
         self.exit_code = 0 if error is None else 1
         summary = {
             "scenario": self.scenario.name,
@@ -164,7 +174,7 @@ class ScenarioDriver:
             return box[0] < 0
         return Wait(counted, 10.0, f"{n} frames", 0)
 
-    def on(self, screen: str, timeout: float = 5.0) -> Wait:
+    def on(self, screen: str, timeout: float = 10.0) -> Wait:
         return self.until(lambda: self.app.sm.current == screen, timeout, f"the {screen} screen")
 
     def screen(self, name: str):
@@ -210,6 +220,7 @@ class ScenarioDriver:
         path = self.out_dir / f"{self._n:02d}-{name}.png"
         self.app.root.export_to_png(str(path))
         self.step(f"screenshot {name}", file=path.name)
+        self.scenario.after_screenshot(self, name)
         return path
 
     def tickets_in_db(self) -> int:

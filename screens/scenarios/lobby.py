@@ -6,6 +6,8 @@ any hour of the day, and with short timeouts so the idle return is seen in secon
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ def monday_clock(timezone: str, hhmm: str) -> Clock:
 
 @dataclass
 class LobbyScenario(Scenario):
+    timeout_s: float = 120.0  # the stays and the "more time?" question add up on a loaded machine
     local_time: str = "09:00"             # on Monday
     printer_kind: str = "preview"
     lobby: dict = field(default_factory=dict)      # LobbySettings overrides
@@ -36,7 +39,8 @@ class LobbyScenario(Scenario):
     central: dict = field(default_factory=dict)    # CentralSettings overrides (e.g. an unreachable URL)
 
     def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
-        lobby = config.lobby.model_copy(update={"idle_timeout_s": 5.0, "ticket_screen_s": 3.0, **self.lobby})
+        lobby = config.lobby.model_copy(update={"idle_timeout_s": 8.0, "ticket_screen_s": 6.0, "more_time_s": 3.0,
+                                                "dossier_result_s": 10.0, **self.lobby})
         services = [s.model_copy(update=self.services.get(s.code, {})) for s in config.services]
         config = config.model_copy(update={
             "lobby": lobby, "services": services,
@@ -47,8 +51,43 @@ class LobbyScenario(Scenario):
         })
         return config, monday_clock(config.centre.timezone, self.local_time)
 
+    def after_screenshot(self, driver: ScenarioDriver, name: str) -> None:
+        from screens.lobby.audit import audit  # Kivy: once the launcher has configured it
+        driver.facts.setdefault("audit", {})[name] = audit(driver.app)
+
+    def before_summary(self, driver: ScenarioDriver) -> None:
+        """Every utterance as a WAV in OUT/speech (the speech worker writes them in file mode)."""
+        app = driver.app
+        flush = getattr(app.runtime.speaker, "flush", None)
+        if flush is not None:
+            flush(timeout=30)
+        target = driver.out_dir / "speech"
+        target.mkdir(exist_ok=True)
+        for old in target.glob("*.wav"):
+            old.unlink()
+        for wav in sorted((app.runtime.data_dir / "speech").glob("*.wav")):
+            shutil.copyfile(wav, target / wav.name)
+        driver.facts["spoken"] = list(app.spoken)
+        driver.facts["speech_files"] = sorted(p.name for p in target.glob("*.wav"))
+
 
 # -- steps ---------------------------------------------------------------------------------
+def _shows_page(services, page: int) -> bool:
+    return bool(services.page == page)
+
+
+def page_of(d: ScenarioDriver, code: str) -> Iterator:
+    """Turn the service pages until the tile of `code` is shown."""
+    services = d.screen("services")
+    index = next(i for i, v in enumerate(services.views) if v.service.code == code)
+    page = index // services.per_page
+    while services.page != page:
+        forward = services.page < page
+        target = services.page + (1 if forward else -1)
+        d.tap(d.widget("services", "next_page" if forward else "prev_page"))
+        yield d.until(functools.partial(_shows_page, services, target), what=f"page {target + 1}")
+
+
 def _lobby_ticket(d: ScenarioDriver) -> Iterator:
     app = d.app
     yield from d.started()
@@ -85,7 +124,7 @@ def _lobby_ticket(d: ScenarioDriver) -> Iterator:
     copied = d.copy_printed_ticket()
     d.step("printed ticket copied", file=copied.name if copied else None)
     d.facts["tickets_in_db"] = d.tickets_in_db()
-    yield d.on("attract", timeout=app.kiosk_config.lobby.ticket_screen_s + 5)
+    yield d.on("attract", timeout=app.kiosk_config.lobby.ticket_screen_s + app.kiosk_config.lobby.more_time_s + 5)
     d.mark("back_to_attract_s")
     yield from d.screenshot("attract-after-timeout")
 
@@ -98,25 +137,26 @@ def _lobby_closed(d: ScenarioDriver) -> Iterator:
     services = d.screen("services")
     d.tap_at(0.5, 0.45)
     yield d.on("services")
-    d.tap(d.widget("services", "next_page"))
-    yield d.until(lambda: services.page == 1, what="page 2")
     # One ticket for Cư trú uses up its quota of one.
+    yield from page_of(d, "CT")
     d.tap(services.tile_for("CT"))
     yield d.on("priority")
     d.tap(d.widget("priority", "regular"))
     yield d.on("ticket")
     yield d.until(lambda: d.screen("ticket").print_state != "printing", 15, "printing to finish")
     d.record_ticket()
-    if app.sm.current == "ticket":  # its 3 s stay may already be over on a slow machine
+    yield d.frames(3)  # the print outcome's layout, before tapping
+    if app.sm.current == "ticket":  # its stay may already be over on a slow machine
         d.tap(d.widget("ticket", "done"))
     yield d.on("attract")
     d.tap_at(0.5, 0.45)
     yield d.on("services")
-    d.tap(d.widget("services", "next_page"))
-    yield d.until(lambda: services.page == 1, what="page 2")
     yield d.until(lambda: not services.view_for("CT").state.is_open, what="Cư trú out of numbers")
+    yield from page_of(d, "CT")
     yield from d.screenshot("services-closed")
     d.facts["closed_tiles"] = {t.code: t.detail for t in services.tiles if t.used and not t.available}
+    yield from page_of(d, "TC")  # 8 tiles a page: Tài chính - Thuế is on page 2
+    d.facts["closed_tiles"].update({t.code: t.detail for t in services.tiles if t.used and not t.available})
     d.tap(services.tile_for("TC"))
     yield d.on("message")
     message = d.screen("message")
@@ -125,6 +165,7 @@ def _lobby_closed(d: ScenarioDriver) -> Iterator:
     yield from d.screenshot("closed-reason")
     d.tap(d.widget("message", "back"))
     yield d.on("services")
+    yield from page_of(d, "YT")
     d.tap(services.tile_for("YT"))
     yield d.on("priority")
     d.tap(d.widget("priority", "regular"))
@@ -133,7 +174,7 @@ def _lobby_closed(d: ScenarioDriver) -> Iterator:
     yield from d.screenshot("refused")
     d.facts["tickets_in_db"] = d.tickets_in_db()
     d.mark("refused_s")
-    yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + 5)
+    yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + app.kiosk_config.lobby.more_time_s + 5)
     d.mark("idle_return_s")
     d.step("back to attract by the idle timeout")
 
@@ -177,9 +218,58 @@ def _lobby_offline(d: ScenarioDriver) -> Iterator:
     d.facts["tickets_in_db"] = d.tickets_in_db()
 
 
+def _lobby_access(d: ScenarioDriver) -> Iterator:
+    """Voice mode (a first touch reads, a second chooses), "Nghe lại", large text, "Cần hỗ trợ"
+    and the kind timeout's question, then home when nobody answers it."""
+    app = d.app
+    yield from d.started()
+    d.tap(d.widget("attract", "lang_vi"))
+    d.tap(app.root.ids.access.ids.voice)
+    yield d.until(lambda: app.voice_mode, what="voice mode")
+    d.tap_at(0.5, 0.45)  # first touch: the attract screen is read aloud
+    yield d.frames(2)
+    d.facts["voice_first_touch_screen"] = app.sm.current
+    d.tap_at(0.5, 0.45)  # second touch: take a number
+    yield d.on("services")
+    services = d.screen("services")
+    tile = services.tile_for("TPHT")
+    d.tap(tile)  # read aloud
+    yield d.frames(2)
+    d.facts["voice_tile_words"] = app.spoken[-1]
+    d.facts["voice_first_tile_screen"] = app.sm.current
+    yield from d.screenshot("services-voice")
+    d.tap(tile)  # chosen
+    yield d.on("priority")
+    d.tap(app.root.ids.access.ids.repeat)
+    yield d.frames(2)
+    d.facts["repeated"] = app.spoken[-1]
+    app.voice_mode = False  # the keys act at once again
+    d.tap(app.root.ids.access.ids.large_text)
+    yield d.until(lambda: app.large_text, what="large text")
+    yield from d.screenshot("priority-large-text")
+    d.tap(app.root.ids.access.ids.large_text)
+    yield d.until(lambda: not app.large_text, what="normal text")
+    d.tap(app.root.ids.access.ids.help)
+    yield d.on("message")
+    d.facts["help"] = {"kind": d.screen("message").kind, "title": d.screen("message").title}
+    yield from d.screenshot("help")
+    yield d.until(lambda: app.more_time is not None and app.more_time.shown,
+                  app.kiosk_config.lobby.idle_timeout_s + 10, "the more-time question")
+    d.mark("asked_s")
+    yield from d.screenshot("more-time")
+    d.tap(app.more_time.ids.more)  # "Có, tôi cần thêm thời gian": the screen stays
+    yield d.until(lambda: not app.more_time.shown, what="the question closed")
+    d.facts["stayed_on"] = app.sm.current
+    yield d.until(lambda: app.more_time.shown, app.kiosk_config.lobby.idle_timeout_s + 10, "the question again")
+    yield d.on("attract", timeout=app.kiosk_config.lobby.more_time_s + 10)  # nobody answers: home
+    d.mark("home_s")
+    d.facts["help_events"] = d.db_rows("select payload from outbox where type = 'help.requested'")
+
+
 SCENARIOS = {s.name: s for s in (
     LobbyScenario("lobby-ticket", "attract, language switch, two service pages, a priority ticket with a double tap, "
-                  "printing, back by the ticket timeout", _lobby_ticket),
+                  "printing, back by the ticket timeout", _lobby_ticket,
+                  lobby={"ticket_screen_s": 15.0}),  # the screenshot of the ticket comes before "more time?"
     LobbyScenario("lobby-closed", "a closed service explains itself, a quota reached, a refused ticket, back by the "
                   "idle timeout", _lobby_closed, local_time="11:15",
                   lobby={"rate_limit": RateLimit(tickets=1, per_seconds=3600)}, services={"CT": {"daily_quota": 1}}),
@@ -188,4 +278,6 @@ SCENARIOS = {s.name: s for s in (
                   central={"url": "http://127.0.0.1:9", "token": "unused", "device_index": 1, "timeout_s": 1}),
     LobbyScenario("lobby-printfail", "the printer fails: the ticket stays on screen", _lobby_printfail,
                   printer_kind="none"),
+    LobbyScenario("lobby-access", "voice mode, Nghe lại, large text, Cần hỗ trợ and the more-time question",
+                  _lobby_access, lobby={"idle_timeout_s": 15.0, "more_time_s": 8.0}),
 )}

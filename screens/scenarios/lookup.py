@@ -129,7 +129,7 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     sim.scan(TYPED_CODE)
     yield d.until(lambda: app.sm.current == "dossier", 10, "the dossier again")
     d.mark("result_shown_s", at=app.screen_shown_at)
-    yield d.on("attract", timeout=app.kiosk_config.lobby.idle_timeout_s + 5)
+    yield d.on("attract", timeout=app.kiosk_config.lobby.dossier_result_s + app.kiosk_config.lobby.more_time_s + 5)
     d.mark("cleared_s", at=app.screen_shown_at)
     d.facts["after_timeout"] = {"screen": app.sm.current, "dossier_texts": d.screen("dossier").texts(),
                                 "lookup_text": d.screen("lookup").ids.keyboard.text}

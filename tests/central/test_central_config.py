@@ -90,3 +90,32 @@ def test_a_document_that_would_break_the_central_is_refused_naming_the_key(
     assert f"`{key}`" in capsys.readouterr().err
     dev = central.enrol("display")
     assert dev.get("/api/v1/calls").status_code == 200  # the central still works
+
+
+def test_the_services_page_edits_pictograms_and_example_procedures() -> None:
+    """The services form (central/web/config_pages.py): a pictogram name and example procedures,
+    comma-separated, become the service's `pictogram`, `examples` and `examples_en`."""
+    from central.web.config_pages import FIELDS, document_from_form, show
+
+    doc = parse_doc({k: v for k, v in sample().items() if k in CENTRE_SECTIONS}).to_json()
+    fields = dict(FIELDS["services"])
+    form = {"rows": "1"}
+    for field, kind in FIELDS["services"]:
+        form[f"services.0.{field}"] = show(field, kind, doc["services"][0].get(field))
+    assert form["services.0.examples"] == "Khai sinh, Kết hôn, Chứng thực"
+    form["services.0.pictogram"] = "users-group"
+    form["services.0.examples"] = "Khai sinh, kết hôn"
+    form["services.0.examples_en"] = ""
+    new = document_from_form("services", form, doc)
+    service = new["services"][0]
+    assert (service["pictogram"], service["examples"], service["examples_en"]) == (
+        "users-group", ["Khai sinh", "kết hôn"], [])
+    assert fields["pictogram"] == "text"
+    new["services"] = new["services"][:1]
+    new["counters"] = []
+    parse_doc({k: v for k, v in new.items() if k in CENTRE_SECTIONS})  # valid for the kiosk's schema too
+    form["services.0.pictogram"] = "Not A Name!"
+    bad = document_from_form("services", form, doc)
+    bad["services"], bad["counters"] = bad["services"][:1], []
+    with pytest.raises(ConfigError, match="pictogram"):
+        parse_doc({k: v for k, v in bad.items() if k in CENTRE_SECTIONS})

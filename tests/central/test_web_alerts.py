@@ -208,3 +208,27 @@ def test_pushed_alerts_say_it_in_vietnamese_then_english(central: Central, mailb
     assert by_kind["printer"]["message"] == "Máy in của Kiosk sảnh A: paper out"
     assert by_kind["printer"]["message_en"] == "Printer of Kiosk sảnh A: paper out"
     assert "không có tín hiệu" in hook["text"] and "no signal" in hook["text_en"]
+
+
+def test_a_citizens_help_request_opens_a_help_alert_that_closes_by_itself(central: Central) -> None:
+    """The lobby's "Cần hỗ trợ" end to end at the central: the kiosk's own Lobby.ask_help writes the
+    event into its outbox, the sync sender's batch reaches the central, the rules open one alert."""
+    from sqlalchemy import select
+
+    from central.web.alerts import HELP_OPEN, PushSettings, run_once
+    from central.web.models import Alert
+    from kiosk.contract.wire import HelpRequested
+
+    central.embedded._app.state.alert_watcher.stop()  # this test runs the rules itself
+    lobby = central.enrol("lobby", "Kiosk sảnh B")
+    now = dt.datetime.now(dt.timezone.utc)
+    lobby.send(event(HelpRequested(screen="services"), at=now - dt.timedelta(seconds=30)))
+    lobby.send(event(HelpRequested(screen="priority"), at=now - dt.timedelta(seconds=10)))  # pressed again
+    quiet = PushSettings()
+    assert run_once(central.db, quiet) == 1
+    with central.db.transaction() as s:
+        alert = s.scalars(select(Alert).where(Alert.kind == "help", Alert.closed_at.is_(None))).one()
+        assert "Kiosk sảnh B" in alert.message and "Cần hỗ trợ" in alert.message
+    run_once(central.db, quiet, now=now + HELP_OPEN + dt.timedelta(minutes=1))  # (the kiosk is "silent" by then)
+    with central.db.transaction() as s:
+        assert s.scalars(select(Alert).where(Alert.kind == "help", Alert.closed_at.is_(None))).all() == []
