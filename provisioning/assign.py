@@ -92,6 +92,10 @@ def _panel_dict(p: PanelChoice) -> dict[str, Any]:
             "counter": p.counter, "evaluators": dict(p.evaluators), "callers": dict(p.callers)}
 
 
+# What the technician's screen assigns; other panel keys (stable_polls ...) are not compared.
+_PANEL_KEYS = ("name", "port", "protocol", "baudrate", "kind", "counter", "evaluators", "callers")
+
+
 def _inline(mapping: dict[int, Any]) -> Any:
     table = tomlkit.inline_table()
     for key in sorted(mapping):
@@ -140,7 +144,7 @@ def _edit(doc: Any, a: Assignment, old: Config | None, path: Path) -> list[str]:
         ("scanner.port", a.scanner_port, old and old.scanner.port),
         ("counter.counters", list(a.counters), old and list(old.counter.counters)),
         ("counter.panels", [_panel_dict(p) for p in a.panels],
-         old and [p.model_dump() for p in old.counter.panels]),
+         old and [{k: v for k, v in p.model_dump().items() if k in _PANEL_KEYS} for p in old.counter.panels]),
         ("counter.rating.keys", dict(a.rating_keys), old and dict(old.counter.rating.keys or {})),
     ]
     changed = []

@@ -81,8 +81,8 @@ def test_a_ticket_printed_while_the_central_has_two_ahead_says_two(tmp_path, cen
     assert ticket.estimated_wait_minutes == 8  # 2 x 8 min / the 2 counters serving TPHT
     lobby = lobby_of(core_b)
     printout = lobby.printout(ticket, "vi")
-    assert printout.lines[0] == "Số người đang chờ trước bạn: 2"
-    assert "Có hai người đang chờ trước bạn." in lobby.announcement(ticket, "vi")
+    assert printout.lines[0] == "Số người đang chờ trước Ông/Bà: 2"
+    assert "Có hai người đang chờ trước Ông/Bà." in lobby.announcement(ticket, "vi")
     # the kiosk's own next ticket: the central has not seen this one yet, so it is added
     clock_b.advance(seconds=5)
     assert core_b.desk.issue("TPHT", None, str(uuid.uuid4())).people_ahead == 3
@@ -101,7 +101,7 @@ def test_offline_or_stale_the_kiosk_says_its_estimate_is_approximate(tmp_path, c
     ticket = core.desk.issue("TPHT", None, str(uuid.uuid4()))
     assert ticket.approximate and ticket.people_ahead == 1
     lobby = lobby_of(core)
-    assert lobby.printout(ticket, "vi").lines[0] == "Số người đang chờ trước bạn: khoảng 1"
+    assert lobby.printout(ticket, "vi").lines[0] == "Số người đang chờ trước Ông/Bà: khoảng 1"
     assert lobby.printout(ticket, "en").lines[0] == "People waiting ahead of you: about 1"
     assert "khoảng" in lobby.announcement(ticket, "vi")
     tile = next(v for v in core.desk.overview() if v.service.code == "TPHT")

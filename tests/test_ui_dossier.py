@@ -153,6 +153,6 @@ def test_read_aloud_and_a_status_slip_without_personal_data(run: Run):
 
 def test_every_lookup_screen_passes_the_accessibility_audit(run: Run):
     """screens/lobby/audit.py over the look-up's screens (see tests/test_ui_lobby.py)."""
-    problems = {name: a["problems"] for name, a in run.summary["audit"].items() if a["problems"]}
+    problems = {name: a["problems"] for name, a in run.summary["accessibility"].items() if a["problems"]}
     assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
-    assert all(a["prompt"] for a in run.summary["audit"].values())
+    assert all(a["prompt"] for a in run.summary["accessibility"].values())

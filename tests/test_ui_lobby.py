@@ -199,7 +199,7 @@ def test_every_lobby_screen_passes_the_accessibility_audit(which: str, request: 
     contrast >= 4.5:1 from the widget colours, a spoken prompt on every screen (screens/lobby/audit.py)."""
     run: Run = request.getfixturevalue(which)
     assert run.summary.get("ok"), run.explain()
-    audits = run.summary["audit"]
+    audits = run.summary["accessibility"]
     assert set(audits) == {s.split(" ", 1)[1] for s in (st["step"] for st in run.summary["steps"])
                            if s.startswith("screenshot ")}
     problems = {name: a["problems"] for name, a in audits.items() if a["problems"]}

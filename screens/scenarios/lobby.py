@@ -53,7 +53,7 @@ class LobbyScenario(Scenario):
 
     def after_screenshot(self, driver: ScenarioDriver, name: str) -> None:
         from screens.lobby.audit import audit  # Kivy: once the launcher has configured it
-        driver.facts.setdefault("audit", {})[name] = audit(driver.app)
+        driver.facts.setdefault("accessibility", {})[name] = audit(driver.app)
 
     def before_summary(self, driver: ScenarioDriver) -> None:
         """Every utterance as a WAV in OUT/speech (the speech worker writes them in file mode)."""
