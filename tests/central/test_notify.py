@@ -78,8 +78,9 @@ def test_the_number_is_a_vietnamese_mobile_and_shows_masked() -> None:
     assert mask(PHONE) == "09******78" and mask(None) == ""
 
 
-def test_about_to_be_called_once_then_the_rating_link(central: Central, monkeypatch: pytest.MonkeyPatch,
+def test_about_to_be_called_once_then_the_rating_link(any_central: Central, monkeypatch: pytest.MonkeyPatch,
                                                       caplog: pytest.LogCaptureFixture) -> None:
+    central = any_central
     caplog.set_level(logging.INFO)
     with GatewaySimulator("zalo") as sim:
         settings = configure(monkeypatch, sim)
