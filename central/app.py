@@ -22,6 +22,8 @@ from central.diagnostics import router as diagnostics_router
 from central.centres import CentreDocument
 from central.db import Database
 from central.dossier_api import router as dossier_router
+from central.notify.loop import NotifyLoop
+from central.notify_settings import NotifySettings
 from central.push import CallHub
 from central.push_api import router as push_router
 from central.web.install import install as install_web
@@ -117,6 +119,7 @@ def create_app(db: Database) -> FastAPI:
     _with_wire_models(app)
     app.state.db = db
     app.state.call_hub = CallHub(db)  # the push channel's fan-out (central/push.py)
+    app.state.notify_loop = NotifyLoop(db, NotifySettings.from_env())  # Zalo / SMS (central/notify)
     app.add_middleware(BodyLimit)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _not_allowed)  # type: ignore[arg-type]

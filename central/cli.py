@@ -102,6 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers <= 1:
         app = create_app(db)
         app.state.alert_watcher.start()  # alert rules and their e-mail / webhook (central/web/alerts.py)
+        app.state.notify_loop.start()  # Zalo / SMS messages and the day-end purge of numbers (central/notify)
         try:  # the province's one-stop system behind the look-ups, ratings pushed to it (central/province)
             bridge = province_cli.start_bridge(app, db, args.province)
         except ConfigError as exc:

@@ -25,6 +25,7 @@ class EmbeddedCentral:
 
     def stop(self, timeout: float = 10) -> None:
         self._app.state.alert_watcher.stop()  # central/web/alerts.py
+        self._app.state.notify_loop.stop()  # central/notify
         self._app.state.call_hub.stop()  # ends the push streams, or the server waits for them
         self._server.should_exit = True
         self._thread.join(timeout)
@@ -54,6 +55,7 @@ def start_embedded(db_url: str, host: str = "127.0.0.1", port: int = 0, admin_to
             ensure_admin_token(s, admin_token, label="configured")
     app = create_app(db)
     app.state.alert_watcher.start()
+    app.state.notify_loop.start()
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
@@ -65,6 +67,7 @@ def start_embedded(db_url: str, host: str = "127.0.0.1", port: int = 0, admin_to
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             app.state.alert_watcher.stop()
+            app.state.notify_loop.stop()
             db.close()
             raise RuntimeError(f"central did not start on {host}:{port} (port in use?)")
         time.sleep(0.01)

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,6 +26,8 @@ from central.centres import CentreRow, doc_of
 from central.clocks import FUTURE, LIMIT, MAX_AGE, PAYLOAD_SPAN
 from central.db import Base, JsonText, dialect_insert, inserted_all
 from central.devices import Device
+from central import citizen_phones
+from central.notify_settings import NotifySettings
 from central.tickets import Applied
 from kiosk.contract.wire import PAYLOADS, WIRE_EVENT, BatchAnswer, BatchEnvelope, Verdict, in_range
 
@@ -138,6 +140,7 @@ class Judgement:
     judged: list[_Judged]                        # the first event of each id that passed
     repeated: list[tuple[Any, dict[str, Any], str]]  # conflicting repeats inside the batch
     broken_clock: bool
+    phones: dict[str, str] = field(default_factory=dict)  # ticket.issued id -> the citizen's number
 
 
 def judge_batch(batch: BatchEnvelope, raw_events: list[dict[str, Any]], device_id: str, role: str,
@@ -147,6 +150,7 @@ def judge_batch(batch: BatchEnvelope, raw_events: list[dict[str, Any]], device_i
     judged: list[_Judged] = []
     repeated: list[tuple[Any, dict[str, Any], str]] = []
     first_of: dict[str, str] = {}
+    phones: dict[str, str] = {}
     mismatch = batch.device_id != device_id
     broken_clock = not in_range(batch.sent_at)
     allowed = trust.allowed_types(role)
@@ -170,6 +174,10 @@ def judge_batch(batch: BatchEnvelope, raw_events: list[dict[str, Any]], device_i
                                    message=f"unknown event type {str(raw.get('type'))[:64]!r}"))
             continue
         payload = ev.payload.wire()
+        # The citizen's number stays out of the event log (and its hash): kept apart, purged at day end.
+        phone = payload.pop("phone", None) if ev.type == "ticket.issued" else None
+        if phone:
+            phones[ev_id] = phone
         text = payload_text(payload)
         digest = content_hash(ev.type, ev.occurred_at, text)
         if ev_id in first_of:
@@ -188,7 +196,7 @@ def judge_batch(batch: BatchEnvelope, raw_events: list[dict[str, Any]], device_i
             verdicts[i] = Verdict(id=ev_id, status="rejected", reason="clock", message=why)
             continue
         judged.append(_Judged(i, ev, digest, payload, text))
-    return Judgement(batch, raw_events, received_at, verdicts, judged, repeated, broken_clock)
+    return Judgement(batch, raw_events, received_at, verdicts, judged, repeated, broken_clock, phones)
 
 
 def ingest(session: Session, device: Device, j: Judgement) -> BatchAnswer:
@@ -226,6 +234,9 @@ def ingest(session: Session, device: Device, j: Judgement) -> BatchAnswer:
     accepted = [one for one in fresh if verdicts[one.index] is None]
     applied = _store(session, device, accepted, batch_id, skew, received_at, clock_ok, verdicts)
     project(session, device, applied, judge.known_tickets)
+    if j.phones:  # kept only when a channel is configured (central/notify)
+        citizen_phones.remember(session, centre.id, [(a.payload, j.phones[a.id]) for a in applied
+                                                    if a.id in j.phones], NotifySettings.from_env())
     skew_ms = round(skew.total_seconds() * 1000)
     device.last_batch_at, device.last_skew_ms = received_at, skew_ms
     # Validated (in Rust) rather than model_construct (Python): 3 times faster for 500 verdicts.

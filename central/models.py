@@ -16,6 +16,8 @@ from central import (  # noqa: F401
     ticket_pages,
     tickets,
 )
+from central.notify import outbox as notify_outbox  # noqa: F401
+from central import citizen_phones  # noqa: F401
 from central.province import outbox as province_outbox  # noqa: F401
 from central.web import models as web_models  # noqa: F401
 from central.db import Base

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any, ClassVar, Literal, Union
 
+from kiosk.contract.phone import VnMobile
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -138,6 +139,17 @@ class TicketIssued(Payload):
     lease_source: LeaseKind | None = None
     central_lease_id: Text64 | None = None
     device_id: Text64 | None = None
+    # Only with the citizen's consent, only when the centre has a notification channel: the
+    # central keeps it apart from the event (never in the event log) and deletes it at day end.
+    phone: VnMobile | None = Field(default=None, description=(
+        "the citizen's mobile number for the 'about to be called' and rating messages (consented)"))
+
+    def wire(self) -> dict[str, Any]:
+        # Without a number the payload is the one sent before the field existed (same content hash).
+        out = super().wire()
+        if out.get("phone") is None:
+            out.pop("phone", None)
+        return out
 
 
 class TicketPrinted(Payload):
