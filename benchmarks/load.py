@@ -373,6 +373,41 @@ def load_year(dsn: str, tickets: int) -> dict[str, Any]:
             "first": first, "last": last, "load_s": time.perf_counter() - t0}
 
 
+def _timed(get: Any, runs: int) -> tuple[float, float]:
+    took = []
+    for _ in range(runs + 1):
+        t = time.perf_counter()
+        get()
+        took.append((time.perf_counter() - t) * 1000)
+    return took[0], p95(took[1:])
+
+
+def time_pages(url: str, db_url: str, centre: str, first: dt.date, last: dt.date, runs: int) -> list[tuple[str, float, float]]:
+    """The managers' report pages over the year, signed in as the centre's manager."""
+    import re
+
+    from central.db import Database
+    from central.web.security import create_user
+
+    db = Database(db_url)
+    with db.transaction() as s:
+        create_user(s, "bench", "bench-password-123", "centre_manager", "Bench", centre)
+    db.close()
+    rows = []
+    with httpx.Client(base_url=url, timeout=120) as http:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/login").text)
+        assert token is not None
+        r = http.post("/login", data={"csrf_token": token.group(1), "username": "bench", "password": "bench-password-123"})
+        assert r.status_code in (200, 303), r.status_code
+        year = f"from={first}&to={last}"
+        for name, path in (("GET /reports (1 year, by officer)", f"/reports?{year}&group=officer"),
+                           ("GET /reports/print (1 year)", f"/reports/print?{year}"),
+                           ("GET /reports/export.csv (1 year)", f"/reports/export.csv?{year}"),
+                           ("GET /reports/export.xlsx (1 year)", f"/reports/export.xlsx?{year}")):
+            rows.append((name, *_timed(lambda p=path: http.get(p).raise_for_status(), runs)))
+    return rows
+
+
 def time_reports(url: str, admin: str, centre: str, first: dt.date, last: dt.date, runs: int) -> list[tuple[str, float, float]]:
     """Every report of one centre over the year, through the HTTP API: (name, first call ms, p95 ms)."""
     rows = []
@@ -462,8 +497,9 @@ def main(argv: list[str] | None = None) -> int:
             reports: list[tuple[str, float, float]] = []
             if args.year:
                 year = load_year(pg.dsn("province"), args.year_tickets)
-                reports = time_reports(url, admin, centre_doc(0)["centre"]["code"], year["first"], year["last"],
-                                       args.runs)
+                code = centre_doc(0)["centre"]["code"]
+                reports = time_reports(url, admin, code, year["first"], year["last"], args.runs)
+                reports += time_pages(url, db_url, code, year["first"], year["last"], args.runs)
         finally:
             server.terminate()
             try:

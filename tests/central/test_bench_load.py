@@ -35,4 +35,4 @@ def test_scaled_down_province_loses_nothing(tmp_path: Path) -> None:
                  "GET /calls/stream (to hello)"):
         assert figures["endpoints"][name]["requests"] > 0, name
     assert figures["year_tickets"] > 0
-    assert len(figures["reports"]) == 9
+    assert len(figures["reports"]) == 13  # 9 API reports and the 4 report pages
