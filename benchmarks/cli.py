@@ -14,6 +14,8 @@ BENCHMARKS = {
     "dossier": ("benchmarks.dossier", "scan to dossier view via the central and from the cache"),
     "province": ("benchmarks.province", "dossier look-up through the central's cache of the province system, p95"),
     "calls": ("benchmarks.calls", "a call pushed to 50 hall displays and 500 ticket pages: p95 from call-next answered"),
+    "load": ("benchmarks.load", "one central (PostgreSQL, 4 workers) under 200 centres and 2,000 devices; --year: "
+                                "a year of the province's data and every report"),
     "web": ("benchmarks.web", "one year of a provincial centre: every report and web page, p95 (SQLite, PostgreSQL)"),
 }
 
