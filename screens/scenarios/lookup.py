@@ -85,6 +85,27 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     lookup = d.screen("lookup")
     yield from d.screenshot("lookup-keyboard")
     keyboard = lookup.ids.keyboard
+    # Voice mode on the keyboard: a first touch says the key, a second one types it.
+    d.tap(app.root.ids.access.ids.voice)
+    yield d.until(lambda: app.voice_mode, 3, "voice mode")
+    d.tap(keyboard.keys["."])
+    yield d.frames(0)
+    voice = {"first_touch_text": keyboard.text, "first_touch_said": app.spoken[-1]}
+    d.tap(keyboard.keys["."])
+    yield d.frames(0)
+    voice["second_touch_text"] = keyboard.text
+    d.tap(keyboard.ids.delete)
+    yield d.frames(0)
+    voice["delete_said"], voice["delete_first_text"] = app.spoken[-1], keyboard.text
+    d.tap(keyboard.ids.delete)
+    yield d.frames(0)
+    voice["delete_second_text"] = keyboard.text
+    d.tap(d.widget("lookup", "back"))
+    yield d.frames(0)
+    voice["back_said"], voice["back_screen"] = app.spoken[-1], app.sm.current
+    d.tap(app.root.ids.access.ids.voice)       # off again: the keys act at once
+    yield d.until(lambda: not app.voice_mode, 3, "voice mode off")
+    d.facts["keyboard_voice"] = voice
     for ch in TYPED_CODE[:-1] + "9":             # a typing mistake ...
         d.tap(keyboard.keys[ch])
         yield d.frames(0)
@@ -99,10 +120,11 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     d.mark("typed_shown_s")
     _record(d, "typed", "dossier")
     yield from d.screenshot("lookup-result")
-    d.tap(d.widget("dossier", "read_aloud"))     # the speech worker (a WAV file in scenarios)
+    d.tap(app.root.ids.access.ids.repeat)        # "Nghe lại": the result again (a WAV file in scenarios)
     d.tap(d.widget("dossier", "print_slip"))     # a status slip on the preview printer
     dossier = d.screen("dossier")
     yield d.until(lambda: dossier.print_state in ("printed", "failed"), 15, "the slip to print")
+    d.facts["spoken"] = list(app.spoken)
     d.facts["slip"] = {"state": dossier.print_state, "message": app.lookup.last_slip.message if app.lookup.last_slip else None}
     if app.lookup.last_slip is not None and app.lookup.last_slip.ok:
         shutil.copyfile(app.lookup.last_slip.message, d.out_dir / "slip.png")
