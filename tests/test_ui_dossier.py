@@ -158,6 +158,13 @@ def test_voice_mode_on_the_keyboard_reads_a_key_first_and_types_it_on_the_second
     assert (v["back_said"], v["back_screen"]) == ("Quay lại", "lookup"), v  # read, not gone home
 
 
+def test_a_headphone_plugged_in_turns_voice_mode_on_until_it_is_pulled_out(run: Run):
+    jack = run.summary["jack"]
+    assert jack["said"].startswith("Chế độ nghe đọc"), jack
+    assert jack["after_home"] is True
+    assert jack["unplugged_said"] == "Đã tắt chế độ nghe đọc.", jack
+
+
 def test_the_wait_and_the_printed_slip_are_spoken(run: Run):
     said = run.summary["spoken"]
     assert "Đang tra cứu hồ sơ..." in said

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from devices.scanner.simulator import ScannerSimulator
+from devices.speech.jack import jack_event
 from kiosk.contract.config import Config
 from kiosk.domain.clock import Clock
 from kiosk.ticketing import ticket_qr_payload
@@ -30,8 +31,10 @@ HOSTILE = "javascript:alert(document.cookie)//000.00.12.H12-261112-0014"
 
 @dataclass
 class ScannerScenario(LobbyScenario):
-    """A lobby scenario whose kiosk has a serial scanner on a pty; `scanner` writes the scanner's end."""
+    """A lobby scenario whose kiosk has a serial scanner on a pty; `scanner` writes the scanner's end.
+    Its headphone jack is a FIFO carrying SW_HEADPHONE_INSERT records (`jack` is its path)."""
     pty: dict = field(default_factory=dict)
+    jack: str = ""
 
     def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
         config, clock = super().prepare(config, data_dir)
@@ -40,7 +43,20 @@ class ScannerScenario(LobbyScenario):
         tty.setraw(slave)
         self.pty = {"master": master, "slave": slave, "path": os.ttyname(slave)}
         scanner = config.scanner.model_copy(update={"kind": "serial", "port": self.pty["path"], "timeout_s": 0.3})
-        return config.model_copy(update={"scanner": scanner}), clock
+        self.jack = str(data_dir / "headphone-jack")
+        if not os.path.exists(self.jack):
+            data_dir.mkdir(parents=True, exist_ok=True)
+            os.mkfifo(self.jack)
+        speech = config.speech.model_copy(update={"headphone_jack": "evdev", "jack_device": self.jack})
+        return config.model_copy(update={"scanner": scanner, "speech": speech}), clock
+
+    def plug(self, plugged: bool) -> None:
+        """A headphone plugged in or pulled out, as the kernel's input device reports it."""
+        fd = os.open(self.jack, os.O_WRONLY | os.O_NONBLOCK)  # the kiosk holds the reading end
+        try:
+            os.write(fd, jack_event(plugged))
+        finally:
+            os.close(fd)
 
     def simulator(self) -> ScannerSimulator:
         return ScannerSimulator(self.pty["master"], seed=5)
@@ -146,6 +162,18 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     yield d.until(lambda: d.screen("lookup_message").kind == "ticket", 10, "the queue ticket")
     _record(d, "ticket", "lookup_message")
     yield from d.screenshot("lookup-ticket")
+
+    # 4b. A headphone plugged in: voice mode by itself, kept for the next citizen while plugged.
+    d.scenario.plug(True)
+    yield d.until(lambda: app.voice_mode and app.headphones, 5, "voice mode from the jack")
+    jack = {"said": app.spoken[-1]}
+    app.go_home()
+    yield d.on("attract")
+    jack["after_home"] = app.voice_mode
+    d.scenario.plug(False)
+    yield d.until(lambda: not app.voice_mode, 5, "voice mode off with the headphone out")
+    jack["unplugged_said"] = app.spoken[-1]
+    d.facts["jack"] = jack
 
     # 5. Back to the typed dossier, then nobody touches the screen: it clears itself.
     sim.scan(TYPED_CODE)
