@@ -41,6 +41,7 @@ class Dossier(Base):
     received_date: Mapped[dt.date]
     due_date: Mapped[dt.date | None]
     finished_date: Mapped[dt.date | None]
+    new_due_date: Mapped[dt.date | None]  # a late dossier's new appointment date, when it was given
     applicant_name: Mapped[str] = mapped_column(String(200), default="")
     applicant_id_number: Mapped[str] = mapped_column(String(32), default="")
     applicant_phone: Mapped[str] = mapped_column(String(32), default="")
@@ -102,6 +103,7 @@ class DossierIn(_Strict):
     received_date: dt.date | None = None  # default: the code's date
     due_date: dt.date | None = None
     finished_date: dt.date | None = None
+    new_due_date: dt.date | None = None  # a late dossier's new appointment date
     applicant: ApplicantIn = ApplicantIn()
     history: list[HistoryIn] = Field(default_factory=list, max_length=100)
 
@@ -120,6 +122,8 @@ class DossierIn(_Strict):
             raise ValueError("due_date is before received_date")
         if self.finished_date and self.finished_date < received:
             raise ValueError("finished_date is before received_date")
+        if self.new_due_date and self.new_due_date < received:
+            raise ValueError("new_due_date is before received_date")
         return self
 
 
@@ -151,7 +155,7 @@ def parse_import(data: Any, source: str = "<dossiers>") -> ImportIn:
 
 
 _CSV_COLUMNS = ("code", "external_id", "procedure_name", "status", "received_date", "due_date", "finished_date",
-                "applicant_name", "applicant_id_number", "applicant_phone", "applicant_address", "history")
+                "new_due_date", "applicant_name", "applicant_id_number", "applicant_phone", "applicant_address", "history")
 
 
 def read_csv(text: str, source: str = "<csv>") -> list[dict[str, Any]]:
@@ -212,6 +216,7 @@ def import_dossiers(session: Session, body: ImportIn, centre_code: str | None = 
         row.status = item.status
         row.received_date = item.received_date or parse_code(item.code).received_date  # type: ignore[union-attr]
         row.due_date, row.finished_date = item.due_date, item.finished_date
+        row.new_due_date = item.new_due_date
         row.applicant_name, row.applicant_id_number = item.applicant.name, item.applicant.id_number
         row.applicant_phone, row.applicant_address = item.applicant.phone, item.applicant.address
         row.updated_at = now
@@ -241,8 +246,8 @@ def find_dossier(session: Session, centre_id: int, *, code: str | None = None,
 def to_record(row: Dossier) -> DossierRecord:
     return DossierRecord(
         code=row.code, procedure_name=row.procedure_name, status=row.status, received_date=row.received_date,
-        due_date=row.due_date, finished_date=row.finished_date, external_id=row.external_id,
-        history=tuple(HistoryEntry(h.at, h.status, h.note) for h in row.history),
+        due_date=row.due_date, finished_date=row.finished_date, new_due_date=row.new_due_date,
+        external_id=row.external_id, history=tuple(HistoryEntry(h.at, h.status, h.note) for h in row.history),
         applicant=Applicant(row.applicant_name, row.applicant_id_number, row.applicant_phone, row.applicant_address))
 
 

@@ -6,7 +6,9 @@ digits on top because codes are mostly digits. Keys are built once; `text` holds
 """
 from __future__ import annotations
 
-from kivy.properties import NumericProperty, StringProperty
+from typing import Any, Callable
+
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from screens.base import load_kv
@@ -28,6 +30,9 @@ class CodeKeyboard(BoxLayout):
     text = StringProperty("")
     max_length = NumericProperty(MAX_LENGTH)
     key_height = NumericProperty(110)     # in layout units (app.u)
+    # gate(key, action): how a touched key acts; None: at once. The lobby gives its voice mode
+    # (a first touch reads the key aloud, a second one types it).
+    gate = ObjectProperty(None, allownone=True)
 
     def __init__(self, **kwargs) -> None:
         self.keys: dict[str, KeyButton] = {}
@@ -55,7 +60,14 @@ class CodeKeyboard(BoxLayout):
             row.key_height = self.key_height
 
     def _on_key(self, key: KeyButton) -> None:
-        self.type(key.value)
+        self.press(key, lambda: self.type(key.value))
+
+    def press(self, key: Any, action: Callable[[], None]) -> None:
+        """A key touched (the character keys and delete / clear all)."""
+        if self.gate is None:
+            action()
+        else:
+            self.gate(key, action)
 
     def type(self, chars: str) -> None:
         room = int(self.max_length) - len(self.text)

@@ -151,6 +151,26 @@ def test_read_aloud_and_a_status_slip_without_personal_data(run: Run):
     assert speech, "Read aloud wrote nothing"
 
 
+def test_voice_mode_on_the_keyboard_reads_a_key_first_and_types_it_on_the_second_touch(run: Run):
+    v = run.summary["keyboard_voice"]
+    assert (v["first_touch_text"], v["first_touch_said"], v["second_touch_text"]) == ("", "dấu chấm", ".")
+    assert (v["delete_said"], v["delete_first_text"], v["delete_second_text"]) == ("Xóa", ".", "")
+    assert (v["back_said"], v["back_screen"]) == ("Quay lại", "lookup"), v  # read, not gone home
+
+
+def test_a_headphone_plugged_in_turns_voice_mode_on_until_it_is_pulled_out(run: Run):
+    jack = run.summary["jack"]
+    assert jack["said"].startswith("Chế độ nghe đọc"), jack
+    assert jack["after_home"] is True
+    assert jack["unplugged_said"] == "Đã tắt chế độ nghe đọc.", jack
+
+
+def test_the_wait_and_the_printed_slip_are_spoken(run: Run):
+    said = run.summary["spoken"]
+    assert "Đang tra cứu hồ sơ..." in said
+    assert "Đã in phiếu. Vui lòng nhận phiếu." in said or "Máy in đang gặp sự cố." in said, said
+
+
 def test_every_lookup_screen_passes_the_accessibility_audit(run: Run):
     """screens/lobby/audit.py over the look-up's screens (see tests/test_ui_lobby.py)."""
     problems = {name: a["problems"] for name, a in run.summary["accessibility"].items() if a["problems"]}

@@ -104,6 +104,7 @@ class LookupCache:
                     s.add(row)
                 row.status, row.received_date = rec.status, rec.received_date
                 row.due_date, row.finished_date = rec.due_date, rec.finished_date
+                row.new_due_date = rec.new_due_date
                 row.procedure_name = rec.procedure_name or row.procedure_name or NO_NAME
                 row.external_id = rec.external_id or row.external_id
                 row.office = found.office

@@ -97,6 +97,7 @@ def read_dossier(body: Any, code: str, s: ProvinceSettings) -> ProvinceDossier:
                            status=status, received_date=received,
                            due_date=_date(body.get(f.due_date), f.due_date),
                            finished_date=_date(body.get(f.finished_date), f.finished_date),
+                           new_due_date=_date(body.get(f.new_due_date), f.new_due_date),
                            external_id=_text(body.get(f.external_id), f.external_id, 64) or None)
     return ProvinceDossier(record, _text(body.get(f.office), f.office, 200))
 

@@ -32,6 +32,7 @@ class DossierFields(_Strict):
     received_date: str = Field(default="received_date", pattern=_NAME)
     due_date: str = Field(default="due_date", pattern=_NAME)
     finished_date: str = Field(default="finished_date", pattern=_NAME)
+    new_due_date: str = Field(default="new_due_date", pattern=_NAME)  # a late dossier's new appointment date
     office: str = Field(default="office", pattern=_NAME)
     external_id: str = Field(default="id", pattern=_NAME)
 

@@ -20,7 +20,8 @@ from central.province.settings import DossierFields, ProvinceSettings, RatingFie
 
 CLIENT_ID, CLIENT_SECRET = "kiosk-mot-cua", "bi-mat-thu-nghiem"
 FIELDS = DossierFields(code="maHoSo", status="trangThai", procedure_name="tenThuTuc", received_date="ngayTiepNhan",
-                       due_date="ngayHenTra", finished_date="ngayKetThuc", office="donViXuLy", external_id="idHoSo")
+                       due_date="ngayHenTra", finished_date="ngayKetThuc", new_due_date="ngayHenTraMoi",
+                       office="donViXuLy", external_id="idHoSo")
 RATING_FIELDS = RatingFields(dossier_code="maHoSo", level="mucDoHaiLong", reason="lyDo", reason_code="maLyDo",
                              officer="maCanBo", rated_at="thoiGianDanhGia", counter="quay", agency="maCoQuan")
 LEVELS = {"very_satisfied": "RAT_HAI_LONG", "satisfied": "HAI_LONG", "unsatisfied": "KHONG_HAI_LONG"}
@@ -69,11 +70,12 @@ class ProvinceSimulator:
         return ProvinceSettings.model_validate({**base, **over})
 
     def add(self, code: str, status: int, procedure: str, office: str, received: dt.date,
-            due: dt.date | None = None, finished: dt.date | None = None) -> None:
+            due: dt.date | None = None, finished: dt.date | None = None, new_due: dt.date | None = None) -> None:
         self.dossiers[code] = {"maHoSo": code, "trangThai": status, "tenThuTuc": procedure, "donViXuLy": office,
                                "ngayTiepNhan": received.strftime("%d/%m/%Y"),
                                "ngayHenTra": due.strftime("%d/%m/%Y") if due else None,
                                "ngayKetThuc": finished.strftime("%d/%m/%Y") if finished else None,
+                               "ngayHenTraMoi": new_due.strftime("%d/%m/%Y") if new_due else None,
                                "idHoSo": str(100000 + len(self.dossiers))}
 
     def expire_tokens(self) -> None:

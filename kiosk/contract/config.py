@@ -286,6 +286,18 @@ class SpeechSettings(_Strict):
     voice_vi: str = "vi-vn-x-south"
     voice_en: str = "en"
     rate: int = Field(default=145, ge=80, le=400)  # espeak-ng takes 80-450 words per minute
+    # Voice mode starts while a headphone is plugged in (devices/speech/jack.py): "amixer" reads the
+    # ALSA control (jack_device: the card, default the first), "evdev" SW_HEADPHONE_INSERT events
+    # (jack_device: /dev/input/by-path/...-event).
+    headphone_jack: Literal["off", "amixer", "evdev"] = "off"
+    jack_device: str | None = Field(default=None, max_length=200)
+    jack_control: str = Field(default="Headphone Jack", min_length=1, max_length=80, pattern=r"^[^\x00'\n]*$")
+
+    @model_validator(mode="after")
+    def _jack(self) -> "SpeechSettings":
+        if self.headphone_jack == "evdev" and not self.jack_device:
+            raise ValueError("speech.headphone_jack 'evdev' needs `jack_device` (the input event file)")
+        return self
 
 
 class CentralSettings(_Strict):

@@ -20,6 +20,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from devices.speech.jack import JackWatcher
 from kiosk.contract.config import Config
 from kiosk.contract.catalogues import LANGUAGES
 from kiosk.i18n import N_
@@ -77,6 +78,7 @@ class LobbyApp(DeviceApp):
     lookup_available = BooleanProperty(False)  # the dossier look-up is wired (a central is configured)
     scanner_ready = BooleanProperty(False)     # a scanner is configured: the look-up screen says "scan"
     voice_mode = BooleanProperty(False)        # "🔊": a first touch reads a key aloud, a second one chooses it
+    headphones = BooleanProperty(False)        # a headphone is plugged into the jack: voice mode by itself
     last_prompt = StringProperty("")           # what "Nghe lại" repeats
     large_text = BooleanProperty(False)        # "Chữ lớn": the citizen's text a quarter larger
     fu = NumericProperty(1.0)                  # the unit of citizen text sizes: app.u, larger with large_text
@@ -101,6 +103,7 @@ class LobbyApp(DeviceApp):
         self._help_sent_at = -HELP_REPEAT_S
         self._armed: Any = None  # voice mode: the key read aloud by the first touch
         self.spoken: list[str] = []  # every text handed to the speaker (scenarios save them as WAVs)
+        self.jack_watcher: JackWatcher | None = None
 
     # -- language ----------------------------------------------------------------------------
     @staticmethod
@@ -155,9 +158,15 @@ class LobbyApp(DeviceApp):
                                   on_error=lambda exc: None)
         self.screen("attract").on_pre_enter()
         self.last_prompt = self.screen("attract").prompt()
+        if self.runtime.jack is not None:  # polled on its own thread; the change comes back here
+            self.jack_watcher = JackWatcher(
+                self.runtime.jack, lambda plugged: on_ui_thread(lambda: self.headphone_changed(plugged))).start()
 
     def on_stop(self) -> None:
         super().on_stop()
+        watcher, self.jack_watcher = self.jack_watcher, None
+        if watcher is not None:
+            watcher.close()
         # Kivy may dispatch on_stop twice (App.stop, then the end of App.run): close once.
         workers = (self.desk_worker, self.device_worker)
         self.desk_worker = self.device_worker = None
@@ -187,7 +196,7 @@ class LobbyApp(DeviceApp):
     def go_home(self, *args: Any, quiet: bool = False) -> None:
         """Back to the attract screen, in the kiosk's own language, for the next citizen."""
         self.set_language(self.default_lang)
-        self.voice_mode = False
+        self.voice_mode = self.headphones  # a headphone still plugged in keeps it on for the next citizen
         self.go("attract", quiet=quiet)
 
     # -- voice guidance (docs/speech.md, "Voice guidance") ------------------------------------
@@ -244,6 +253,13 @@ class LobbyApp(DeviceApp):
                        + self.sm.current_screen.prompt())
         else:
             self.speak(self.tr("Voice mode is off."))
+
+    def headphone_changed(self, plugged: bool) -> None:
+        """The jack changed (UI thread): plugged in turns voice mode on and says how it works;
+        pulled out turns it off (the kiosk speaks through its loudspeaker again)."""
+        self.headphones = plugged
+        if plugged != self.voice_mode:
+            self.toggle_voice_mode()
 
     def voiced(self, widget: Any, action: Any, words: str | None = None) -> None:
         """A key's action; in voice mode the first touch reads the key aloud and only a second

@@ -1,5 +1,5 @@
 """The dossier's status screen: status, next step, dates, timeliness and history (masked
-applicant); read aloud, print a status slip. It clears itself after the idle timeout and forgets
+applicant); print a status slip ("Nghe lại" of the access bar reads the result again). It clears itself after the idle timeout and forgets
 what it showed when it is left."""
 from __future__ import annotations
 
@@ -106,10 +106,6 @@ class DossierScreen(KioskScreen):
         self.history = []
         self._fill_history()
 
-    def read_aloud(self) -> None:
-        if self.view is not None:
-            self.app.lookup.read_aloud(self.view)
-
     def print_slip(self) -> None:
         if self.view is not None and self.print_state != "printing":
             self.print_state = "printing"
@@ -118,6 +114,8 @@ class DossierScreen(KioskScreen):
     def print_finished(self, code: str, ok: bool) -> None:
         if self.view is not None and self.view.code == code:
             self.print_state = "printed" if ok else "failed"
+            if self.app.voice_guidance:  # a blind citizen must learn that no slip came out
+                self.app.speak(self.print_text(self.print_state, self.app.lang))
 
     def print_text(self, state: str, lang: str) -> str:
         tr = self.app.tr

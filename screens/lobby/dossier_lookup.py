@@ -78,6 +78,8 @@ class DossierLookup:
         if app.sm.current != "lookup":
             app.go("lookup")
         app.screen("lookup").busy = True
+        if app.voice_guidance:  # the wait is said, not only shown
+            app.speak(app.tr("Looking up your dossier..."))
         desk = app.desk
 
         def job() -> tuple[Any, dict | None]:
@@ -137,9 +139,6 @@ class DossierLookup:
             next_step = next_step.replace(shown, said)
         parts = [view.status_label, view.timeliness_label or "", next_step]
         return ". ".join(p.rstrip(".") for p in parts if p) + "."
-
-    def read_aloud(self, view: Any) -> None:
-        self.app.speak(self.spoken(view))
 
     def printout(self, view: Any) -> TicketPrintout:
         app = self.app

@@ -6,6 +6,8 @@ input. The typed code is forgotten when the screen is left.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.widget import Widget
 
@@ -33,6 +35,12 @@ class LookupScreen(KioskScreen):
         if self.app.scanner_ready:
             return tr("Scan the QR code on your appointment slip for results")
         return tr("Type the dossier code printed on your appointment slip for results")
+
+    def voiced_key(self, key: Any, action: Callable[[], None]) -> None:
+        """The keyboard in voice mode: the first touch says the key ('.' and '-' by name)."""
+        tr = self.app.tr
+        words = {".": tr("Dot"), "-": tr("Dash")}.get(getattr(key, "value", ""))
+        self.app.voiced(key, action, words)
 
     def submit(self) -> None:
         code = self.ids.keyboard.text.strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from devices.factory import build_printer, build_speaker
+from devices.speech.jack import build_jack_reader
 from kiosk.dossier.lookup import CACHE_FILE, CachedLookup, CentralDossierSource, DossierDesk
 from kiosk.lobby import Lobby
 from screens.kivy_setup import DEMO_WINDOW, PORTRAIT
@@ -31,7 +32,9 @@ class LobbyRole:
             parts.stack.callback(dossiers.lookup.close)
         runtime = LobbyRuntime(**parts.runtime_fields(), desk=core.desk, printer=printer, speaker=speaker,
                                lobby=Lobby(config, core.desk, printer, speaker, core.translator, core.health),
-                               dossiers=dossiers)
+                               dossiers=dossiers, jack=build_jack_reader(config.speech.headphone_jack,
+                                                                         config.speech.jack_device,
+                                                                         config.speech.jack_control))
         from screens.lobby.app import LobbyApp  # Kivy: only once configure_kivy() has run
         return LobbyApp(runtime)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from devices.speech.jack import JackReader
 from kiosk.dossier.lookup import DossierDesk
 from kiosk.lobby import Lobby
 from kiosk.ports import Speaker, TicketPrinter
@@ -17,3 +18,4 @@ class LobbyRuntime(DeviceRuntime):
     printer: TicketPrinter
     speaker: Speaker
     dossiers: DossierDesk | None = None  # None: no central, no look-up entry on the attract screen
+    jack: JackReader | None = None  # the headphone jack (speech.headphone_jack); None: not watched

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from devices.scanner.simulator import ScannerSimulator
+from devices.speech.jack import jack_event
 from kiosk.contract.config import Config
 from kiosk.domain.clock import Clock
 from kiosk.ticketing import ticket_qr_payload
@@ -30,8 +31,10 @@ HOSTILE = "javascript:alert(document.cookie)//000.00.12.H12-261112-0014"
 
 @dataclass
 class ScannerScenario(LobbyScenario):
-    """A lobby scenario whose kiosk has a serial scanner on a pty; `scanner` writes the scanner's end."""
+    """A lobby scenario whose kiosk has a serial scanner on a pty; `scanner` writes the scanner's end.
+    Its headphone jack is a FIFO carrying SW_HEADPHONE_INSERT records (`jack` is its path)."""
     pty: dict = field(default_factory=dict)
+    jack: str = ""
 
     def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
         config, clock = super().prepare(config, data_dir)
@@ -40,7 +43,20 @@ class ScannerScenario(LobbyScenario):
         tty.setraw(slave)
         self.pty = {"master": master, "slave": slave, "path": os.ttyname(slave)}
         scanner = config.scanner.model_copy(update={"kind": "serial", "port": self.pty["path"], "timeout_s": 0.3})
-        return config.model_copy(update={"scanner": scanner}), clock
+        self.jack = str(data_dir / "headphone-jack")
+        if not os.path.exists(self.jack):
+            data_dir.mkdir(parents=True, exist_ok=True)
+            os.mkfifo(self.jack)
+        speech = config.speech.model_copy(update={"headphone_jack": "evdev", "jack_device": self.jack})
+        return config.model_copy(update={"scanner": scanner, "speech": speech}), clock
+
+    def plug(self, plugged: bool) -> None:
+        """A headphone plugged in or pulled out, as the kernel's input device reports it."""
+        fd = os.open(self.jack, os.O_WRONLY | os.O_NONBLOCK)  # the kiosk holds the reading end
+        try:
+            os.write(fd, jack_event(plugged))
+        finally:
+            os.close(fd)
 
     def simulator(self) -> ScannerSimulator:
         return ScannerSimulator(self.pty["master"], seed=5)
@@ -85,6 +101,27 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     lookup = d.screen("lookup")
     yield from d.screenshot("lookup-keyboard")
     keyboard = lookup.ids.keyboard
+    # Voice mode on the keyboard: a first touch says the key, a second one types it.
+    d.tap(app.root.ids.access.ids.voice)
+    yield d.until(lambda: app.voice_mode, 3, "voice mode")
+    d.tap(keyboard.keys["."])
+    yield d.frames(0)
+    voice = {"first_touch_text": keyboard.text, "first_touch_said": app.spoken[-1]}
+    d.tap(keyboard.keys["."])
+    yield d.frames(0)
+    voice["second_touch_text"] = keyboard.text
+    d.tap(keyboard.ids.delete)
+    yield d.frames(0)
+    voice["delete_said"], voice["delete_first_text"] = app.spoken[-1], keyboard.text
+    d.tap(keyboard.ids.delete)
+    yield d.frames(0)
+    voice["delete_second_text"] = keyboard.text
+    d.tap(d.widget("lookup", "back"))
+    yield d.frames(0)
+    voice["back_said"], voice["back_screen"] = app.spoken[-1], app.sm.current
+    d.tap(app.root.ids.access.ids.voice)       # off again: the keys act at once
+    yield d.until(lambda: not app.voice_mode, 3, "voice mode off")
+    d.facts["keyboard_voice"] = voice
     for ch in TYPED_CODE[:-1] + "9":             # a typing mistake ...
         d.tap(keyboard.keys[ch])
         yield d.frames(0)
@@ -99,10 +136,11 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     d.mark("typed_shown_s")
     _record(d, "typed", "dossier")
     yield from d.screenshot("lookup-result")
-    d.tap(d.widget("dossier", "read_aloud"))     # the speech worker (a WAV file in scenarios)
+    d.tap(app.root.ids.access.ids.repeat)        # "Nghe lại": the result again (a WAV file in scenarios)
     d.tap(d.widget("dossier", "print_slip"))     # a status slip on the preview printer
     dossier = d.screen("dossier")
     yield d.until(lambda: dossier.print_state in ("printed", "failed"), 15, "the slip to print")
+    d.facts["spoken"] = list(app.spoken)
     d.facts["slip"] = {"state": dossier.print_state, "message": app.lookup.last_slip.message if app.lookup.last_slip else None}
     if app.lookup.last_slip is not None and app.lookup.last_slip.ok:
         shutil.copyfile(app.lookup.last_slip.message, d.out_dir / "slip.png")
@@ -124,6 +162,18 @@ def _dossier_lookup(d: ScenarioDriver) -> Iterator:
     yield d.until(lambda: d.screen("lookup_message").kind == "ticket", 10, "the queue ticket")
     _record(d, "ticket", "lookup_message")
     yield from d.screenshot("lookup-ticket")
+
+    # 4b. A headphone plugged in: voice mode by itself, kept for the next citizen while plugged.
+    d.scenario.plug(True)
+    yield d.until(lambda: app.voice_mode and app.headphones, 5, "voice mode from the jack")
+    jack = {"said": app.spoken[-1]}
+    app.go_home()
+    yield d.on("attract")
+    jack["after_home"] = app.voice_mode
+    d.scenario.plug(False)
+    yield d.until(lambda: not app.voice_mode, 5, "voice mode off with the headphone out")
+    jack["unplugged_said"] = app.spoken[-1]
+    d.facts["jack"] = jack
 
     # 5. Back to the typed dossier, then nobody touches the screen: it clears itself.
     sim.scan(TYPED_CODE)

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from central.centres import find_centre
+from central.dossiers import find_dossier
 from central.province import export
 from central.province.bridge import ProvinceBridge
 from central.province.client import ProvinceError, RestProvinceClient
@@ -56,6 +57,21 @@ def test_look_up_goes_through_the_central_cache(central: Central, sim: ProvinceS
         r = kiosk.get(f"/api/v1/dossiers/{missing}")
         assert r.status_code == 404 and r.json()["detail"]["reason"] == "dossier_not_found"
     assert sim.lookups == 2  # "no such dossier" is remembered
+
+
+def test_a_late_dossiers_new_appointment_date_comes_through_the_mapping(central: Central,
+                                                                        sim: ProvinceSimulator) -> None:
+    late = "000.00.12.H12-261020-0007"
+    sim.add(late, 4, "Cấp đổi Giấy chứng nhận", "Văn phòng đăng ký đất đai", dt.date(2026, 10, 20),
+            due=dt.date(2026, 11, 13), new_due=dt.date(2026, 12, 4))
+    bridge_for(central, sim, cache_ttl_s=300)
+    kiosk = central.enrol("lobby")
+    body = kiosk.get(f"/api/v1/dossiers/{late}").json()
+    assert (body["due_date"], body["new_due_date"]) == ("2026-11-13", "2026-12-04")
+    assert kiosk.get(f"/api/v1/dossiers/{CODE}").json()["new_due_date"] is None
+    with central.db.transaction() as s:  # stored in the cache row too: answered when the province is down
+        row = find_dossier(s, find_centre(s, None).id, code=late)
+        assert row is not None and row.new_due_date == dt.date(2026, 12, 4)
 
 
 @pytest.mark.parametrize("mode", ["slow", "error", "garbage"])
