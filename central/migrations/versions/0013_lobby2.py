@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_lobby2'
-down_revision = '0011_perf'
+down_revision = '0012_notifier'
 branch_labels = None
 depends_on = None
 
