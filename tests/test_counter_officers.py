@@ -193,6 +193,31 @@ def test_central_refuses_counter_actions_with_nobody_signed_in(tmp_path, central
     dev.close()
 
 
+def test_the_managers_monitor_shows_who_is_signed_in_and_who_is_on_a_break(tmp_path, central):
+    from central.centres import CentreRow
+    from central.web.monitor import live
+    from tests.test_counter_central import CounterDevice
+
+    def counter_1() -> dict:
+        with central.db.transaction() as s:
+            return next(c for c in live(s, s.scalars(select(CentreRow)).one())["counters"] if c["number"] == 1)
+
+    dev = CounterDevice(tmp_path, central, "c1", [1])
+    config = dev.config.model_copy(update={"centre": dev.config.centre.model_copy(update={"require_sign_in": True})})
+    dev.service = CounterService(dev.db, config, client=dev.service.client)
+    dev.service.sign_in_card(1, card_payload(CENTRE, "nv02"))
+    dev.service.take_break(1)
+    dev.sender.flush()
+    row = counter_1()
+    assert row["officer"] == "Trần Văn Minh" and row["on_break"] and not row["signed_out"], row
+    dev.service.end_break(1)
+    dev.service.sign_out(1)
+    dev.sender.flush()
+    row = counter_1()
+    assert row["signed_out"] and not row["on_break"] and row["officer"] == "—", row
+    dev.close()
+
+
 def test_web_officers_page_stores_a_new_pin_hashed_and_keeps_it_when_left_empty():
     from central.web.config_pages import document_from_form, show
     from kiosk.contract.config import ConfigError

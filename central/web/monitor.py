@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from central.auth import get_db
 from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
+from central.officers import CounterOfficer
 from central.queue import today
 from central.tickets import CALLED, SERVED, WAITING, Ticket
 from central.web.common import chosen_centre, layout, signed_in
@@ -44,12 +45,17 @@ def live(s: Session, centre: CentreRow, now: dt.datetime | None = None) -> dict[
     current = {t.counter: t for t in s.scalars(select(Ticket).where(*base, Ticket.status == CALLED)
                                                 .order_by(Ticket.called_at))}
     officers = {o.code: o for o in doc.config.officers}
+    # Who signed in at each counter (officer.session events); the configured officer otherwise.
+    sessions = {r.counter: r for r in s.scalars(select(CounterOfficer).where(CounterOfficer.centre_id == centre.id))}
     counters = []
     for c in doc.config.counters:
         t = current.get(c.number)
-        code = (t.officer if t and t.officer else None) or c.officer
+        signed = sessions.get(c.number)
+        code = (t.officer if t and t.officer else None) or (signed.officer if signed else c.officer)
         counters.append({"number": c.number, "officer": officers[code].name if code in officers else (code or "—"),
                          "ticket": t.display_number if t else None, "since": t.called_at if t else None,
+                         "on_break": bool(signed and signed.officer and signed.on_break),
+                         "signed_out": bool(signed and not signed.officer),
                          "served": int(served.get(c.number, 0)), "services": c.services})
     return {"day": day, "services": services, "counters": counters, "updated_at": now}
 
