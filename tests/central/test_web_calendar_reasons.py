@@ -28,7 +28,18 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 def _save(driver: Any, what: str = "the save") -> str:
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def replaced(element: Any) -> bool:  # the form page is gone: its #config-done was the last save's
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+
+    form = by_css(driver, "#config-form")
     by_css(driver, "#config-form button[type=submit]").click()
+    wait_for(lambda: replaced(form), what=f"{what}: the page to be sent")
     wait_for(lambda: all_css(driver, "#config-done") or all_css(driver, "#config-error"), what=what)
     return by_css(driver, "#config-done, #config-error").text
 
