@@ -22,7 +22,7 @@ import pytest
 from kiosk import __version__
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 SKIP = {".git", ".venv", "data", "out", "build", "dist", ".kivy-home", ".hypothesis", ".pytest_cache",
         ".schemathesis", "__pycache__", "tests", "docs"}
 

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.throwaway_pg import PostgresUnavailable, find_bindir
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
 
 
