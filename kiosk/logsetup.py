@@ -49,5 +49,5 @@ def configure(verbose: bool = False) -> None:
         logging.basicConfig(level=level, handlers=[handler], force=True)
     else:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "PIL", "urllib3"):  # their INFO lines bury ours
+    for chatty in ("alembic", "PIL", "urllib3", "httpx", "httpcore"):  # their INFO lines bury ours
         logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.WARNING)
