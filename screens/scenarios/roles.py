@@ -294,7 +294,12 @@ def _display_calls(d) -> Iterator:
         d.facts["called"].append({"counter": counter, "number": t["display_number"] if t else None})
         yield d.until(lambda n=i + 1: len(app.calls) >= n, 10, f"call {i + 1} on the display")
     seen: list[bool] = []  # the panel blinks: whether it was lit when looked at is chance, so note it lit once
-    yield d.until(lambda: app.highlight and not seen.append(True), 5, "the new call flashing")
+
+    def lit() -> bool:
+        if app.highlight:
+            seen.append(True)
+        return bool(seen)
+    yield d.until(lit, 5, "the new call flashing")
     yield from d.screenshot("display-calls")
     from kivy.core.window import Window
     d.facts["flash"] = {"highlight": bool(seen), "chimes": app.chimes, "window": list(Window.size),
