@@ -58,6 +58,14 @@ def primary_language(language: str) -> str:
     return language.replace("_", "-").split("-", 1)[0].lower()
 
 
+def voice_for_language(voices: dict[str, str], language: str) -> str:
+    """The configured voice of `language` ('vi-VN' finds 'vi'), for every engine."""
+    try:
+        return voices[primary_language(language)]
+    except KeyError:
+        raise ValueError(f"no voice configured for language {language!r}") from None
+
+
 def parse_espeak_voices(listing: str) -> set[str]:
     """All names `espeak-ng -v` accepts, lower-cased, from the `espeak-ng --voices` table.
 
@@ -181,10 +189,7 @@ class EspeakEngine(KillableChild):
         self._checked = True
 
     def voice_for(self, language: str) -> str:
-        try:
-            return self.voices[primary_language(language)]
-        except KeyError:
-            raise ValueError(f"no voice configured for language {language!r}") from None
+        return voice_for_language(self.voices, language)
 
     # -- synthesis and playback ---------------------------------------------------------
 

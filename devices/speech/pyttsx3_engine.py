@@ -21,7 +21,7 @@ from devices.speech.engine import (
     KillableChild,
     SynthesisError,
     UnknownVoiceError,
-    primary_language,
+    voice_for_language,
     wav_duration,
 )
 
@@ -82,10 +82,7 @@ class Pyttsx3Engine(KillableChild):
         self._checked = True
 
     def voice_for(self, language: str) -> str:
-        try:
-            return self.voices[primary_language(language)]
-        except KeyError:
-            raise ValueError(f"no voice configured for language {language!r}") from None
+        return voice_for_language(self.voices, language)
 
     def synthesize(self, text: str, wav_path: Path, language: str = "vi") -> Path:
         if not self._checked:
