@@ -49,18 +49,24 @@ def _vi_group(value: int, *, full: bool) -> list[str]:
     return words
 
 
+def _thousands(n: int) -> list[tuple[int, int]]:
+    """(scale, group) pairs of n > 0, highest first, zero groups left out: 1 000 023 is
+    [(2, 1), (0, 23)] ("một triệu không trăm hai mươi ba": no "không nghìn")."""
+    groups: list[tuple[int, int]] = []
+    scale = 0
+    while n:
+        n, group = divmod(n, 1000)
+        if group:
+            groups.append((scale, group))
+        scale += 1
+    return groups[::-1]
+
+
 def _vi_number(n: int) -> str:
     if n == 0:
         return _VI_DIGITS[0]
-    groups: list[int] = []
-    while n:
-        n, group = divmod(n, 1000)
-        groups.append(group)
     words: list[str] = []
-    for scale in range(len(groups) - 1, -1, -1):
-        group = groups[scale]
-        if group == 0:  # 1 000 023: no "không nghìn"; the next group says "không trăm"
-            continue
+    for scale, group in _thousands(n):  # a group after another says "không trăm" / "linh"
         words += _vi_group(group, full=bool(words))
         if _VI_SCALES[scale]:
             words.append(_VI_SCALES[scale])
@@ -98,15 +104,8 @@ def _en_group(value: int) -> list[str]:
 def _en_number(n: int) -> str:
     if n == 0:
         return _EN_ONES[0]
-    groups: list[int] = []
-    while n:
-        n, group = divmod(n, 1000)
-        groups.append(group)
     words: list[str] = []
-    for scale in range(len(groups) - 1, -1, -1):
-        group = groups[scale]
-        if group == 0:
-            continue
+    for scale, group in _thousands(n):
         if scale == 0 and words and group < 100:  # 1005 "one thousand and five"
             words.append("and")
         words += _en_group(group)
