@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kiosk.contract.config import CalendarDay, Config
 from kiosk.contract.windows import day_off
 from kiosk.contract.events import Event
+from kiosk.contract.phone import normalise
 from kiosk.contract.wire import HelpRequested
 from kiosk.health import HealthBoard
 from kiosk.i18n import N_, Translator
@@ -65,11 +66,20 @@ class Lobby:
     def day_off_message(self, closure: CalendarDay, language: str) -> str:
         return self.tr.gettext(DAY_OFF_MESSAGES[closure.kind], language).format(name=closure.display_name(language))
 
+    @property
+    def phone_channel(self) -> str | None:
+        """"zalo" | "sms" when the central has a notification channel (the last configuration it
+        sent, kept offline): only then is the citizen asked for a number."""
+        return self.config.lobby.phone_channel if self.config.central.url else None
+
     def take_ticket(self, service_code: str, priority_group: str | None, request_key: str,
-                    language: str) -> LobbyTicket:
-        """Commit the ticket durably and build what is printed. Raises TicketRefused."""
+                    language: str, phone: str | None = None) -> LobbyTicket:
+        """Commit the ticket durably and build what is printed. Raises TicketRefused.
+        phone: given with consent; normalised here and dropped when no channel is configured."""
+        if phone is not None:
+            phone = normalise(phone) if self.phone_channel else None
         try:
-            ticket = self.desk.issue(service_code, priority_group, request_key)
+            ticket = self.desk.issue(service_code, priority_group, request_key, phone)
         except StorageError as exc:
             self.health.report(HealthReport("storage", HealthState.FAILED, str(exc)))
             raise TicketRefused("storage", str(exc)) from exc
