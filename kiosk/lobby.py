@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kiosk.contract.config import CalendarDay, Config
 from kiosk.contract.windows import day_off
 from kiosk.contract.events import Event
-from kiosk.contract.phone import normalise
+from kiosk.contract.phone import mask, normalise
 from kiosk.contract.wire import HelpRequested
 from kiosk.health import HealthBoard
 from kiosk.i18n import N_, Translator
@@ -39,11 +39,17 @@ DAY_OFF_MESSAGES = {
 }
 
 
+def channel_name(channel: str | None) -> str:
+    """How screens name the channel: "Zalo" or "SMS" (the same in both languages)."""
+    return "Zalo" if channel == "zalo" else "SMS"
+
+
 @dataclass(frozen=True)
 class LobbyTicket:
     ticket: IssuedTicket
     printout: TicketPrintout
     language: str
+    notify_to: str = ""  # the consented number, masked (09******78): the ticket screen confirms it
 
 
 class Lobby:
@@ -83,7 +89,7 @@ class Lobby:
         except StorageError as exc:
             self.health.report(HealthReport("storage", HealthState.FAILED, str(exc)))
             raise TicketRefused("storage", str(exc)) from exc
-        return LobbyTicket(ticket, self.printout(ticket, language), language)
+        return LobbyTicket(ticket, self.printout(ticket, language), language, mask(phone))
 
     def printout(self, ticket: IssuedTicket, language: str) -> TicketPrintout:
         _ = lambda m: self.tr.gettext(m, language)  # noqa: E731
@@ -109,6 +115,13 @@ class Lobby:
             header=self.config.centre.display_name(language), number=ticket.display_number,
             service=service.display_name(language), lines=tuple(lines), qr_payload=ticket.qr_payload,
             footer=_("Please wait for your number to be called. Thank you!"), qr_caption=caption)
+
+    def phone_note(self, lobby_ticket: LobbyTicket, language: str) -> str:
+        """The ticket screen's confirmation of the number messages go to (masked); "" without one."""
+        if not lobby_ticket.notify_to:
+            return ""
+        return self.tr.gettext(N_("A {channel} message will be sent to {phone}."), language).format(
+            channel=channel_name(self.phone_channel), phone=lobby_ticket.notify_to)
 
     def announcement(self, ticket: IssuedTicket, language: str) -> str:
         _ = lambda m: self.tr.gettext(m, language)  # noqa: E731

@@ -38,6 +38,8 @@ from screens.lobby.lookup import LookupScreen
 from screens.lobby.lookup_message import LookupMessageScreen
 from screens.lobby.message import MessageScreen
 from screens.lobby.more_time import MoreTimeView
+from screens.lobby.phone_ask import PhoneAskScreen
+from screens.lobby.phone_entry import PhoneEntryScreen
 from screens.lobby.priority import PriorityScreen
 from screens.lobby.runtime import LobbyRuntime
 from screens.lobby.services import OFFLINE_PROMPT, ServicesScreen, closed_explanation
@@ -139,7 +141,8 @@ class LobbyApp(DeviceApp):
         for screen in (AttractScreen(name="attract", app=self), ServicesScreen(name="services", app=self),
                        PriorityScreen(name="priority", app=self), TicketScreen(name="ticket", app=self),
                        MessageScreen(name="message", app=self), LookupScreen(name="lookup", app=self),
-                       DossierScreen(name="dossier", app=self), LookupMessageScreen(name="lookup_message", app=self)):
+                       DossierScreen(name="dossier", app=self), LookupMessageScreen(name="lookup_message", app=self),
+                       PhoneAskScreen(name="phone_ask", app=self), PhoneEntryScreen(name="phone_entry", app=self)):
             sm.add_widget(screen)
         self.sm = sm
         self.more_time = root.ids.more_time
@@ -306,6 +309,8 @@ class LobbyApp(DeviceApp):
         self.reset_idle()
 
     def _expired(self) -> None:
+        if self.sm.current_screen.expired():
+            return  # the screen's own default (the phone question: the ticket without a number)
         if self.sm.current != "attract":
             log.info("no answer on %s: back to the start", self.sm.current)
             self.go_home(quiet=True)
@@ -328,9 +333,19 @@ class LobbyApp(DeviceApp):
     def _on_overview_error(self, exc: BaseException) -> None:
         log.error("cannot read the service overview: %s", exc)
 
+    def choose_group(self, view: ServiceView, group: str | None, request_key: str, on_finished) -> None:
+        """The priority answered: with a notification channel at the central, first the question
+        "Nhận tin nhắn khi sắp đến lượt?" (the number must be in ticket.issued); else the ticket."""
+        if self.lobby.phone_channel:
+            on_finished()
+            self.go("phone_ask", view=view, group=group, request_key=request_key)
+        else:
+            self.take_ticket(view, group, request_key, on_finished)
+
     def take_ticket(self, view: ServiceView, group: str | None, request_key: str,
-                    on_finished) -> None:
-        """Issue on the desk worker (a double tap reuses request_key: one ticket)."""
+                    on_finished, phone: str | None = None) -> None:
+        """Issue on the desk worker (a double tap reuses request_key: one ticket). phone: the
+        consented number (never logged)."""
         lang = self.lang
         code = view.service.code
         tapped = time.perf_counter()
@@ -338,7 +353,7 @@ class LobbyApp(DeviceApp):
         def issue() -> LobbyTicket | TicketRefused:
             started = time.perf_counter()
             try:
-                return self.lobby.take_ticket(code, group, request_key, lang)
+                return self.lobby.take_ticket(code, group, request_key, lang, phone)
             except TicketRefused as refused:
                 return refused  # an answer for the citizen, not a fault to log with a traceback
             finally:

@@ -21,6 +21,11 @@ class KioskScreen(Screen):
     def speaks_on_arrival(self) -> bool:
         return True
 
+    def expired(self) -> bool:
+        """Nobody answered "more time?": True when the screen did its own default instead of the
+        return to the attract screen."""
+        return False
+
     def idle_timeout(self) -> float | None:
         """Seconds without a touch before the kiosk goes back to the attract screen."""
         return self.app.kiosk_config.lobby.idle_timeout_s
