@@ -25,6 +25,7 @@ def test_the_question_the_pad_and_the_masked_confirmation(phone_run: Run) -> Non
                                        "04-phone-ticket.png"]
     for name in phone_run.screenshots():
         assert_not_blank(phone_run.out / name)
+    assert s["double_tap_stayed_on"] == "phone_ask"  # the double tap's second touch chose nothing
     assert s["ask_prompt"].startswith("Nhận tin nhắn khi sắp đến lượt?") and "Zalo" in s["ask_prompt"]
     assert s["wrong_number"].startswith("Đây không phải số di động.")
     assert s["typed_shows"] == "0389 123 456"  # grouped while typed

@@ -17,6 +17,7 @@ EXPLAIN = N_("The centre can send a {channel} message to your phone when your nu
 
 
 class PhoneAskScreen(KioskScreen):
+    arrival_guard_s = 0.4  # a double tap on the key before lands here: not a choice
     busy = BooleanProperty(False)  # issuing: an overlay covers (disables) every choice
     service_name = StringProperty("")
     explanation = StringProperty("")

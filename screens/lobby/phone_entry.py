@@ -25,6 +25,7 @@ def grouped(digits: str) -> str:
 
 
 class PhoneEntryScreen(KioskScreen):
+    arrival_guard_s = 0.4  # a double tap on the key before lands here: not a choice
     busy = BooleanProperty(False)
     error = StringProperty("")
 

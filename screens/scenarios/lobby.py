@@ -266,6 +266,12 @@ def _lobby_access(d: ScenarioDriver) -> Iterator:
     d.facts["help_events"] = d.db_rows("select payload from outbox where type = 'help.requested'")
 
 
+def settled(d: ScenarioDriver):
+    """Until the screen's arrival guard (KioskScreen.arrival_guard_s) has passed: taps count again."""
+    guard = d.app.sm.current_screen.arrival_guard_s
+    return d.until(lambda: time.monotonic() - d.app.screen_shown_at > guard + 0.05, what="the screen settled")
+
+
 def _lobby_phone(d: ScenarioDriver) -> Iterator:
     """The central sends Zalo messages (the demo's gateway simulator): after the priority, the
     question; "Có", a wrong number explained, the right one grouped while typed, consent, and the
@@ -278,12 +284,18 @@ def _lobby_phone(d: ScenarioDriver) -> Iterator:
     yield d.on("services")
     d.tap(d.screen("services").tile_for("TPHT"))
     yield d.on("priority")
-    d.tap(d.widget("priority", "regular"))
+    regular = d.widget("priority", "regular")
+    d.tap(regular)
+    d.tap(regular)  # a double tap: the second touch lands on the question, and is not a choice
     yield d.on("phone_ask")
+    yield d.frames(3)
+    d.facts["double_tap_stayed_on"] = app.sm.current
+    yield settled(d)
     d.facts["ask_prompt"] = d.screen("phone_ask").prompt()
     yield from d.screenshot("phone-ask")
     d.tap(d.widget("phone_ask", "yes"))
     yield d.on("phone_entry")
+    yield settled(d)
     entry = d.screen("phone_entry")
     pad = entry.ids.pad
     for digit in "0123":
@@ -326,6 +338,7 @@ def _lobby_phone(d: ScenarioDriver) -> Iterator:
     yield d.frames(2)
     d.tap(regular)
     yield d.on("phone_ask")
+    yield settled(d)
     no_key = d.widget("phone_ask", "no_number")
     d.tap(no_key)  # voice mode: read aloud, not chosen
     yield d.frames(2)
