@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -25,7 +27,7 @@ from kiosk.outbox import forget_phones
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
 from kiosk.sync.client import CentralClient
 from kiosk.sync.service import SyncService
-from tests.conftest import FakeClock
+from tests.conftest import ROOT, FakeClock
 
 UTC = dt.timezone.utc
 MONDAY = dt.datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 in Cà Mau, a working Monday
@@ -82,6 +84,10 @@ def test_the_kiosk_forgets_the_number_once_synced_and_at_day_end(tmp_path, confi
         s.add(DeadLetter(event_id=dead.event_id, type=dead.type, occurred_at=dead.occurred_at, payload=dead.payload,
                          reason="test", failed_at=clock()))
         s.delete(dead)
+    for args in (("dead",), ("dead", "--json")):  # the technician's view of dead letters: no number
+        out = subprocess.run([sys.executable, str(ROOT / "main.py"), "outbox", *args, "--data", str(tmp_path / "kiosk")],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and ids[2] in out.stdout and PHONE not in out.stdout + out.stderr
     with core.db.transaction() as s:
         assert forget_phones(s, "2026-11-23") == 1  # today: only the synced copy loses it
     payloads = {p["ticket_id"]: p for p in issued_payloads(core)}
