@@ -80,7 +80,7 @@ class SyncService:
             core.desk.refill = self.refill
         self.started = time.monotonic()
         self.online: bool | None = None  # unknown until the first contact or failure
-        self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0}
+        self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0, "forget": 0.0}
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -120,7 +120,9 @@ class SyncService:
             if self.core.desk.board.due(self.core.desk.clock()):
                 self.refresh_queue()
         result = self.sender.flush()
-        self.forget_phones()
+        if result.delivered or now >= self._next["forget"]:  # once synced, and past the day's end
+            self._next["forget"] = now + 300
+            self.forget_phones()
         if result.delivered or result.dead_lettered:
             self._set_online(True)
         elif result.error:
