@@ -132,7 +132,7 @@ def test_the_central_tells_the_kiosk_its_channel_in_the_served_config(central, m
 
 
 def test_end_to_end_a_number_given_at_the_kiosk_gets_the_soon_message(tmp_path, central, monkeypatch) -> None:
-    with GatewaySimulator("zalo") as sim:
+    with GatewaySimulator("zalo", log_path=tmp_path / "sent.jsonl") as sim:
         _notify_env(monkeypatch, sim)
         config = enrolled_config(central)
         clock = FakeClock(MONDAY)
@@ -154,4 +154,25 @@ def test_end_to_end_a_number_given_at_the_kiosk_gets_the_soon_message(tmp_path, 
         assert body["phone"] == "84912345678" and body["template_id"] == "soon"
         assert body["template_data"]["number"] == ticket.display_number
         assert body["template_data"]["link"].startswith("https://hcc.camau.gov.vn/t/")
+        [logged] = [json.loads(line) for line in (tmp_path / "sent.jsonl").read_text().splitlines()]
+        assert logged["phone"] == "84*******78" and logged["template_data"] == body["template_data"]
         core.close()
+
+
+def test_the_demo_runs_a_simulator_unless_a_real_channel_is_set(tmp_path, monkeypatch) -> None:
+    from provisioning.demo import SIMULATED_ENV, start_notify_simulator
+    for name in ("KIOSK_NOTIFY_URL", "KIOSK_NOTIFY_TOKEN", SIMULATED_ENV):  # restored after the test
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("KIOSK_NOTIFY_CHANNEL", "sms")  # a real gateway configured: left alone
+    assert start_notify_simulator("zalo", tmp_path) is None
+    monkeypatch.delenv("KIOSK_NOTIFY_CHANNEL")
+    sim = start_notify_simulator("zalo", tmp_path)
+    try:
+        assert sim is not None and NotifySettings.from_env().enabled and NotifySettings.from_env().url == sim.url
+        # A restarted demo inherits this environment: it starts its own simulator again.
+        again = start_notify_simulator("zalo", tmp_path)
+        assert again is not None and again.url != sim.url
+        again.__exit__(None, None, None)
+    finally:
+        sim.__exit__(None, None, None)
