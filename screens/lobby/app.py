@@ -49,6 +49,8 @@ from screens.ui_thread import on_ui_thread
 log = logging.getLogger(__name__)
 LARGE_TEXT_SCALE = 1.25
 HELP_REPEAT_S = 30.0  # "Cần hỗ trợ" pressed again within this time: the staff were already called
+# Shown only when the central has a notification channel (docs/notify.md): built when first needed.
+LAZY_SCREENS = {"phone_ask": PhoneAskScreen, "phone_entry": PhoneEntryScreen}
 
 PRINTER_TEXT = {
     "ok": N_("Printer ready"),
@@ -141,10 +143,12 @@ class LobbyApp(DeviceApp):
         for screen in (AttractScreen(name="attract", app=self), ServicesScreen(name="services", app=self),
                        PriorityScreen(name="priority", app=self), TicketScreen(name="ticket", app=self),
                        MessageScreen(name="message", app=self), LookupScreen(name="lookup", app=self),
-                       DossierScreen(name="dossier", app=self), LookupMessageScreen(name="lookup_message", app=self),
-                       PhoneAskScreen(name="phone_ask", app=self), PhoneEntryScreen(name="phone_entry", app=self)):
+                       DossierScreen(name="dossier", app=self), LookupMessageScreen(name="lookup_message", app=self)):
             sm.add_widget(screen)
         self.sm = sm
+        if self.lobby.phone_channel:  # else built on first use (screen()): most centres never show them
+            self.screen("phone_ask")
+            self.screen("phone_entry")
         self.more_time = root.ids.more_time
         self.more_time.app, self.more_time.on_expired = self, self._expired
         sm.current = "attract"
@@ -276,6 +280,11 @@ class LobbyApp(DeviceApp):
 
     def start(self) -> None:
         self.go("services", page=0)
+
+    def screen(self, name: str) -> Any:
+        if name in LAZY_SCREENS and not self.sm.has_screen(name):
+            self.sm.add_widget(LAZY_SCREENS[name](name=name, app=self))
+        return super().screen(name)
 
     # -- idle timer --------------------------------------------------------------------------
     def _on_any_touch(self, window: Any, touch: Any) -> None:

@@ -373,5 +373,6 @@ SCENARIOS = {s.name: s for s in (
                   _lobby_access, lobby={"idle_timeout_s": 15.0, "more_time_s": 8.0}),
     LobbyScenario("lobby-phone", "a central with a Zalo channel: the phone question, a wrong number, the number "
                   "typed and consented, the ticket confirming it masked; the question left unanswered prints "
-                  "without a number", _lobby_phone, notify_channel="zalo"),
+                  "without a number", _lobby_phone, notify_channel="zalo",
+                  lobby={"idle_timeout_s": 20.0, "more_time_s": 4.0}),  # room for screenshots on a loaded machine
 )}
