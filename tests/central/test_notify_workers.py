@@ -88,24 +88,24 @@ def test_two_workers_send_each_message_once(tmp_path: Path, monkeypatch: pytest.
         assert PHONE not in out  # the workers' and the supervisor's logs: masked only
 
 
-def test_two_senders_at_once_never_send_a_message_twice(central: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_senders_at_once_never_send_a_message_twice(any_central: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     with GatewaySimulator("zalo") as sim:
         settings = configure(monkeypatch, sim, ahead=50)
         labels = [f"A{i:03d}" for i in range(1, 13)]
-        issue(central.enrol("lobby"), labels, dict.fromkeys(labels, PHONE))
-        with central.db.transaction() as s:
+        issue(any_central.enrol("lobby"), labels, dict.fromkeys(labels, PHONE))
+        with any_central.db.transaction() as s:
             assert scan(s, settings) == 12
-        with central.db.transaction() as s:
+        with any_central.db.transaction() as s:
             first = s.scalars(select(NotifyMessage.id)).first()
         assert first is not None
-        assert _claim(central.db, first, utc_now(), settings) is not None
-        assert _claim(central.db, first, utc_now(), settings) is None  # taken: not due for anyone else
+        assert _claim(any_central.db, first, utc_now(), settings) is not None
+        assert _claim(any_central.db, first, utc_now(), settings) is None  # taken: not due for anyone else
         counts: list[int] = []
         go = threading.Barrier(2)
 
         def sender() -> None:
             go.wait()
-            counts.append(deliver(central.db, notifier_for(settings), settings))
+            counts.append(deliver(any_central.db, notifier_for(settings), settings))
         threads = [threading.Thread(target=sender) for _ in range(2)]
         for t in threads:
             t.start()
