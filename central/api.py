@@ -16,6 +16,7 @@ from central.db import Database, utc_now
 from central.devices import Device, EnrolError, enrol
 from central.events import ingest, judge_batch
 from central.leases import LeaseError, allocate
+from central.notify_settings import NotifySettings
 from central.queue import QueueError
 from central.schemas import (
     CallOut,
@@ -43,6 +44,19 @@ def _centre_in(session: Session, caller: Caller) -> CentreRow:
     return row
 
 
+def served_document(centre: CentreRow) -> tuple[dict[str, Any], str]:
+    """The centre document as devices get it, with its ETag: lobby.phone_channel says whether the
+    central has a notification channel (KIOSK_NOTIFY_CHANNEL, docs/notify.md), so the lobby kiosk
+    asks for a number only then; the ETag changes with it."""
+    settings = NotifySettings.from_env()
+    channel = settings.channel if settings.enabled else None
+    lobby = centre.doc.get("lobby") or {}
+    if lobby.get("phone_channel") == channel:
+        return centre.doc, centre.etag
+    doc = {**centre.doc, "lobby": {**lobby, "phone_channel": channel}}
+    return doc, f"{centre.etag}-{channel or 'none'}"
+
+
 def _centre(db: Database, caller: Caller) -> CentreRow:
     with db.transaction() as s:
         return _centre_in(s, caller)
@@ -57,7 +71,7 @@ def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
             dev, token, centre = enrol(s, body.code, body.device_name)
             key = ticket_pages.current_key(s, centre.id) if dev.role == "lobby" else None
             return EnrolOut(device_id=dev.id, token=token, role=dev.role, centre_code=centre.code,
-                            device_index=dev.device_index, config=centre.doc, ticket_key=key,
+                            device_index=dev.device_index, config=served_document(centre)[0], ticket_key=key,
                             public_url=os.environ.get("KIOSK_CENTRAL_PUBLIC_URL") or None)
     except EnrolError as exc:
         raise HTTPException(exc.status, {"reason": exc.reason, "message": str(exc)}) from None
@@ -68,12 +82,12 @@ def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CentreDocument"}}}},
     304: {"description": "unchanged since If-None-Match"}})
 def get_config(request: Request, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Response:
-    centre = _centre(db, caller)
+    doc, etag = served_document(_centre(db, caller))
     wanted = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",") if t.strip()}
-    headers = {"ETag": centre.etag, "Cache-Control": "no-cache"}
-    if centre.etag in wanted or "*" in wanted:
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)
-    return JSONResponse(centre.doc, headers=headers)
+    return JSONResponse(doc, headers=headers)
 
 
 BATCH_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}}

@@ -31,8 +31,10 @@ class _Strict(BaseModel):
 
 class Publication(_Strict):
     public: StrictBool = False  # True: GET /reports/satisfaction needs no admin token
-    # The public satisfaction page (/cong-khai/<centre>) is always published; it names the
-    # officers at each counter only when this is True.
+    # The public satisfaction page (/cong-khai/<centre>): published unless public_page is False
+    # (then a plain 404, as for an unknown centre); it names the officers at each counter only
+    # when name_officers is True.
+    public_page: StrictBool = True
     name_officers: StrictBool = False
 
 

@@ -122,18 +122,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 bridge.stop()
         return 0
     # Several worker processes, each building its app from the factory (with its own province
-    # bridge: the outbox takes rows with SKIP LOCKED); the alert rules are evaluated once, here in
-    # the supervising process, not once per worker.
+    # bridge: the outbox takes rows with SKIP LOCKED); the alert rules and the Zalo / SMS messages
+    # run once, here in the supervising process, not once per worker (and a message is claimed
+    # before it is sent: central/notify/outbox.py).
+    from central.notify.loop import NotifyLoop
+    from central.notify_settings import NotifySettings
     from central.web.alerts import PushSettings, Watcher
 
     os.environ["KIOSK_CENTRAL_DB"] = args.db
     if args.province:
         os.environ[province_cli.ENV] = args.province
-    watcher = Watcher(db, PushSettings.from_env()).start()
+    loops = [Watcher(db, PushSettings.from_env()).start(), NotifyLoop(db, NotifySettings.from_env()).start()]
     try:
         uvicorn.run("central.app:app_from_env", factory=True, workers=args.workers, **options)
     finally:
-        watcher.stop()
+        for loop in loops:
+            loop.stop()
         db.close()
     return 0
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ class EmbeddedCentral:
                  admin_token: str, app: FastAPI) -> None:
         self._server, self._thread, self.db, self._app = server, thread, db, app
         self.url, self.admin_token = url, admin_token
+        self.closers: list[Callable[[], object]] = []  # run after the server stops (the demo's gateway simulator)
 
     @property
     def admin_headers(self) -> dict[str, str]:
@@ -30,6 +32,8 @@ class EmbeddedCentral:
         self._server.should_exit = True
         self._thread.join(timeout)
         self.db.close()
+        for close in self.closers:
+            close()
 
     def __enter__(self) -> "EmbeddedCentral":
         return self

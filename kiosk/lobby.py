@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kiosk.contract.config import CalendarDay, Config
 from kiosk.contract.windows import day_off
 from kiosk.contract.events import Event
+from kiosk.contract.phone import mask, normalise
 from kiosk.contract.wire import HelpRequested
 from kiosk.health import HealthBoard
 from kiosk.i18n import N_, Translator
@@ -38,11 +39,17 @@ DAY_OFF_MESSAGES = {
 }
 
 
+def channel_name(channel: str | None) -> str:
+    """How screens name the channel: "Zalo" or "SMS" (the same in both languages)."""
+    return "Zalo" if channel == "zalo" else "SMS"
+
+
 @dataclass(frozen=True)
 class LobbyTicket:
     ticket: IssuedTicket
     printout: TicketPrintout
     language: str
+    notify_to: str = ""  # the consented number, masked (09******78): the ticket screen confirms it
 
 
 class Lobby:
@@ -65,15 +72,24 @@ class Lobby:
     def day_off_message(self, closure: CalendarDay, language: str) -> str:
         return self.tr.gettext(DAY_OFF_MESSAGES[closure.kind], language).format(name=closure.display_name(language))
 
+    @property
+    def phone_channel(self) -> str | None:
+        """"zalo" | "sms" when the central has a notification channel (the last configuration it
+        sent, kept offline): only then is the citizen asked for a number."""
+        return self.config.lobby.phone_channel if self.config.central.url else None
+
     def take_ticket(self, service_code: str, priority_group: str | None, request_key: str,
-                    language: str) -> LobbyTicket:
-        """Commit the ticket durably and build what is printed. Raises TicketRefused."""
+                    language: str, phone: str | None = None) -> LobbyTicket:
+        """Commit the ticket durably and build what is printed. Raises TicketRefused.
+        phone: given with consent; normalised here and dropped when no channel is configured."""
+        if phone is not None:
+            phone = normalise(phone) if self.phone_channel else None
         try:
-            ticket = self.desk.issue(service_code, priority_group, request_key)
+            ticket = self.desk.issue(service_code, priority_group, request_key, phone)
         except StorageError as exc:
             self.health.report(HealthReport("storage", HealthState.FAILED, str(exc)))
             raise TicketRefused("storage", str(exc)) from exc
-        return LobbyTicket(ticket, self.printout(ticket, language), language)
+        return LobbyTicket(ticket, self.printout(ticket, language), language, mask(phone))
 
     def printout(self, ticket: IssuedTicket, language: str) -> TicketPrintout:
         _ = lambda m: self.tr.gettext(m, language)  # noqa: E731
@@ -99,6 +115,13 @@ class Lobby:
             header=self.config.centre.display_name(language), number=ticket.display_number,
             service=service.display_name(language), lines=tuple(lines), qr_payload=ticket.qr_payload,
             footer=_("Please wait for your number to be called. Thank you!"), qr_caption=caption)
+
+    def phone_note(self, lobby_ticket: LobbyTicket, language: str) -> str:
+        """The ticket screen's confirmation of the number messages go to (masked); "" without one."""
+        if not lobby_ticket.notify_to:
+            return ""
+        return self.tr.gettext(N_("A {channel} message will be sent to {phone}."), language).format(
+            channel=channel_name(self.phone_channel), phone=lobby_ticket.notify_to)
 
     def announcement(self, ticket: IssuedTicket, language: str) -> str:
         _ = lambda m: self.tr.gettext(m, language)  # noqa: E731

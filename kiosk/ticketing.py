@@ -193,7 +193,10 @@ class TicketDesk:
         return s.scalar(query.order_by(source_order, NumberLease.first).limit(1))
 
     # -- issuing -------------------------------------------------------------------------
-    def issue(self, service_code: str, priority_group: str | None, request_key: str) -> IssuedTicket:
+    def issue(self, service_code: str, priority_group: str | None, request_key: str,
+              phone: str | None = None) -> IssuedTicket:
+        """phone: the citizen's consented mobile number (national form), carried only in the
+        ticket.issued event for the central's notifier (kiosk.outbox.forget_phones drops it locally)."""
         try:
             service = self.config.service(service_code)
         except KeyError:
@@ -236,7 +239,7 @@ class TicketDesk:
                 ticket_id=ticket.id, service_code=service.code, day=day, number=number,
                 display_number=ticket.display_number, priority_group=priority_group, issued_at=now,
                 lease_source=cast(LeaseKind, lease.source), central_lease_id=lease.central_lease_id,
-                device_id=self.config.device.id), occurred_at=now, id=ticket.id))
+                device_id=self.config.device.id, phone=phone), occurred_at=now, id=ticket.id))
             s.flush()
             return self._view(s, ticket, service)
 

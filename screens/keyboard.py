@@ -1,4 +1,5 @@
-"""An on-screen keyboard for typing a dossier code: digits, letters, '.', '-', delete, clear.
+"""An on-screen keyboard for typing a dossier code: digits, letters, '.', '-', delete, clear;
+and NumberPad, its digits-only form for a phone number.
 
 Big keys in alphabetical order (most citizens at the kiosk do not type on QWERTY keyboards),
 digits on top because codes are mostly digits. Keys are built once; `text` holds what was typed
@@ -25,7 +26,8 @@ class KeyButton(BigButton):
 
 
 class CodeKeyboard(BoxLayout):
-    rows_spec: tuple[str, ...] = ROWS   # subclasses give other key rows (10 keys a row at most)
+    rows_spec: tuple[str, ...] = ROWS   # subclasses give other key rows (row_keys a row at most; " ": a gap)
+    row_keys = 10                       # keys a row is laid out for (shorter rows end with gaps)
     upper = True                        # dossier codes are typed in capitals
     text = StringProperty("")
     max_length = NumericProperty(MAX_LENGTH)
@@ -46,11 +48,14 @@ class CodeKeyboard(BoxLayout):
         for chars in self.rows_spec:  # a vertical BoxLayout shows its first-added child at the top
             row = KeyRow(key_height=self.key_height)
             for ch in chars:
+                if ch == " ":
+                    row.add_widget(KeySpacer())
+                    continue
                 key = KeyButton(text=ch, value=ch, glyph_scale=1.5 if ch in ".-" else 1.0)
                 key.bind(on_release=self._on_key)
                 row.add_widget(key)
                 self.keys[ch] = key
-            for _ in range(10 - len(chars)):
+            for _ in range(self.row_keys - len(chars)):
                 row.add_widget(KeySpacer())
             rows.add_widget(row)
         self.bind(key_height=self._on_key_height)
@@ -79,6 +84,13 @@ class CodeKeyboard(BoxLayout):
 
     def clear(self) -> None:
         self.text = ""
+
+
+class NumberPad(CodeKeyboard):
+    """Digits only, as on a telephone (the lobby's phone number screen)."""
+    rows_spec = ("123", "456", "789", " 0 ")
+    row_keys = 3
+    max_length = NumericProperty(12)
 
 
 class KeyRow(BoxLayout):

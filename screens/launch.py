@@ -43,6 +43,7 @@ class Driver(Protocol):
 class Harness(Protocol):
     """What drives a launched app besides a person: a headless scenario, or the demo's seeding."""
     embedded_central: bool  # a demo runs on the demo's central (False: a device fresh from the box)
+    notify_channel: str | None  # "zalo" | "sms": the demo's central sends through a gateway simulator
 
     def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:
         """The config (and clock) to run on, before Kivy is configured."""
@@ -175,7 +176,7 @@ def enrolled_config(role: Role, config: Config, data_dir: Path, *, demo: bool,
     the cached centre document."""
     if demo and config.central.url is None and (harness is None or harness.embedded_central):
         config = config.model_copy(update={"device": config.device.model_copy(update={"role": role.name})})
-        return start_demo_central(config, data_dir)
+        return start_demo_central(config, data_dir, notify_channel=harness.notify_channel if harness else None)
     return None, load_cached_centre(apply_saved(config, data_dir), data_dir)
 
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 SOON, RATE = "soon", "rate"
 PENDING, SENT, EXPIRED = "pending", "sent", "expired"
+CLAIM_MARGIN_S = 60  # a claimed row is not due for another sender until the send's timeout + this
 
 
 class NotifyMessage(Base):
@@ -103,18 +104,37 @@ def _params(session: Session, m: NotifyMessage, settings: NotifySettings) -> dic
     return params
 
 
+def _claim(db: Database, mid: int, now: dt.datetime, settings: NotifySettings) -> tuple[str, str, dict[str, Any]] | None:
+    """Takes a due row for this sender: its next_at moves past the send's timeout in one conditional
+    UPDATE, so another sender (a second central process, `--workers` or not) finds it not due and
+    never sends it too. None when another sender took it first."""
+    with db.transaction() as s:
+        claimed = s.execute(update(NotifyMessage).where(
+            NotifyMessage.id == mid, NotifyMessage.status == PENDING, NotifyMessage.next_at <= now,
+            NotifyMessage.phone.is_not(None)).values(next_at=now + dt.timedelta(seconds=settings.timeout_s + CLAIM_MARGIN_S)))
+        if (getattr(claimed, "rowcount", 0) or 0) != 1:
+            return None
+        m = s.get(NotifyMessage, mid)
+        assert m is not None and m.phone is not None
+        return m.phone, m.kind, _params(s, m, settings)
+
+
 def deliver(db: Database, notifier: Notifier, settings: NotifySettings, now: dt.datetime | None = None,
             limit: int = 50) -> int:
-    """Sends the due rows (outside any transaction: a slow gateway holds no lock); returns how many went."""
+    """Sends the due rows, each claimed first (_claim) and sent outside any transaction (a slow
+    gateway holds no lock); returns how many went. A sender that dies mid-send leaves its row due
+    again once the claim runs out: at least once, never twice while both live."""
     now = now or utc_now()
     with db.transaction() as s:
-        due = [(m.id, m.phone, m.kind, _params(s, m, settings)) for m in s.scalars(
-            select(NotifyMessage).where(NotifyMessage.status == PENDING, NotifyMessage.next_at <= now,
-                                        NotifyMessage.phone.is_not(None))
-            .order_by(NotifyMessage.next_at, NotifyMessage.id).limit(limit))]
+        due = list(s.scalars(select(NotifyMessage.id).where(
+            NotifyMessage.status == PENDING, NotifyMessage.next_at <= now, NotifyMessage.phone.is_not(None))
+            .order_by(NotifyMessage.next_at, NotifyMessage.id).limit(limit)))
     sent = 0
-    for mid, phone, kind, params in due:
-        assert phone is not None
+    for mid in due:
+        claim = _claim(db, mid, now, settings)
+        if claim is None:
+            continue
+        phone, kind, params = claim
         try:
             notifier.send(phone, settings.template(kind), params, tracking_id=str(mid))
         except SendFailed as exc:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+from kiosk.contract.phone import mask
 
 
 class GatewaySimulator:
-    def __init__(self, kind: str = "zalo", token: str = "sim-token") -> None:
+    def __init__(self, kind: str = "zalo", token: str = "sim-token", log_path: Path | None = None) -> None:
+        """log_path: each message received is appended there as a JSON line, its number masked (the demo)."""
         assert kind in ("zalo", "sms")
-        self.kind, self.token = kind, token
+        self.kind, self.token, self.log_path = kind, token, log_path
         self.received: list[dict[str, Any]] = []
         self.down = False
         self.arrived = threading.Condition()
@@ -29,6 +33,8 @@ class GatewaySimulator:
                 with sim.arrived:
                     sim.received.append(json.loads(body))
                     sim.arrived.notify_all()
+                    if sim.log_path is not None:
+                        sim.record(sim.received[-1])
                 self._answer(200, {"error": 0, "message": "Success"} if sim.kind == "zalo" else {"status": "queued"})
 
             def _answer(self, code: int, data: dict[str, Any]) -> None:
@@ -45,6 +51,12 @@ class GatewaySimulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/send"
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{kind}-sim", daemon=True)
+
+    def record(self, body: dict[str, Any]) -> None:
+        shown = {k: mask(v) if k in ("phone", "to") and isinstance(v, str) else v for k, v in body.items()}
+        assert self.log_path is not None
+        with self.log_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(shown, ensure_ascii=False) + "\n")
 
     def __enter__(self) -> "GatewaySimulator":
         self._thread.start()

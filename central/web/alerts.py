@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import smtplib
-import threading
 import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -32,6 +31,7 @@ from central.events import StoredEvent
 from central.fleet import ComponentHealth
 from central.queue import today
 from central.tickets import WAITING, Ticket
+from central.periodic import Periodic
 from central.web.models import Alert
 from central.web.render import N_, gettext
 
@@ -260,28 +260,12 @@ def run_once(db: Database, settings: PushSettings, now: dt.datetime | None = Non
     return sum(len(f) for _, f in opened)
 
 
-@dataclass
-class Watcher:
+class Watcher(Periodic):
     """The background thread that evaluates the rules every interval_s and pushes new alerts."""
-    db: Database
-    settings: PushSettings
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
-    def start(self) -> "Watcher":
-        self._thread = threading.Thread(target=self._run, name="alert-watcher", daemon=True)
-        self._thread.start()
-        return self
+    def __init__(self, db: Database, settings: PushSettings) -> None:
+        self.db, self.settings = db, settings
+        super().__init__("alert-watcher", settings.interval_s, self._round, at_start=False)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.settings.interval_s):
-            try:
-                run_once(self.db, self.settings)
-            except Exception:  # keep watching; the next round may work (database restarting, ...)
-                log.exception("alert evaluation failed")
-
-    def stop(self, timeout: float = 5) -> None:
-        """Ends the thread (a no-op when it was never started)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def _round(self) -> None:
+        run_once(self.db, self.settings)

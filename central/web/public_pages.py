@@ -1,5 +1,6 @@
 """The public satisfaction page of a centre (`/cong-khai/<centre code>`): no login, printable
-(central/public_report.py); `?format=json` gives the same figures."""
+(central/public_report.py); `?format=json` gives the same figures. A centre whose document says
+`reports.public_page = false` has none: a plain 404, the same as an unknown code."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +22,8 @@ PERIODS = {"month": N_("This month"), "year": N_("This year")}
 def public_satisfaction(code: str, request: Request, db: Database = Depends(get_db)) -> Response:
     with db.transaction() as s:
         centre = s.scalar(select(CentreRow).where(CentreRow.code == code)) if len(code) <= 64 else None
+        if centre is not None and not doc_of(centre).reports.public_page:
+            centre = None  # switched off by the centre (reports.public_page): as if there were no page
         if centre is None:
             return page(request, "ticket_missing.html", {"title": N_("Not found"), "status": 404,
                                                          "message": N_("There is no such centre.")}, status=404)

@@ -255,6 +255,9 @@ class LobbySettings(_Strict):
     services_per_page: int = Field(default=8, ge=2, le=8)  # 8: two columns of four on a portrait screen
     voice_guidance: bool = True  # each screen's prompt is spoken on arrival (docs/speech.md, "Voice guidance")
     rate_limit: RateLimit = RateLimit()
+    # The central's notification channel (docs/notify.md): it fills this in the document it serves
+    # from KIOSK_NOTIFY_CHANNEL, replacing any value written here. None: the number is never asked.
+    phone_channel: Literal["zalo", "sms"] | None = None
 
 
 class PrinterSettings(_Strict):

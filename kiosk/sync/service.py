@@ -20,7 +20,7 @@ from kiosk.contract.windows import works_on
 from kiosk.domain.clock import local_day
 from kiosk.files import write_atomic
 from kiosk.health import HealthReporter
-from kiosk.outbox import dead_letter_count, pending_count
+from kiosk.outbox import dead_letter_count, forget_phones, pending_count
 from kiosk.ports import HealthState
 from kiosk.storage.engine import StorageError
 from kiosk.sync import state
@@ -80,7 +80,7 @@ class SyncService:
             core.desk.refill = self.refill
         self.started = time.monotonic()
         self.online: bool | None = None  # unknown until the first contact or failure
-        self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0}
+        self._next = {"heartbeat": 0.0, "config": 0.0, "purge": 0.0, "forget": 0.0}
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -120,6 +120,9 @@ class SyncService:
             if self.core.desk.board.due(self.core.desk.clock()):
                 self.refresh_queue()
         result = self.sender.flush()
+        if result.delivered or now >= self._next["forget"]:  # once synced, and past the day's end
+            self._next["forget"] = now + 300
+            self.forget_phones()
         if result.delivered or result.dead_lettered:
             self._set_online(True)
         elif result.error:
@@ -131,6 +134,11 @@ class SyncService:
             self._next["purge"] = now + 3600
             self.sender.purge_sent()
         self._publish()
+
+    def forget_phones(self) -> int:
+        """Citizens' numbers leave the kiosk's database once the central has them, and at day end."""
+        with self.core.db.transaction() as s:
+            return forget_phones(s, local_day(self.core.desk.clock(), self.core.desk.tz))
 
     def _set_online(self, online: bool) -> None:
         if online != self.online:

@@ -38,6 +38,8 @@ from screens.lobby.lookup import LookupScreen
 from screens.lobby.lookup_message import LookupMessageScreen
 from screens.lobby.message import MessageScreen
 from screens.lobby.more_time import MoreTimeView
+from screens.lobby.phone_ask import PhoneAskScreen
+from screens.lobby.phone_entry import PhoneEntryScreen
 from screens.lobby.priority import PriorityScreen
 from screens.lobby.runtime import LobbyRuntime
 from screens.lobby.services import OFFLINE_PROMPT, ServicesScreen, closed_explanation
@@ -47,6 +49,8 @@ from screens.ui_thread import on_ui_thread
 log = logging.getLogger(__name__)
 LARGE_TEXT_SCALE = 1.25
 HELP_REPEAT_S = 30.0  # "Cần hỗ trợ" pressed again within this time: the staff were already called
+# Shown only when the central has a notification channel (docs/notify.md): built when first needed.
+LAZY_SCREENS = {"phone_ask": PhoneAskScreen, "phone_entry": PhoneEntryScreen}
 
 PRINTER_TEXT = {
     "ok": N_("Printer ready"),
@@ -142,6 +146,9 @@ class LobbyApp(DeviceApp):
                        DossierScreen(name="dossier", app=self), LookupMessageScreen(name="lookup_message", app=self)):
             sm.add_widget(screen)
         self.sm = sm
+        if self.lobby.phone_channel:  # else built on first use (screen()): most centres never show them
+            self.screen("phone_ask")
+            self.screen("phone_entry")
         self.more_time = root.ids.more_time
         self.more_time.app, self.more_time.on_expired = self, self._expired
         sm.current = "attract"
@@ -274,6 +281,11 @@ class LobbyApp(DeviceApp):
     def start(self) -> None:
         self.go("services", page=0)
 
+    def screen(self, name: str) -> Any:
+        if name in LAZY_SCREENS and not self.sm.has_screen(name):
+            self.sm.add_widget(LAZY_SCREENS[name](name=name, app=self))
+        return super().screen(name)
+
     # -- idle timer --------------------------------------------------------------------------
     def _on_any_touch(self, window: Any, touch: Any) -> None:
         if self.more_time is not None and self.more_time.shown:
@@ -306,6 +318,8 @@ class LobbyApp(DeviceApp):
         self.reset_idle()
 
     def _expired(self) -> None:
+        if self.sm.current_screen.expired():
+            return  # the screen's own default (the phone question: the ticket without a number)
         if self.sm.current != "attract":
             log.info("no answer on %s: back to the start", self.sm.current)
             self.go_home(quiet=True)
@@ -328,9 +342,19 @@ class LobbyApp(DeviceApp):
     def _on_overview_error(self, exc: BaseException) -> None:
         log.error("cannot read the service overview: %s", exc)
 
+    def choose_group(self, view: ServiceView, group: str | None, request_key: str, on_finished) -> None:
+        """The priority answered: with a notification channel at the central, first the question
+        "Nhận tin nhắn khi sắp đến lượt?" (the number must be in ticket.issued); else the ticket."""
+        if self.lobby.phone_channel:
+            on_finished()
+            self.go("phone_ask", view=view, group=group, request_key=request_key)
+        else:
+            self.take_ticket(view, group, request_key, on_finished)
+
     def take_ticket(self, view: ServiceView, group: str | None, request_key: str,
-                    on_finished) -> None:
-        """Issue on the desk worker (a double tap reuses request_key: one ticket)."""
+                    on_finished, phone: str | None = None) -> None:
+        """Issue on the desk worker (a double tap reuses request_key: one ticket). phone: the
+        consented number (never logged)."""
         lang = self.lang
         code = view.service.code
         tapped = time.perf_counter()
@@ -338,7 +362,7 @@ class LobbyApp(DeviceApp):
         def issue() -> LobbyTicket | TicketRefused:
             started = time.perf_counter()
             try:
-                return self.lobby.take_ticket(code, group, request_key, lang)
+                return self.lobby.take_ticket(code, group, request_key, lang, phone)
             except TicketRefused as refused:
                 return refused  # an answer for the citizen, not a fault to log with a traceback
             finally:

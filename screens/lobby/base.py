@@ -1,6 +1,7 @@
 """The base of every lobby screen."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kivy.properties import ObjectProperty
@@ -9,6 +10,14 @@ from kivy.uix.screenmanager import Screen
 
 class KioskScreen(Screen):
     app = ObjectProperty(None)  # the LobbyApp (also reachable as `app` inside .kv rules)
+    # Touches this soon after the screen appeared are ignored: the second touch of a double tap on
+    # the screen before must not choose here (0: no guard).
+    arrival_guard_s = 0.0
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.arrival_guard_s and time.monotonic() - self.app.screen_shown_at < self.arrival_guard_s:
+            return True
+        return bool(super().on_touch_down(touch))
 
     def prepare(self, **kwargs: Any) -> None:
         """Fill the screen in place before it is shown."""
@@ -20,6 +29,11 @@ class KioskScreen(Screen):
 
     def speaks_on_arrival(self) -> bool:
         return True
+
+    def expired(self) -> bool:
+        """Nobody answered "more time?": True when the screen did its own default instead of the
+        return to the attract screen."""
+        return False
 
     def idle_timeout(self) -> float | None:
         """Seconds without a touch before the kiosk goes back to the attract screen."""

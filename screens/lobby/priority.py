@@ -1,5 +1,6 @@
 """Priority question: a regular number, or one for a legal priority group. Choosing issues
-the ticket on the desk worker; a second tap in the meantime cannot issue a second one."""
+the ticket on the desk worker (or first asks for a phone number, screens.lobby.phone_ask, when
+the central has a notification channel); a second tap in the meantime cannot issue a second one."""
 from __future__ import annotations
 
 import uuid
@@ -58,7 +59,7 @@ class PriorityScreen(KioskScreen):
         if self.busy or self.view is None:
             return
         self.busy = True
-        self.app.take_ticket(self.view, group, self.request_key, on_finished=self._finished)
+        self.app.choose_group(self.view, group, self.request_key, on_finished=self._finished)
 
     def _finished(self) -> None:
         self.busy = False

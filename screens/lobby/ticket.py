@@ -48,7 +48,8 @@ class TicketScreen(KioskScreen):
         printout = lobby_ticket.printout
         self.number = printout.number
         self.service_name = printout.service
-        self.details = "\n".join(printout.lines)
+        note = self.app.lobby.phone_note(lobby_ticket, self.app.lang)  # the number masked, when given
+        self.details = "\n".join((*printout.lines, note) if note else printout.lines)
         self.qr = qr_texture(printout.qr_payload)  # the previous ticket's texture is released
         self.print_state = "repeated" if lobby_ticket.ticket.repeated else "printing"
 

@@ -4,7 +4,8 @@ demo's seeding of its embedded central. The launcher (screens.launch) gets a sce
 demo's harness from the command line and never imports this package.
 
     driver.py      ScenarioDriver (one step per frame, touches, screenshots, scenario.json), Scenario
-    lobby.py       lobby-ticket, lobby-closed, lobby-offline, lobby-printfail, lobby-access
+    lobby.py       lobby-ticket, lobby-closed, lobby-offline, lobby-printfail, lobby-access,
+                   lobby-phone
     lookup.py      dossier-lookup (a scanner on a pty)
     roles.py       counter-rating, counter-signin, counter-dossier, counter-config, display-calls
     technician.py  technician-setup, technician-lockout, counter-technician, display-technician

@@ -116,8 +116,10 @@ def seed_counter(central: Any, config: Config, data_dir: Path) -> None:
 
 class DemoHarness:
     """`kiosk demo` in a window: the demo's central gets waiting tickets (counter, display), and
-    for a hall display, counters that call them every few seconds."""
+    for a hall display, counters that call them every few seconds. Its central sends Zalo messages
+    to a gateway simulator, so the lobby asks for a phone number (docs/notify.md)."""
     embedded_central = True
+    notify_channel: str | None = "zalo"
 
     def __init__(self, role: str) -> None:
         self.role = role

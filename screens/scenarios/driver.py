@@ -35,6 +35,7 @@ class Scenario:
     role: str = "lobby"
     timeout_s: float = SCENARIO_TIMEOUT_S
     embedded_central: bool = True  # the demo's central on loopback; False: a device fresh from the box
+    notify_channel: str | None = None  # "zalo" | "sms": the demo's central has a gateway simulator
     poll_s: float | None = None    # the hall display's poll interval
 
     def prepare(self, config: Config, data_dir: Path) -> tuple[Config, Clock | None]:

@@ -266,6 +266,97 @@ def _lobby_access(d: ScenarioDriver) -> Iterator:
     d.facts["help_events"] = d.db_rows("select payload from outbox where type = 'help.requested'")
 
 
+def settled(d: ScenarioDriver):
+    """Until the screen's arrival guard (KioskScreen.arrival_guard_s) has passed: taps count again."""
+    guard = d.app.sm.current_screen.arrival_guard_s
+    return d.until(lambda: time.monotonic() - d.app.screen_shown_at > guard + 0.05, what="the screen settled")
+
+
+def _lobby_phone(d: ScenarioDriver) -> Iterator:
+    """The central sends Zalo messages (the demo's gateway simulator): after the priority, the
+    question; "Có", a wrong number explained, the right one grouped while typed, consent, and the
+    ticket screen confirming it masked. Then a second citizen in voice mode lets the question
+    time out: the ticket is printed without a number."""
+    app = d.app
+    yield from d.started()
+    yield d.until(lambda: app.lobby.phone_channel == "zalo", 20, "the central's channel")
+    d.tap_at(0.5, 0.45)
+    yield d.on("services")
+    d.tap(d.screen("services").tile_for("TPHT"))
+    yield d.on("priority")
+    regular = d.widget("priority", "regular")
+    d.tap(regular)
+    d.tap(regular)  # a double tap: the second touch lands on the question, and is not a choice
+    yield d.on("phone_ask")
+    yield d.frames(3)
+    d.facts["double_tap_stayed_on"] = app.sm.current
+    yield settled(d)
+    d.facts["ask_prompt"] = d.screen("phone_ask").prompt()
+    yield from d.screenshot("phone-ask")
+    d.tap(d.widget("phone_ask", "yes"))
+    yield d.on("phone_entry")
+    yield settled(d)
+    entry = d.screen("phone_entry")
+    pad = entry.ids.pad
+    for digit in "0123":
+        d.tap(pad.keys[digit])
+    yield d.until(lambda: pad.text == "0123", what="digits typed")
+    d.tap(d.widget("phone_entry", "agree"))
+    yield d.until(lambda: bool(entry.error), what="the wrong number explained")
+    d.facts["wrong_number"] = entry.error
+    yield from d.screenshot("phone-wrong")
+    d.tap(pad.ids["clear"])
+    for digit in "0389123456":
+        d.tap(pad.keys[digit])
+    yield d.until(lambda: pad.text == "0389123456", what="the number typed")
+    d.facts["typed_shows"] = entry.ids.number.text
+    yield from d.screenshot("phone-entry")
+    d.tap(d.widget("phone_entry", "agree"))
+    yield d.on("ticket")
+    ticket = d.screen("ticket")
+    yield d.until(lambda: ticket.print_state != "printing", 15, "printing to finish")
+    d.facts["ticket_texts"] = ticket.texts()
+    yield from d.screenshot("phone-ticket")
+    d.facts["screens_with_full_number"] = [name for name in ("phone_ask", "phone_entry", "ticket")
+                                           if any("0389123456" in t.replace(" ", "") for t in d.screen(name).texts())]
+    d.tap(d.widget("ticket", "done"))
+    yield d.on("attract")
+    # The next citizen, in voice mode, does not answer the question: a ticket without a number.
+    d.tap(app.root.ids.access.ids.voice)
+    yield d.until(lambda: app.voice_mode, what="voice mode")
+    for _ in range(2):
+        d.tap_at(0.5, 0.45)
+        yield d.frames(2)
+    yield d.on("services")
+    tile = d.screen("services").tile_for("DD")
+    d.tap(tile)
+    yield d.frames(2)
+    d.tap(tile)
+    yield d.on("priority")
+    regular = d.widget("priority", "regular")
+    d.tap(regular)
+    yield d.frames(2)
+    d.tap(regular)
+    yield d.on("phone_ask")
+    yield settled(d)
+    no_key = d.widget("phone_ask", "no_number")
+    d.tap(no_key)  # voice mode: read aloud, not chosen
+    yield d.frames(2)
+    d.facts["voice_no_key"] = app.spoken[-1]
+    d.facts["voice_stayed_on"] = app.sm.current
+    d.mark("question_left_s")
+    yield d.on("ticket", timeout=app.kiosk_config.lobby.idle_timeout_s + app.kiosk_config.lobby.more_time_s + 10)
+    d.mark("ticket_by_timeout_s")
+    yield d.until(lambda: ticket.print_state != "printing", 15, "printing to finish")
+    d.facts["timeout_ticket_texts"] = ticket.texts()
+    yield d.until(lambda: d.db_rows("select count(*) from outbox where type = 'ticket.issued' and "
+                                    "(sent_at is null or payload like '%phone%')") == [(0,)], 20,
+                  "the tickets synced and the number forgotten by the kiosk")
+    d.facts["issued_payloads"] = [row[0] for row in d.db_rows(
+        "select payload from outbox where type = 'ticket.issued' order by seq")]
+    d.facts["tickets_in_db"] = d.tickets_in_db()
+
+
 SCENARIOS = {s.name: s for s in (
     LobbyScenario("lobby-ticket", "attract, language switch, two service pages, a priority ticket with a double tap, "
                   "printing, back by the ticket timeout", _lobby_ticket,
@@ -280,4 +371,8 @@ SCENARIOS = {s.name: s for s in (
                   printer_kind="none"),
     LobbyScenario("lobby-access", "voice mode, Nghe lại, large text, Cần hỗ trợ and the more-time question",
                   _lobby_access, lobby={"idle_timeout_s": 15.0, "more_time_s": 8.0}),
+    LobbyScenario("lobby-phone", "a central with a Zalo channel: the phone question, a wrong number, the number "
+                  "typed and consented, the ticket confirming it masked; the question left unanswered prints "
+                  "without a number", _lobby_phone, notify_channel="zalo",
+                  lobby={"idle_timeout_s": 20.0, "more_time_s": 4.0}),  # room for screenshots on a loaded machine
 )}
