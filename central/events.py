@@ -15,16 +15,16 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import BigInteger, ForeignKey, Index, String, select
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Table, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central import dossier_links, fleet, leases, officers, ratings, tickets, trust
+from central import bulk, dossier_links, fleet, leases, officers, ratings, tickets, trust
 from central.centres import CentreRow, doc_of
 from central.clocks import FUTURE, LIMIT, MAX_AGE, PAYLOAD_SPAN
-from central.db import Base, JsonText, dialect_insert, inserted_all
+from central.db import Base, JsonText
 from central.devices import Device
 from central import citizen_phones
 from central.notify_settings import NotifySettings
@@ -47,6 +47,10 @@ class StoredEvent(Base):
     received_at: Mapped[dt.datetime]
     payload: Mapped[dict[str, Any]]
     payload_hash: Mapped[str] = mapped_column(String(64))  # of type, occurred_at and payload: tells a conflict
+
+
+_EVENTS = cast(Table, StoredEvent.__table__)
+_EVENT_COLUMNS = [c.name for c in _EVENTS.columns]
 
 
 class EventConflict(Base):
@@ -301,9 +305,7 @@ def _store(session: Session, device: Device, accepted: list[_Judged], batch_id: 
                          "type": ev.type, "occurred_at": ev.occurred_at, "corrected_occurred_at": at,
                          "received_at": received_at, "payload": j.text, "payload_hash": j.digest})
     if rows:
-        table = StoredEvent.__table__
-        result = session.connection().execute(dialect_insert(session, table).on_conflict_do_nothing(), rows)
-        if inserted_all(session.connection(), result, len(rows)):
+        if bulk.insert_new(session, _EVENTS, _EVENT_COLUMNS, rows) == len(rows):
             return applied
         inserted = _stored_by(session, device.id, [r["id"] for r in rows], batch_id)
         if len(inserted) < len(rows):  # a concurrent batch of the same device stored some first
