@@ -28,7 +28,7 @@ import httpx
 from benchmarks.central import make_batches
 from benchmarks.sync_support import bench_document
 from benchmarks.throwaway_pg import ThrowawayPostgres
-from central.app import create_app
+from central.app import create_app, settle_heap
 from central.centres import CentreRow, parse_doc, store_doc
 from central.db import Database, migrate
 from central.devices import create_enrolment_code, enrol
@@ -58,6 +58,7 @@ def profile(db_url: str, batches: int, size: int, top: int) -> str:
     lobby, counter = _device(db, "lobby"), _device(db, "counter")
     bodies = make_batches(lobby, counter, 0, max(1, batches // 2) * size // 5, size)
     app = create_app(db)
+    settle_heap()  # as `kiosk central serve` does
     saved = fastapi.routing.run_in_threadpool, fastapi.dependencies.utils.run_in_threadpool
     fastapi.routing.run_in_threadpool = fastapi.dependencies.utils.run_in_threadpool = _inline
     prof = cProfile.Profile()

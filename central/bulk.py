@@ -33,9 +33,12 @@ def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _sqlite_moment(value: dt.datetime | None) -> str | None:
-    # the text SQLAlchemy's SQLite DATETIME stores (see UTCDateTime.bind_processor)
-    moment = _naive_utc(value)
-    return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
+    # the text SQLAlchemy's SQLite DATETIME stores, as UTCDateTime.bind_processor makes it
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: every stored moment is timezone-aware")
+    return (value if value.tzinfo is _UTC else value.astimezone(_UTC)).isoformat(" ", "microseconds")[:26]
 
 
 def _converter(table: Table, column: str, dialect: str) -> Callable[[Any], Any] | None:

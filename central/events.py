@@ -29,7 +29,8 @@ from central.devices import Device
 from central import citizen_phones
 from central.notify_settings import NotifySettings
 from central.tickets import Applied
-from kiosk.contract.wire import PAYLOADS, WIRE_EVENT, BatchAnswer, BatchEnvelope, Verdict, in_range
+from kiosk.contract.wire import (PAYLOADS, WIRE_EVENT, Audit, BatchAnswer, BatchEnvelope, DeviceHeartbeat, Payload,
+                                 TicketIssued, Verdict, in_range)
 
 
 class StoredEvent(Base):
@@ -89,6 +90,20 @@ class IngestBatch(Base):
 def payload_text(payload: dict[str, Any]) -> JsonText:
     # payload is a model's dump: its keys come in the model's order, so the text is canonical
     return JsonText(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+
+# Payload types that may hold a float: Python's json and pydantic's serialiser write some floats
+# differently (1e+16 / 1e16), and the text is hashed, so these keep json.dumps.
+_FLOATING: frozenset[type[Payload]] = frozenset({DeviceHeartbeat, Audit})
+
+
+def model_text(model: Payload, payload: dict[str, Any]) -> JsonText:
+    """payload_text(payload) for payload = model.wire() less the citizen's phone, written by
+    pydantic's serialiser (in Rust: a quarter of json.dumps's time)."""
+    if type(model) in _FLOATING:
+        return payload_text(payload)
+    exclude = {"phone"} if type(model) is TicketIssued else None
+    return JsonText(model.__pydantic_serializer__.to_json(model, exclude=exclude).decode())
 
 
 @dataclass(frozen=True)
@@ -182,7 +197,7 @@ def judge_batch(batch: BatchEnvelope, raw_events: list[dict[str, Any]], device_i
         phone = payload.pop("phone", None) if ev.type == "ticket.issued" else None
         if phone:
             phones[ev_id] = phone
-        text = payload_text(payload)
+        text = model_text(ev.payload, payload)
         digest = content_hash(ev.type, ev.occurred_at, text)
         if ev_id in first_of:
             again = _again(ev_id, first_of[ev_id], digest, "in this batch")
