@@ -291,7 +291,7 @@ def _stored_hashes(session: Session, device_id: str, ids: list[str]) -> dict[str
     for start in range(0, len(ids), 1000):
         part = ids[start:start + 1000]
         found.update((row[0], row[1]) for row in session.execute(select(table.c.id, table.c.payload_hash).where(
-            table.c.device_id == device_id, table.c.id.in_(part))))
+            table.c.device_id == device_id, bulk.among(session, table.c.id, part))))
     return found
 
 
@@ -301,7 +301,8 @@ def _stored_by(session: Session, device_id: str, ids: list[str], batch_id: str) 
     found: set[str] = set()
     for start in range(0, len(ids), 1000):
         found.update(session.scalars(select(table.c.id).where(
-            table.c.device_id == device_id, table.c.id.in_(ids[start:start + 1000]), table.c.batch_id == batch_id)))
+            table.c.device_id == device_id, bulk.among(session, table.c.id, ids[start:start + 1000]),
+            table.c.batch_id == batch_id)))
     return found
 
 

@@ -191,15 +191,15 @@ def apply_events(session: Session, centre_id: int, events: list[Applied],
         for chunk in range(0 if stored < len(order) else len(order), len(order), 1000):
             part = order[chunk:chunk + 1000]
             inserted.update(tid for tid, key in session.execute(
-                select(table.c.ticket_id, table.c.status_key).where(table.c.centre_id == centre_id,
-                                                                   table.c.ticket_id.in_(part)))
+                select(table.c.ticket_id, table.c.status_key).where(
+                    table.c.centre_id == centre_id, bulk.among(session, table.c.ticket_id, part)))
                 if key == fresh[tid]["status_key"])
     rows = {i: fresh[i] for i in inserted}
     rest = [i for i in ids if i not in inserted]
     existing: dict[str, dict[str, Any]] = {}
     for chunk in range(0, len(rest), 1000):
         part = rest[chunk:chunk + 1000]
-        query = (select(table).where(table.c.centre_id == centre_id, table.c.ticket_id.in_(part))
+        query = (select(table).where(table.c.centre_id == centre_id, bulk.among(session, table.c.ticket_id, part))
                  .order_by(table.c.ticket_id).with_for_update())
         existing.update({r["ticket_id"]: dict(r) for r in session.execute(query).mappings()})
     before = {tid: dict(row) for tid, row in existing.items()}
