@@ -95,13 +95,30 @@ def _cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds of a process and its children (a PostgreSQL server: postmaster and backends)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a backend that just ended
+        if int(entry) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[str, Any]:
+def run(db_url: str, label: str, clients: int, batches: int, size: int,
+        db_pid: int | None = None) -> dict[str, Any]:
+    """db_pid: the database server's process, when it runs here (its CPU per event is reported too)."""
     db = Database(db_url)
     migrate(db.engine)
     with db.transaction() as s:
@@ -154,12 +171,14 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
         for t in threads:
             t.start()
         cpu_before = _cpu_s(server.pid)
+        db_before = _tree_cpu_s(db_pid) if db_pid else None
         go.wait()
         start = time.perf_counter()
         for t in threads:
             t.join()
         wall = time.perf_counter() - start
         cpu_after = _cpu_s(server.pid)
+        db_after = _tree_cpu_s(db_pid) if db_pid else None
     finally:
         server.terminate()
         server.wait(30)
@@ -170,7 +189,8 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int) -> dict[
             "p95_ms": round(1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1),
             "failures": len(failures), "first_failure": failures[0] if failures else None,
             # the server's own CPU: on a shared, loaded machine the rate it could keep with a core to itself
-            "per_cpu_s": round(total / (cpu_after - cpu_before)) if cpu_before is not None and cpu_after else None}
+            "per_cpu_s": round(total / (cpu_after - cpu_before)) if cpu_before is not None and cpu_after else None,
+            "db_per_cpu_s": round(total / (db_after - db_before)) if db_before is not None and db_after else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,11 +208,13 @@ def main(argv: list[str] | None = None) -> int:
                                args.batch_size))
         if args.backend in ("postgres", "both"):
             pg = stack.enter_context(ThrowawayPostgres(durable=True))
-            results.append(run(pg.create_database("bench"), "postgresql", args.clients, args.batches, args.batch_size))
+            results.append(run(pg.create_database("bench"), "postgresql", args.clients, args.batches, args.batch_size,
+                               pg.server_pid()))
     for r in results:
         print(f"{r['backend']:<11} {r['events']:>7} events in {r['seconds']:>6.2f} s = {r['events_per_s']:>6} events/s"
               f"   batch p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms   failures {r['failures']}"
-              f"   server CPU: {r['per_cpu_s'] or '?'} events per CPU second")
+              f"   server CPU: {r['per_cpu_s'] or '?'} events per CPU second"
+              + (f" (PostgreSQL's own: {r['db_per_cpu_s']})" if r["db_per_cpu_s"] else ""))
         if r["first_failure"]:
             print(f"  first failure: {r['first_failure']}")
     return 1 if any(r["failures"] for r in results) else 0

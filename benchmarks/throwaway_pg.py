@@ -79,6 +79,13 @@ class ThrowawayPostgres:
                     raise RuntimeError(f"postgres did not start:\n{log}") from None
                 time.sleep(0.1)
 
+    def server_pid(self) -> int | None:
+        """The postmaster's process id (its backends are its children)."""
+        try:
+            return int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def dsn(self, dbname: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 

@@ -78,7 +78,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from central.app import create_app
+    from central.app import create_app, settle_heap
     from central.db import SchemaError, connect, open_database
     from central.devices import ensure_admin_token
     from kiosk.contract.config import ConfigError
@@ -108,6 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             return 2
+        settle_heap()
         server = uvicorn.Server(uvicorn.Config(app, **options))
         handle_exit = server.handle_exit
 

@@ -45,7 +45,7 @@ class JsonText(str):
     """A JSON value already serialised (an event's payload is dumped once, for its hash and its row)."""
 
 
-def _to_json(value: Any) -> str:
+def to_json(value: Any) -> str:
     return value if isinstance(value, JsonText) else json.dumps(value)
 
 
@@ -57,7 +57,7 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return sqlite_engine(url, busy_timeout_s=30, json_serializer=_to_json)
+        return sqlite_engine(url, busy_timeout_s=30, json_serializer=to_json)
     # Bulk inserts go as psycopg's own executemany (one short statement, pipelined): a multi-row
     # VALUES text of 500 rows costs psycopg more to parse on the client than the server to run.
     # Per process: `kiosk central serve --workers N` opens N of these pools (docs/deploy.md sizes
@@ -65,7 +65,7 @@ def make_engine(url: str) -> Engine:
     pool_size = int(os.environ.get("KIOSK_CENTRAL_DB_POOL", "8"))
     overflow = int(os.environ.get("KIOSK_CENTRAL_DB_OVERFLOW", "4"))
     engine = create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True,
-                           use_insertmanyvalues=False, json_serializer=_to_json,
+                           use_insertmanyvalues=False, json_serializer=to_json,
                            connect_args={"prepare_threshold": None})
 
     @event.listens_for(engine, "after_cursor_execute")

@@ -14,6 +14,7 @@ from typing import Iterable
 from sqlalchemy import ForeignKey, Index, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from central import bulk
 from central.db import Base, dialect_insert, utc_now
 from central.tickets import Applied
 from kiosk.contract.dossier import parse_code, squeeze
@@ -66,7 +67,7 @@ def linked_codes(session: Session, centre_id: int, ticket_ids: Iterable[str]) ->
     out: dict[str, set[str]] = {}
     for start in range(0, len(ids), 1000):
         for tid, code in session.execute(select(DossierLink.ticket_id, DossierLink.dossier_code).where(
-                DossierLink.centre_id == centre_id, DossierLink.ticket_id.in_(ids[start:start + 1000]))):
+                DossierLink.centre_id == centre_id, bulk.among(session, DossierLink.ticket_id, ids[start:start + 1000]))):
             out.setdefault(tid, set()).add(code)
     return out
 

@@ -8,12 +8,13 @@ citizen gave none in time or chose "Không muốn trả lời")."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, update
+from sqlalchemy import ForeignKey, Index, String, Table, UniqueConstraint, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central import dossier_links, rollups
-from central.db import Base, dialect_insert
+from central import bulk, dossier_links, rollups
+from central.db import Base
 from central.tickets import Applied
 
 ANSWERED, NOT_ANSWERED = "answered", "not_answered"
@@ -62,7 +63,7 @@ def apply_events(session: Session, centre_id: int, events: list[Applied]) -> Non
             links.append(Applied(ev.id, "ticket.dossier_linked", ev.at,
                                  {"ticket_id": p["ticket_id"] or "", "counter": p["counter"], "officer": p["officer"],
                                   "dossier_code": code}, ev.device_id))
-    session.connection().execute(dialect_insert(session, Rating.__table__).on_conflict_do_nothing(), rows)
+    bulk.insert_new(session, cast(Table, Rating.__table__), list(rows[0]), rows)
     dossier_links.apply_links(session, centre_id, links)
     rollups.forget(session, centre_id, rollups.around(ev.at for ev in events))  # sum those days again
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, String, Table, bindparam, select, update
+from sqlalchemy import ForeignKey, Index, String, Table, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from central import rollups
-from central.db import Base, dialect_insert, inserted_all
+from central import bulk, rollups
+from central.db import Base
 
 WAITING, CALLED, SERVED, NO_SHOW = "waiting", "called", "served", "no_show"
 
@@ -60,7 +60,8 @@ class Ticket(Base):
     service_s: Mapped[float | None]  # call -> served, seconds (None unless served)
 
 
-COLUMNS = [c.name for c in Ticket.__table__.columns]
+_TABLE = cast(Table, Ticket.__table__)
+COLUMNS = [c.name for c in _TABLE.columns]
 _KEYS = ("centre_id", "ticket_id")
 
 
@@ -178,20 +179,11 @@ def apply_events(session: Session, centre_id: int, events: list[Applied],
             reduce(row, ev)
     # Sorted, so concurrent batches take row locks in the same order; a row another batch made
     # first is merged below like any existing row.
-    table = Ticket.__table__
+    table = _TABLE
     inserted: set[str] = set()
     if fresh:
         order = sorted(fresh)
-        # Only the columns a row sets (NULL is the default): a new ticket fills a third of them.
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for i in order:
-            row = {k: v for k, v in fresh[i].items() if v is not None}
-            shapes.setdefault(tuple(row), []).append(row)
-        stored = 0
-        for rows_of_shape in shapes.values():
-            result = session.connection().execute(dialect_insert(session, table).on_conflict_do_nothing(),
-                                                  rows_of_shape)
-            stored += len(rows_of_shape) if inserted_all(session.connection(), result, len(rows_of_shape)) else 0
+        stored = bulk.insert_new(session, table, COLUMNS, [fresh[i] for i in order])
         if stored == len(order):  # every row is ours: nothing to read back
             inserted.update(order)
         # Ours when the row holds our merge (status_key names the latest event by time and id); a
@@ -199,15 +191,15 @@ def apply_events(session: Session, centre_id: int, events: list[Applied],
         for chunk in range(0 if stored < len(order) else len(order), len(order), 1000):
             part = order[chunk:chunk + 1000]
             inserted.update(tid for tid, key in session.execute(
-                select(table.c.ticket_id, table.c.status_key).where(table.c.centre_id == centre_id,
-                                                                   table.c.ticket_id.in_(part)))
+                select(table.c.ticket_id, table.c.status_key).where(
+                    table.c.centre_id == centre_id, bulk.among(session, table.c.ticket_id, part)))
                 if key == fresh[tid]["status_key"])
     rows = {i: fresh[i] for i in inserted}
     rest = [i for i in ids if i not in inserted]
     existing: dict[str, dict[str, Any]] = {}
     for chunk in range(0, len(rest), 1000):
         part = rest[chunk:chunk + 1000]
-        query = (select(table).where(table.c.centre_id == centre_id, table.c.ticket_id.in_(part))
+        query = (select(table).where(table.c.centre_id == centre_id, bulk.among(session, table.c.ticket_id, part))
                  .order_by(table.c.ticket_id).with_for_update())
         existing.update({r["ticket_id"]: dict(r) for r in session.execute(query).mappings()})
     before = {tid: dict(row) for tid, row in existing.items()}
@@ -244,11 +236,5 @@ def write_rows(session: Session, rows: list[dict[str, Any]],
         changed = tuple(c for c in COLUMNS if c not in _KEYS and (old is None or r[c] != old[c]))
         if changed:
             groups.setdefault(changed, []).append(r)
-    table = cast(Table, Ticket.__table__)
     for changed, group in groups.items():
-        values: dict[str, Any] = {c: bindparam(c) for c in changed}
-        stmt = (update(table).where(table.c.centre_id == bindparam("k_centre"),
-                                    table.c.ticket_id == bindparam("k_ticket")).values(values))
-        params = [{**{c: r[c] for c in changed}, "k_centre": r["centre_id"], "k_ticket": r["ticket_id"]}
-                  for r in group]
-        session.connection().execute(stmt, params)
+        bulk.update_rows(session, _TABLE, _KEYS, changed, group)

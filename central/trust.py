@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from central import dossier_links
+from central import bulk, dossier_links
 from central.centres import CentreDoc
 from central.devices import Device
 from central.leases import Lease
@@ -79,7 +79,7 @@ class Judge:
             part = ordered[start:start + 1000]
             for tid, dev, number, counter in self.session.execute(
                     select(table.c.ticket_id, table.c.device_id, table.c.number, table.c.counter)
-                    .where(table.c.centre_id == self.centre_id, table.c.ticket_id.in_(part))):
+                    .where(table.c.centre_id == self.centre_id, bulk.among(self.session, table.c.ticket_id, part))):
                 self._tickets[tid] = (dev, number, counter)
         self.known_tickets = set(self._tickets)
         ratings = [e.payload for e in events if e.type == "rating.recorded"]
@@ -87,11 +87,12 @@ class Judge:
         self._rated, self._rating_ids = set(), set()
         for start in range(0, len(rated), 1000):
             self._rated.update(self.session.scalars(select(Rating.ticket_id).where(
-                Rating.centre_id == self.centre_id, Rating.ticket_id.in_(rated[start:start + 1000]))))
+                Rating.centre_id == self.centre_id, bulk.among(self.session, Rating.ticket_id, rated[start:start + 1000]))))
         rating_ids = sorted({p.rating_id for p in ratings})
         for start in range(0, len(rating_ids), 1000):
             self._rating_ids.update(self.session.scalars(select(Rating.rating_id).where(
-                Rating.centre_id == self.centre_id, Rating.rating_id.in_(rating_ids[start:start + 1000]))))
+                Rating.centre_id == self.centre_id,
+                bulk.among(self.session, Rating.rating_id, rating_ids[start:start + 1000]))))
 
         linking = {e.payload.ticket_id for e in events if e.type in ("rating.recorded", "ticket.dossier_linked")
                    and e.payload.ticket_id}
@@ -101,7 +102,8 @@ class Judge:
         for start in range(0, len(asked), 1000):
             for rid, counter, state in self.session.execute(
                     select(Rating.rating_id, Rating.counter, Rating.reason_state).where(
-                        Rating.centre_id == self.centre_id, Rating.rating_id.in_(asked[start:start + 1000]))):
+                        Rating.centre_id == self.centre_id,
+                        bulk.among(self.session, Rating.rating_id, asked[start:start + 1000]))):
                 self._reasons[rid] = (counter, state is not None)
 
     def _leases_of(self) -> list[Lease]:
