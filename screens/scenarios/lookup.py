@@ -8,6 +8,7 @@ the result. Facts for the tests: what each screen showed (every label's text).
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -18,8 +19,10 @@ from typing import Iterator
 
 from devices.scanner.simulator import ScannerSimulator
 from devices.speech.jack import jack_event
+from kiosk.contract.dossier import DossierRecord
 from kiosk.contract.config import Config
 from kiosk.domain.clock import Clock
+from kiosk.dossier.view import present
 from kiosk.ticketing import ticket_qr_payload
 from screens.scenarios.driver import ScenarioDriver
 from screens.scenarios.lobby import LobbyScenario
@@ -192,8 +195,79 @@ def app_scanner_stats(app) -> dict:
     return {} if sup is None else {**sup.stats, **sup.link.framer.stats}
 
 
+
+# -- the result screen's layout (issue 15): short and long records, normal and large text ---------
+HOSTILE_NOTE = "<script>" + "X" * 120 + "</script> " + "Ghi chú rất dài " * 12
+
+
+def layout_records(today: dt.date) -> dict[str, DossierRecord]:
+    """A short record and a long one: a long procedure name, many history entries, a late
+    dossier with a new appointment date, a hostile very long field (records as the central sends them)."""
+    day = dt.timedelta(days=1)
+    short = {"code": "000.00.12.H12-261112-0014", "procedure_name": "Đăng ký khai sinh", "status": 10,
+             "received_date": (today - 3 * day).isoformat(), "due_date": (today - day).isoformat(),
+             "finished_date": (today - 2 * day).isoformat(),
+             "applicant": {"name": "Nguyễn Văn An", "id_number": "", "phone": "", "address": ""},
+             "history": [{"at": f"{(today - 3 * day).isoformat()}T08:05:00+07:00", "status": 2, "note": "Tiếp nhận"}]}
+    history = [{"at": f"{(today - (20 - i) * day).isoformat()}T{8 + i % 9:02d}:15:00+07:00",
+                "status": (2, 4, 5, 4, 6, 4, 4, 4, 4, 4, 4, 4)[i],
+                "note": HOSTILE_NOTE if i == 5 else f"Bước xử lý số {i + 1}: chuyển hồ sơ sang phòng chuyên môn để thẩm định và trình ký"}
+               for i in range(12)]
+    long = {"code": "G09.20-20261020-0092637", "status": 4,
+            "procedure_name": "Cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản khác gắn liền "
+                              "với đất lần đầu cho hộ gia đình, cá nhân đã được cấp Giấy chứng nhận " + "dài " * 20,
+            "received_date": (today - 40 * day).isoformat(), "due_date": (today - 10 * day).isoformat(),
+            "new_due_date": (today + 7 * day).isoformat(),
+            "applicant": {"name": "Tôn Nữ Hoàng Thị Minh Nguyệt Ánh Dương Phương Thảo", "id_number": "",
+                          "phone": "", "address": ""},
+            "history": history}
+    return {"short": DossierRecord.from_json(short), "long": DossierRecord.from_json(long)}
+
+
+def _check_layout(d: ScenarioDriver, key: str) -> Iterator:
+    """The overlap/cut-off check on the result screen, at the top and scrolled to the bottom."""
+    from kivy.core.window import Window  # Kivy: once configured
+    from screens.lobby.layout_check import layout_problems, scroll_views
+    app = d.app
+    roots = [d.screen("dossier"), app.root.ids.access]
+    found = {"top": layout_problems(roots, Window.size)}
+    scrolls = [w for w in d.screen("dossier").walk() if type(w).__name__ == "ScrollView"]
+    for s in scrolls:
+        s.scroll_y = 0
+    yield d.frames(3)
+    found["bottom"] = layout_problems(roots, Window.size)
+    for s in scrolls:
+        s.scroll_y = 1
+    yield d.frames(2)
+    d.facts.setdefault("layout", {})[key] = {"problems": found, "scroll_views": scroll_views(roots),
+                                             "texts": d.screen("dossier").texts()}
+
+
+def _dossier_layout(d: ScenarioDriver) -> Iterator:
+    app = d.app
+    yield from d.started()
+    today = app.now_local().date()
+    records = layout_records(today)
+    for large in (False, True):
+        if app.large_text != large:
+            d.tap(app.root.ids.access.ids.large_text)
+            yield d.until(lambda want=large: app.large_text == want, 3, "large text")
+        for name, record in records.items():
+            view = present(record, app.tr, today, tz=app.desk.tz)
+            app.go("dossier", quiet=True, view=view)
+            yield d.until(lambda code=record.code: app.sm.current == "dossier" and d.screen("dossier").code == code, 5,
+                          f"the {name} record")
+            key = f"{name}{'-large' if large else ''}"
+            yield from _check_layout(d, key)
+            yield from d.screenshot(f"layout-{key}")
+
+
 SCENARIOS = {s.name: s for s in (
     ScannerScenario(
         "dossier-lookup", "a dossier scanned on the attract screen, another typed on the on-screen keyboard, "
         "a hostile scan refused, a queue ticket scanned, the result cleared by the idle timeout", _dossier_lookup),
+    ScannerScenario(
+        "dossier-layout", "the dossier result screen with a short and a long record, normal and large text: "
+        "the overlap and cut-off check (issue 15)", _dossier_layout,
+        lobby={"dossier_result_s": 600.0, "idle_timeout_s": 600.0}),
 )}
