@@ -15,7 +15,7 @@ import time
 import tty
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from devices.scanner.simulator import ScannerSimulator
 from devices.speech.jack import jack_event
@@ -225,22 +225,32 @@ def layout_records(today: dt.date) -> dict[str, DossierRecord]:
 
 
 def _check_layout(d: ScenarioDriver, key: str) -> Iterator:
-    """The overlap/cut-off check on the result screen, at the top and scrolled to the bottom."""
+    """The overlap/cut-off check on the result screen, at the top and scrolled to the end (a
+    screenshot of each)."""
     from kivy.core.window import Window  # Kivy: once configured
-    from screens.lobby.layout_check import layout_problems, scroll_views
+    from screens.lobby.layout_check import layout_problems, scroll_views, window_box
     app = d.app
-    roots = [d.screen("dossier"), app.root.ids.access]
+    screen = d.screen("dossier")
+    roots = [screen, app.root.ids.access]
+    yield from d.screenshot(f"layout-{key}")
     found = {"top": layout_problems(roots, Window.size)}
-    scrolls = [w for w in d.screen("dossier").walk() if type(w).__name__ == "ScrollView"]
-    for s in scrolls:
-        s.scroll_y = 0
-    yield d.frames(3)
-    found["bottom"] = layout_problems(roots, Window.size)
-    for s in scrolls:
-        s.scroll_y = 1
-    yield d.frames(2)
-    d.facts.setdefault("layout", {})[key] = {"problems": found, "scroll_views": scroll_views(roots),
-                                             "texts": d.screen("dossier").texts()}
+    screen.ids.scroll.scroll_y = 0
+    yield from d.screenshot(f"layout-{key}-end")
+    found["end"] = layout_problems(roots, Window.size)
+    keys = [screen.ids[k] for k in ("print_slip", "another", "done")] + list(app.root.ids.access.children)
+    d.facts.setdefault("layout", {})[key] = {
+        "problems": found, "scroll_views": scroll_views(roots), "texts": screen.texts(),
+        # the keys a citizen needs, whatever the scroll: on screen, at full size
+        "keys": {getattr(k, "text", ""): [round(v) for v in window_box(k)] for k in keys},
+        "window": list(Window.size)}
+
+
+def _large_text_is(app: Any, want: bool) -> Callable[[], bool]:
+    return lambda: bool(app.large_text == want)
+
+
+def _showing(d: ScenarioDriver, code: str) -> Callable[[], bool]:
+    return lambda: bool(d.app.sm.current == "dossier" and d.screen("dossier").code == code)
 
 
 def _dossier_layout(d: ScenarioDriver) -> Iterator:
@@ -251,15 +261,13 @@ def _dossier_layout(d: ScenarioDriver) -> Iterator:
     for large in (False, True):
         if app.large_text != large:
             d.tap(app.root.ids.access.ids.large_text)
-            yield d.until(lambda want=large: app.large_text == want, 3, "large text")
+            yield d.until(_large_text_is(app, large), 3, "large text")
         for name, record in records.items():
             view = present(record, app.tr, today, tz=app.desk.tz)
             app.go("dossier", quiet=True, view=view)
-            yield d.until(lambda code=record.code: app.sm.current == "dossier" and d.screen("dossier").code == code, 5,
+            yield d.until(_showing(d, record.code), 5,
                           f"the {name} record")
-            key = f"{name}{'-large' if large else ''}"
-            yield from _check_layout(d, key)
-            yield from d.screenshot(f"layout-{key}")
+            yield from _check_layout(d, f"{name}{'-large' if large else ''}")
 
 
 SCENARIOS = {s.name: s for s in (
