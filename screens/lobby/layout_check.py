@@ -103,7 +103,9 @@ def layout_problems(roots: list[Any], window_size: tuple[float, float],
                     problems.append(f"text cut off at its box ({w.width:.0f}x{w.height:.0f}): {_name(w)}")
                 if scroll is not None:
                     view = window_box(scroll)
-                    if not _inside(box, view, vertical=bool(scroll.do_scroll_y)):
+                    content = window_box(scroll.children[0]) if scroll.children else view
+                    # across, the scroll view's width; down, its content (reached by scrolling)
+                    if not _inside(box, view, vertical=not scroll.do_scroll_y) or not _inside(box, content):
                         problems.append(f"text leaves its scroll view: {_name(w)}")
                     box = _intersection(box, view) or (0, 0, 0, 0)  # the part shown, if any
                 if not _inside(box, window):
