@@ -17,6 +17,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from screens import theme
+from screens.lobby.layout_check import layout_problems
 
 MIN_TEXT_PX = 42.0       # at a 1920 px tall portrait window
 MIN_TARGET_MM = 15.0
@@ -128,7 +129,8 @@ def audit(app: Any) -> dict[str, Any]:
                 if size_mm < MIN_TARGET_MM:
                     label = getattr(w, "text", "") or wid
                     problems.append(f"target {size_mm:.1f} mm < {MIN_TARGET_MM:.0f} mm: {type(w).__name__} {label[:30]!r}")
+    layout = layout_problems(roots, tuple(Window.size), EXEMPT_CLASSES)
     prompt = screen.prompt() if hasattr(screen, "prompt") else ""
     if not prompt:
         problems.append(f"no spoken prompt on {screen.name}")
-    return {"screen": screen.name, "prompt": prompt, "problems": sorted(set(problems))}
+    return {"screen": screen.name, "prompt": prompt, "problems": sorted(set(problems)), "layout": layout}
