@@ -252,7 +252,7 @@ class LobbySettings(_Strict):
     dossier_result_s: float = Field(default=90, ge=5, le=600)  # the dossier look-up's result stays this long
     ticket_screen_s: float = Field(default=15, ge=3, le=120)
     double_tap_guard_s: float = Field(default=2.0, ge=0, le=30)
-    services_per_page: int = Field(default=8, ge=2, le=8)  # 8: two columns of four on a portrait screen
+    services_per_page: int = Field(default=8, ge=2, le=8)  # 8: two columns of four on a portrait screen (landscape: at most 6)
     voice_guidance: bool = True  # each screen's prompt is spoken on arrival (docs/speech.md, "Voice guidance")
     rate_limit: RateLimit = RateLimit()
     # The central's notification channel (docs/notify.md): it fills this in the document it serves

@@ -6,7 +6,9 @@ question when it is shown):
 - citizen text at least 42 px at 1080x1920 (scaled to the window's height);
 - touch targets at least 15 mm on the configured screen (`device.screen_diagonal_in`);
 - text/background contrast at least 4.5:1 (WCAG AA), from the widgets' own colours;
-- the screen has a spoken prompt (KioskScreen.prompt()).
+- the screen has a spoken prompt (KioskScreen.prompt());
+- no text over another, outside its box, the window or its scroll view, no line silently
+  dropped, every key inside the window (screens/lobby/layout_check.py).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from screens import theme
+from screens.lobby.layout_check import layout_problems
 
 MIN_TEXT_PX = 42.0       # at a 1920 px tall portrait window
 MIN_TARGET_MM = 15.0
@@ -128,6 +131,7 @@ def audit(app: Any) -> dict[str, Any]:
                 if size_mm < MIN_TARGET_MM:
                     label = getattr(w, "text", "") or wid
                     problems.append(f"target {size_mm:.1f} mm < {MIN_TARGET_MM:.0f} mm: {type(w).__name__} {label[:30]!r}")
+    problems.extend(f"layout: {p}" for p in layout_problems(roots, tuple(Window.size), EXEMPT_CLASSES))
     prompt = screen.prompt() if hasattr(screen, "prompt") else ""
     if not prompt:
         problems.append(f"no spoken prompt on {screen.name}")

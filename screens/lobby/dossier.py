@@ -1,6 +1,7 @@
 """The dossier's status screen: status, next step, dates, timeliness and history (masked
-applicant); print a status slip ("Nghe lại" of the access bar reads the result again). It clears itself after the idle timeout and forgets
-what it showed when it is left."""
+applicant); print a status slip ("Nghe lại" of the access bar reads the result again). It clears
+itself after the idle timeout and forgets what it showed when it is left. What does not fit (a long
+procedure name, a long history, large text) scrolls; the keys stay under it (dossier.kv)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ from kiosk.dossier.status import Timeliness
 from screens.base import load_kv
 from screens.lobby.base import KioskScreen
 
-HISTORY_SHOWN = 4   # the latest entries; more would push the buttons off a portrait screen
+HISTORY_SHOWN = 10  # the latest entries (the details and history scroll; rows are built once)
 
 # status code -> colour family of the status box
 _TONE = {1: "progress", 2: "progress", 4: "progress", 5: "action", 6: "action", 9: "done", 10: "done",
@@ -43,18 +44,8 @@ class DossierScreen(KioskScreen):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.view = None
-        self.app.bind(portrait=self._place_actions)
-        self._place_actions()
-
-    def _place_actions(self, *args) -> None:
-        """The buttons go full width at the bottom in portrait, under the history in landscape
-        (the status column then has the whole height)."""
-        actions = self.ids.actions
-        target = self.ids.outer if self.app.portrait else self.ids.side
-        if actions.parent is target:
-            return
-        actions.parent.remove_widget(actions)
-        target.add_widget(actions)  # appended: the last (bottom) child of a vertical BoxLayout
+        for _ in range(HISTORY_SHOWN):
+            self.ids.history.add_widget(HistoryRow())
 
     def prepare(self, view=None, **kwargs) -> None:
         self.view = view
@@ -74,6 +65,7 @@ class DossierScreen(KioskScreen):
         self.history = [(h.when.strftime("%d/%m/%Y %H:%M"), h.status_label, h.note)
                         for h in view.history[:HISTORY_SHOWN]]
         self._fill_history()
+        self.ids.scroll.scroll_y = 1  # a new record starts at its top
 
     def _fill_history(self) -> None:
         box = self.ids.history

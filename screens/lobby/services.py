@@ -17,6 +17,7 @@ from screens.lobby.base import KioskScreen
 from screens.widgets import ServiceTile
 
 OFFLINE_PROMPT = N_("The kiosk is not connected to the central system. Numbers are still given out; the waiting count is an estimate.")
+LANDSCAPE_TILES = 6  # three a row, two rows: a tile keeps room for a two-line name and its examples
 REFRESH_S = 20  # waiting counts and opening states, while the screen is shown
 
 TILE_REASON = {
@@ -85,23 +86,33 @@ class ServicesScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.per_page = self.app.kiosk_config.lobby.services_per_page
+        self.max_tiles = self.app.kiosk_config.lobby.services_per_page
         self.tiles: list[ServiceTile] = []
-        grid = self.ids.grid
-        for _ in range(self.per_page):
+        self.views: list[ServiceView] = []
+        for _ in range(self.max_tiles):  # built once; _layout puts a page's worth in the grid
             tile = ServiceTile()
             tile.bind(on_release=self._on_tile)
-            grid.add_widget(tile)
             self.tiles.append(tile)
         self._refresh_ev = None
         self.app.bind(lang=lambda *a: self.render(), portrait=lambda *a: self._layout())
+        self.views = list(self.app.views)
         self._layout()
-        self.show_views(self.app.views)
+
+    @property
+    def per_page(self) -> int:
+        """Tiles a page: the configured number in portrait; at most LANDSCAPE_TILES in landscape,
+        where four narrow tiles a row squeezed a two-line name and its examples out of the tile."""
+        return self.max_tiles if self.app.portrait else min(self.max_tiles, LANDSCAPE_TILES)
 
     def _layout(self) -> None:
-        cols = 2 if self.app.portrait or self.per_page <= 4 else 4
-        self.ids.grid.cols = cols
-        self.ids.grid.rows = math.ceil(self.per_page / cols)
+        per_page = self.per_page
+        cols = 2 if self.app.portrait or per_page <= 4 else 3
+        grid = self.ids.grid
+        grid.clear_widgets()
+        grid.cols, grid.rows = cols, math.ceil(per_page / cols)
+        for tile in self.tiles[:per_page]:
+            grid.add_widget(tile)
+        self.show_views(self.views)  # the pages change with the tiles a page
 
     def prepare(self, page: int = 0, **kwargs) -> None:
         self.page = page
@@ -128,7 +139,7 @@ class ServicesScreen(KioskScreen):
         start = self.page * self.per_page
         for i, tile in enumerate(self.tiles):
             index = start + i
-            if index < len(self.views):
+            if i < self.per_page and index < len(self.views):
                 view = self.views[index]
                 tile.code = view.service.code
                 tile.title = view.service.display_name(lang)

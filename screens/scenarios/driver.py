@@ -189,15 +189,33 @@ class ScenarioDriver:
         from screens.scenarios.touch import Finger  # Kivy: once configured
         if widget is None:
             raise StepFailed("nothing to tap")
+        self.answer_more_time(widget)
         x, y = widget.to_window(*widget.center)
         touch = Finger(x, y)
         touch.touch_down()
         touch.touch_up()
 
+    def answer_more_time(self, target: Any = None) -> None:
+        """The lobby's "more time?" question is up although the scenario was about to tap
+        something else: the scenario's own steps (a screenshot, the audit) outlasted the screen's
+        idle timeout on a loaded machine. Answer it like a citizen ("Có, tôi cần thêm thời
+        gian") so the tap lands where it was meant; counted in the facts (more_time_answered)."""
+        from screens.scenarios.touch import Finger  # Kivy: once configured
+        more = getattr(self.app, "more_time", None)
+        if more is None or not more.shown or (target is not None and _is_inside(target, more)):
+            return
+        x, y = more.ids.more.to_window(*more.ids.more.center)
+        touch = Finger(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.facts["more_time_answered"] = self.facts.get("more_time_answered", 0) + 1
+        self.step("more time answered before a tap")
+
     def tap_at(self, fx: float, fy: float) -> None:
         """Tap at a fraction of the window (0..1 from the bottom left)."""
         from kivy.core.window import Window  # Kivy: imported once the launcher has configured it
         from screens.scenarios.touch import Finger  # Kivy: once configured
+        self.answer_more_time()
         touch = Finger(fx * Window.width, fy * Window.height)
         touch.touch_down()
         touch.touch_up()
@@ -267,3 +285,17 @@ class ScenarioDriver:
     def db_rows(self, sql: str) -> list:
         with sqlite3.connect(self.app.runtime.data_dir / "kiosk.db") as db:
             return db.execute(sql).fetchall()
+
+
+def _is_inside(widget: Any, ancestor: Any) -> bool:
+    """The widget is the ancestor or drawn inside it (the window's parent is itself)."""
+    ancestor = getattr(ancestor, "__self__", ancestor)  # kv ids hold weak proxies: the widget itself
+    widget = getattr(widget, "__self__", widget)
+    seen = 0
+    while widget is not None and seen < 200:
+        if widget is ancestor:
+            return True
+        if widget.parent is widget:
+            return False
+        widget, seen = widget.parent, seen + 1
+    return False
