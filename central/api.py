@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central import queue, ticket_pages, trust
@@ -43,11 +44,6 @@ def _centre_in(session: Session, caller: Caller) -> CentreRow:
     return row
 
 
-def _centre(db: Database, caller: Caller) -> CentreRow:
-    with db.transaction() as s:
-        return _centre_in(s, caller)
-
-
 @router.post("/enrol", response_model=EnrolOut, tags=["devices"],
              responses={404: error("unknown code"), 410: error("code expired"),
                         409: error("code already used, or no free lobby kiosk index (no_free_index)")})
@@ -68,12 +64,15 @@ def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CentreDocument"}}}},
     304: {"description": "unchanged since If-None-Match"}})
 def get_config(request: Request, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Response:
-    centre = _centre(db, caller)
     wanted = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",") if t.strip()}
-    headers = {"ETag": centre.etag, "Cache-Control": "no-cache"}
-    if centre.etag in wanted or "*" in wanted:
-        return Response(status_code=304, headers=headers)
-    return JSONResponse(centre.doc, headers=headers)
+    with db.reading() as s:
+        # the ETag alone first: most polls are answered 304 without reading the document
+        etag = s.scalar(select(CentreRow.etag).where(CentreRow.id == caller.centre_id))
+        headers = {"ETag": str(etag), "Cache-Control": "no-cache"}
+        if etag in wanted or "*" in wanted:
+            return Response(status_code=304, headers=headers)
+        etag, doc = s.execute(select(CentreRow.etag, CentreRow.doc).where(CentreRow.id == caller.centre_id)).one()
+    return JSONResponse(doc, headers={**headers, "ETag": etag})
 
 
 BATCH_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}}
@@ -161,7 +160,8 @@ def get_summary(day: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{
 COUNTER_ERRORS = errors(403, 404, 409, 422)
 
 
-def _counter_call(request: Request, db: Database, caller: Caller, number: int, fn: Any) -> Any:
+def _counter_call(request: Request, db: Database, caller: Caller, number: int, fn: Any, calls: bool = False) -> Any:
+    """calls: the action may call a ticket (call-next, recall), so the hall displays are told."""
     require_role(caller, "counter")
 
     def work(s: Any) -> Any:
@@ -175,7 +175,8 @@ def _counter_call(request: Request, db: Database, caller: Caller, number: int, f
         answer = db.run(work)
     except QueueError as exc:
         raise HTTPException(exc.status, str(exc)) from None
-    request.app.state.call_hub.poke(caller.centre_id)  # committed: the hall displays hear it now
+    if calls:  # committed: the hall displays hear it now (a complete, skip or transfer calls nobody)
+        request.app.state.call_hub.poke(caller.centre_id)
     return answer
 
 
@@ -191,7 +192,7 @@ def call_next(number: CounterPath, request: Request, body: CounterActionIn | Non
     def work(s: Any, dev: Device) -> dict[str, Any]:
         t = queue.call_next(s, dev, number, officer=officer)
         return {"ticket": queue.ticket_json(t) if t else None}
-    return _counter_call(request, db, caller, number, work)
+    return _counter_call(request, db, caller, number, work, calls=True)
 
 
 @router.get("/counters/{number}/rating-request", response_model=CallOut, tags=["counters"],
@@ -216,7 +217,7 @@ def _action(name: str, path: str, summary: str) -> None:
                  caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
         officer = body.officer if body else None
         return _counter_call(request, db, caller, number, lambda s, dev: queue.ticket_json(
-            queue.act(s, dev, number, name, officer=officer)))
+            queue.act(s, dev, number, name, officer=officer)), calls=name == "recall")
     router.add_api_route(f"/counters/{{number}}/{path}", endpoint, methods=["POST"], response_model=TicketOut,
                          tags=["counters"], summary=summary + " (409: the counter serves no ticket)",
                          name=f"counter_{name}", responses=COUNTER_ERRORS)

@@ -7,7 +7,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from central.db import Database
-from central.devices import authenticate_device, is_admin
+from central.devices import is_admin, verified_device
 
 bearer = HTTPBearer(auto_error=False, description="device token (from enrolment) or admin token")
 
@@ -30,11 +30,10 @@ def _unauthorised(message: str) -> HTTPException:
 def device(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> Caller:
     if creds is None:
         raise _unauthorised("missing bearer token")
-    with db.transaction() as s:
-        found = authenticate_device(s, creds.credentials)
-        if found is None:
-            raise _unauthorised("unknown or revoked device token")
-        return Caller(found.id, found.centre_id, found.role)
+    found = verified_device(db, creds.credentials)
+    if found is None:
+        raise _unauthorised("unknown or revoked device token")
+    return Caller(found.device_id, found.centre_id, found.role)
 
 
 def admin(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> None:

@@ -68,10 +68,10 @@ def _heartbeats(session: Session, device: Device, beats: list[Applied]) -> None:
     session.execute(dialect_insert(session, table).on_conflict_do_nothing(), [
         {"device_id": device.id, "event_id": b.id, "at": b.at, "received_at": b.received or b.at, "payload": b.payload}
         for b in beats])
-    cutoff = session.scalar(select(table.c.at).where(table.c.device_id == device.id)
-                            .order_by(table.c.at.desc()).offset(HISTORY - 1).limit(1))
-    if cutoff is not None:
-        session.execute(delete(table).where(table.c.device_id == device.id, table.c.at < cutoff))
+    # one statement (no cutoff read back first): nothing is deleted while there are fewer than HISTORY
+    cutoff = (select(table.c.at).where(table.c.device_id == device.id)
+              .order_by(table.c.at.desc()).offset(HISTORY - 1).limit(1).scalar_subquery())
+    session.execute(delete(table).where(table.c.device_id == device.id, table.c.at < cutoff))
 
 
 def apply_events(session: Session, device: Device, events: list[Applied]) -> None:

@@ -84,10 +84,14 @@ def recent_calls(session: Session, centre: CentreRow, since: dt.datetime | None,
     if since is not None:
         query = query.where(Ticket.called_at > since)
     rows = session.scalars(query.order_by(Ticket.called_at.desc()).limit(limit)).all()
-    calls = [{"ticket_id": t.ticket_id, "display_number": t.display_number, "service_code": t.service_code,
-              "counter": t.counter, "called_at": t.called_at.isoformat() if t.called_at else None, "recall": (t.call_count or 0) > 1,
-              "status": t.status} for t in reversed(rows)]
-    return {"day": day, "server_time": utc_now().isoformat(), "calls": calls}
+    return {"day": day, "server_time": utc_now().isoformat(), "calls": [call_json(t) for t in reversed(rows)]}
+
+
+def call_json(t: Ticket) -> dict[str, Any]:
+    """A call as hall displays get it (GET /calls, the push stream)."""
+    return {"ticket_id": t.ticket_id, "display_number": t.display_number, "service_code": t.service_code,
+            "counter": t.counter, "called_at": t.called_at.isoformat() if t.called_at else None,
+            "recall": (t.call_count or 0) > 1, "status": t.status}
 
 
 def queue_view(session: Session, centre: CentreRow, service: str, day: str | None = None) -> dict[str, Any]:
@@ -165,7 +169,8 @@ def current(session: Session, centre_id: int, number: int, day: str) -> Ticket |
 
 def _apply(session: Session, device: Device, ev_type: str, payload: dict[str, Any], now: dt.datetime) -> Ticket:
     ev = events.record_own(session, device, ev_type, payload, now)
-    tickets.apply_events(session, device.centre_id, [ev])
+    # the ticket exists (the caller read it): merged into its row, no insert attempt to read back
+    tickets.apply_events(session, device.centre_id, [ev], known={str(payload["ticket_id"])})
     t = session.get(Ticket, (device.centre_id, payload["ticket_id"]), populate_existing=True)
     assert t is not None
     return t
