@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import datetime as dt
 import pstats
 import time
@@ -21,6 +22,7 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 import httpx
+from sqlalchemy import event
 
 from benchmarks.load import centre_doc
 from kiosk.contract.config import Numbering
@@ -38,16 +40,24 @@ def _inline_threadpool() -> None:
     async def inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
     for module in (deps, routing, concurrency):
-        module.run_in_threadpool = inline  # type: ignore[assignment]
+        module.__dict__["run_in_threadpool"] = inline
 
 
 class Timed:
     """ASGI wrapper: the process CPU spent inside the app for each request, by label."""
 
     def __init__(self, app: Any) -> None:
-        self.app, self.label, self.cpu = app, "", {}  # type: ignore[var-annotated]
+        self.app, self.label = app, ""
+        self.cpu: dict[str, list[float]] = {}
+        self.statements: dict[str, int] = {}  # SQL statements sent, by label
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    def count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.label:
+            self.statements[self.label] = self.statements.get(self.label, 0) + 1
+            if self.label == os.environ.get("LOAD_PROFILE_SQL"):
+                print(self.label, "|", " ".join(statement.split())[:160])
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         t = time.process_time()
         try:
             await self.app(scope, receive, send)
@@ -71,6 +81,7 @@ async def _run(requests: int, profile: str | None, top: int) -> None:
             ensure_admin_token(s, "admin-token-for-profile")
         app = create_app(db)
         timed = Timed(app)
+        event.listen(db.engine, "before_cursor_execute", timed.count)
         admin = {"Authorization": "Bearer admin-token-for-profile"}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=timed), base_url="http://central") as http:
             doc = centre_doc(0)
@@ -161,6 +172,7 @@ async def _run(requests: int, profile: str | None, top: int) -> None:
                 await call_next()
                 await complete()
             timed.cpu.clear()
+            timed.statements.clear()
             profiler = cProfile.Profile(time.process_time)  # CPU, not time waiting on PostgreSQL
             for label, fn in plan:
                 if label == "POST /counters/N/call-next":
@@ -191,10 +203,12 @@ async def _run(requests: int, profile: str | None, top: int) -> None:
             timed.label = ""
             hub.unsubscribe(listener)
         print(f"central CPU per request, in-process on PostgreSQL ({requests} requests each, one at a time):")
-        print(f"  {'endpoint':<32} {'mean ms':>8} {'p50 ms':>8}")
+        print(f"  {'endpoint':<32} {'mean ms':>8} {'p50 ms':>8} {'SQL statements':>15}")
         for label, values in timed.cpu.items():
             values = sorted(values)
-            print(f"  {label:<32} {1000 * sum(values) / len(values):>8.2f} {1000 * values[len(values) // 2]:>8.2f}")
+            sql = timed.statements.get(label, 0) / len(values)
+            print(f"  {label:<32} {1000 * sum(values) / len(values):>8.2f} {1000 * values[len(values) // 2]:>8.2f}"
+                  f" {sql:>15.1f}")
         if profile:
             print(f"\ncProfile of {profile}:")
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)

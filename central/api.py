@@ -166,7 +166,7 @@ def _counter_call(request: Request, db: Database, caller: Caller, number: int, f
 
     def work(s: Any) -> Any:
         dev = s.get(Device, caller.device_id)
-        doc = doc_of(_centre_in(s, caller))
+        doc = queue.lock_centre(s, caller.centre_id)  # taken now rather than by the action: read once
         if number in {c.number for c in doc.config.counters} and number not in trust.counters_of(dev, doc):
             raise QueueError(403, f"counter {number} is not bound to this device (centre config counters[].device, "
                                   "or the enrolment code's counters)")

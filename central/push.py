@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
-from central.queue import call_json, recent_calls, today
+from central.queue import CALL_COLUMNS, call_json, recent_calls, today
 from central.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -192,12 +192,12 @@ class CallHub:
             return
         started = utc_now()
         since = {c: max(v.high, v.checked or v.high) - OVERLAP for c, v in seen.items()}
-        found: dict[int, list[Ticket]] = {c: [] for c in seen}
+        found: dict[int, list[Any]] = {c: [] for c in seen}
         with self.db.reading() as s:
             days = self._days(s, list(seen))
             if not days:
                 return
-            rows = s.scalars(select(Ticket).where(
+            rows = s.execute(select(*CALL_COLUMNS).where(
                 Ticket.centre_id.in_(sorted(days)), Ticket.day.in_(sorted(set(days.values()))),
                 Ticket.called_at > min(since.values()), Ticket.counter.is_not(None)).order_by(Ticket.called_at))
             for t in rows:
