@@ -1,13 +1,14 @@
 """The central's CPU per request for each endpoint `kiosk bench load` hits, in-process on PostgreSQL.
 
-    python -m benchmarks.load_profile [--requests 200] [--profile ENDPOINT] [--top 30]
+    python -m benchmarks.load_profile [--requests 200] [--profile ENDPOINT] [--top 30] [--poll-centres 200]
 
 One process: a throwaway PostgreSQL, the FastAPI app called through httpx's ASGI transport, one
 request at a time. Sync routes and dependencies run inline instead of in the thread pool, so the
 CPU counted around each request (time.process_time) is the central's own for that request
 (PostgreSQL is another process and not counted) and cProfile sees all of it. CPU time, not
 wall-clock: a loaded machine does not distort it much. `--profile` prints the cProfile of one
-endpoint (cumulative time, top entries).
+endpoint (cumulative time, top entries). Then the CPU of one round of the push hub's poll (calls
+made by other workers) with a display listening in each of --poll-centres centres.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class Timed:
                 self.cpu.setdefault(self.label, []).append(time.process_time() - t)
 
 
-async def _run(requests: int, profile: str | None, top: int) -> None:
+async def _run(requests: int, profile: str | None, top: int, poll_centres: int) -> None:
     from benchmarks.throwaway_pg import ThrowawayPostgres
     from central.app import create_app
     from central.db import open_database
@@ -202,6 +203,7 @@ async def _run(requests: int, profile: str | None, top: int) -> None:
                     profiler.disable()
             timed.label = ""
             hub.unsubscribe(listener)
+            poll_ms = await _poll_cost(http, admin, hub, poll_centres) if poll_centres else None
         print(f"central CPU per request, in-process on PostgreSQL ({requests} requests each, one at a time):")
         print(f"  {'endpoint':<32} {'mean ms':>8} {'p50 ms':>8} {'SQL statements':>15}")
         for label, values in timed.cpu.items():
@@ -209,6 +211,9 @@ async def _run(requests: int, profile: str | None, top: int) -> None:
             sql = timed.statements.get(label, 0) / len(values)
             print(f"  {label:<32} {1000 * sum(values) / len(values):>8.2f} {1000 * values[len(values) // 2]:>8.2f}"
                   f" {sql:>15.1f}")
+        if poll_ms is not None:
+            print(f"  the push hub's poll for calls made by other workers, {poll_centres} centres listened: "
+                  f"{poll_ms:.1f} ms of CPU a round (one round a second in each worker)")
         if profile:
             print(f"\ncProfile of {profile}:")
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
@@ -216,13 +221,37 @@ async def _run(requests: int, profile: str | None, top: int) -> None:
         db.close()
 
 
+async def _poll_cost(http: httpx.AsyncClient, admin: dict[str, str], hub: Any, centres: int) -> float:
+    """CPU of one round of the hub's slow poll with a display listening in each of `centres` centres."""
+    for i in range(1, centres):
+        (await http.put("/api/v1/admin/centres", json=centre_doc(i), headers=admin)).raise_for_status()
+    listeners = []
+    for centre_id in range(1, centres + 1):
+        hub.prime(centre_id)
+        listeners.append(hub.subscribe(centre_id))
+    poll = getattr(hub, "poll_once", None)  # before it: a refresh of each centre (hub.poke)
+    rounds = []
+    for _ in range(10):
+        t = time.process_time()
+        if poll is not None:
+            poll()
+        else:
+            for centre_id in range(1, centres + 1):
+                hub.poke(centre_id)
+        rounds.append(time.process_time() - t)
+    for listener in listeners:
+        hub.unsubscribe(listener)
+    return 1000 * sorted(rounds)[len(rounds) // 2]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.load_profile", description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--profile", metavar="ENDPOINT", help="an endpoint label as printed, e.g. 'GET /config (304)'")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--poll-centres", type=int, default=200, help="centres listened to when timing the hub's poll (0: skip)")
     args = ap.parse_args(argv)
-    asyncio.run(_run(args.requests, args.profile, args.top))
+    asyncio.run(_run(args.requests, args.profile, args.top, args.poll_centres))
     return 0
 
 
