@@ -192,14 +192,21 @@ class Verified:
     role: str
 
 
-# Every device request checks its token. A token found valid is remembered for a few seconds so
-# that a heartbeat or a config poll does not pay a transaction for it (docs/capacity.md); a
-# revocation takes effect at once in the process that makes it, within TOKEN_CACHE_S in the other
-# workers (and for `kiosk central revoke`, another process). 0 turns the cache off.
-TOKEN_CACHE_S = float(os.environ.get("KIOSK_CENTRAL_TOKEN_CACHE_S", "5"))
+# Every device request checks its token. A token found valid is remembered for a minute so that
+# a heartbeat, a config poll or a counter's call does not pay a transaction for it
+# (docs/capacity.md); a revocation takes effect at once in the process that makes it, within
+# TOKEN_CACHE_S in the other workers (and for `kiosk central revoke`, another process).
+# $KIOSK_CENTRAL_TOKEN_CACHE_S sets it; 0 turns the cache off.
+TOKEN_CACHE_S = float(os.environ.get("KIOSK_CENTRAL_TOKEN_CACHE_S", "60"))
 _CACHE_MAX = 50_000
 _verified: dict[tuple[str, str], tuple[float, Verified]] = {}
 _verified_lock = threading.Lock()
+
+
+def cached_device(db: Database, token: str) -> Verified | None:
+    """The device of a token found valid less than TOKEN_CACHE_S ago, else None (ask verified_device)."""
+    hit = _verified.get((db.url, hash_token(token)))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
 
 def verified_device(db: Database, token: str) -> Verified | None:
