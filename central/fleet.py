@@ -27,7 +27,7 @@ HISTORY = 100  # heartbeats kept per device
 class HeartbeatRow(Base):
     """The last HISTORY heartbeats of each device (the latest is also on the device's row)."""
     __tablename__ = "heartbeats"
-    __table_args__ = (Index(None, "device_id", "at"),)
+    __table_args__ = (Index(None, "device_id", "at"), Index(None, "received_at", postgresql_using="brin"))
 
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
