@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central import queue, ticket_pages, trust
@@ -44,22 +45,25 @@ def _centre_in(session: Session, caller: Caller) -> CentreRow:
     return row
 
 
+def _notify_channel() -> str | None:
+    settings = NotifySettings.from_env()
+    return settings.channel if settings.enabled else None
+
+
+def _served_etag(etag: str, stored_channel: str | None, channel: str | None) -> str:
+    return etag if stored_channel == channel else f"{etag}-{channel or 'none'}"
+
+
 def served_document(centre: CentreRow) -> tuple[dict[str, Any], str]:
     """The centre document as devices get it, with its ETag: lobby.phone_channel says whether the
     central has a notification channel (KIOSK_NOTIFY_CHANNEL, docs/notify.md), so the lobby kiosk
     asks for a number only then; the ETag changes with it."""
-    settings = NotifySettings.from_env()
-    channel = settings.channel if settings.enabled else None
+    channel = _notify_channel()
     lobby = centre.doc.get("lobby") or {}
-    if lobby.get("phone_channel") == channel:
-        return centre.doc, centre.etag
-    doc = {**centre.doc, "lobby": {**lobby, "phone_channel": channel}}
-    return doc, f"{centre.etag}-{channel or 'none'}"
-
-
-def _centre(db: Database, caller: Caller) -> CentreRow:
-    with db.transaction() as s:
-        return _centre_in(s, caller)
+    etag = _served_etag(centre.etag, lobby.get("phone_channel"), channel)
+    if etag == centre.etag:
+        return centre.doc, etag
+    return {**centre.doc, "lobby": {**lobby, "phone_channel": channel}}, etag
 
 
 @router.post("/enrol", response_model=EnrolOut, tags=["devices"],
@@ -82,12 +86,19 @@ def post_enrol(body: EnrolIn, db: Database = Depends(get_db)) -> Any:
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CentreDocument"}}}},
     304: {"description": "unchanged since If-None-Match"}})
 def get_config(request: Request, caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Response:
-    doc, etag = served_document(_centre(db, caller))
     wanted = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",") if t.strip()}
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag in wanted or "*" in wanted:
-        return Response(status_code=304, headers=headers)
-    return JSONResponse(doc, headers=headers)
+    with db.reading() as s:
+        # the ETag (and the stored channel it depends on) first: most polls are answered 304
+        # without reading the document
+        etag, stored = s.execute(select(CentreRow.etag, CentreRow.doc["lobby"]["phone_channel"].as_string())
+                                 .where(CentreRow.id == caller.centre_id)).one()
+        headers = {"ETag": _served_etag(etag, stored, _notify_channel()), "Cache-Control": "no-cache"}
+        if headers["ETag"] in wanted or "*" in wanted:
+            return Response(status_code=304, headers=headers)
+        centre = s.get(CentreRow, caller.centre_id)
+        assert centre is not None  # the caller's centre: device() found it
+        doc, served = served_document(centre)
+    return JSONResponse(doc, headers={**headers, "ETag": served})
 
 
 BATCH_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}}
@@ -175,12 +186,13 @@ def get_summary(day: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{
 COUNTER_ERRORS = errors(403, 404, 409, 422)
 
 
-def _counter_call(request: Request, db: Database, caller: Caller, number: int, fn: Any) -> Any:
+def _counter_call(request: Request, db: Database, caller: Caller, number: int, fn: Any, calls: bool = False) -> Any:
+    """calls: the action may call a ticket (call-next, recall), so the hall displays are told."""
     require_role(caller, "counter")
 
     def work(s: Any) -> Any:
         dev = s.get(Device, caller.device_id)
-        doc = doc_of(_centre_in(s, caller))
+        doc = queue.lock_centre(s, caller.centre_id)  # taken now rather than by the action: read once
         if number in {c.number for c in doc.config.counters} and number not in trust.counters_of(dev, doc):
             raise QueueError(403, f"counter {number} is not bound to this device (centre config counters[].device, "
                                   "or the enrolment code's counters)")
@@ -189,7 +201,8 @@ def _counter_call(request: Request, db: Database, caller: Caller, number: int, f
         answer = db.run(work)
     except QueueError as exc:
         raise HTTPException(exc.status, str(exc)) from None
-    request.app.state.call_hub.poke(caller.centre_id)  # committed: the hall displays hear it now
+    if calls:  # committed: the hall displays hear it now (a complete, skip or transfer calls nobody)
+        request.app.state.call_hub.poke(caller.centre_id)
     return answer
 
 
@@ -205,7 +218,7 @@ def call_next(number: CounterPath, request: Request, body: CounterActionIn | Non
     def work(s: Any, dev: Device) -> dict[str, Any]:
         t = queue.call_next(s, dev, number, officer=officer)
         return {"ticket": queue.ticket_json(t) if t else None}
-    return _counter_call(request, db, caller, number, work)
+    return _counter_call(request, db, caller, number, work, calls=True)
 
 
 @router.get("/counters/{number}/rating-request", response_model=CallOut, tags=["counters"],
@@ -230,7 +243,7 @@ def _action(name: str, path: str, summary: str) -> None:
                  caller: Caller = Depends(device), db: Database = Depends(get_db)) -> Any:
         officer = body.officer if body else None
         return _counter_call(request, db, caller, number, lambda s, dev: queue.ticket_json(
-            queue.act(s, dev, number, name, officer=officer)))
+            queue.act(s, dev, number, name, officer=officer)), calls=name == "recall")
     router.add_api_route(f"/counters/{{number}}/{path}", endpoint, methods=["POST"], response_model=TicketOut,
                          tags=["counters"], summary=summary + " (409: the counter serves no ticket)",
                          name=f"counter_{name}", responses=COUNTER_ERRORS)

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from central.db import Database
-from central.devices import authenticate_device, is_admin
+from central.devices import cached_device, is_admin, verified_device
 
 bearer = HTTPBearer(auto_error=False, description="device token (from enrolment) or admin token")
 
@@ -19,7 +20,9 @@ class Caller:
     role: str
 
 
-def get_db(request: Request) -> Database:
+# Async (on the event loop) where there is nothing to wait for: a sync dependency is a hand-off to
+# the thread pool and back, which costs more than the dependency itself (docs/capacity.md).
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
@@ -27,14 +30,15 @@ def _unauthorised(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def device(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> Caller:
+async def device(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> Caller:
     if creds is None:
         raise _unauthorised("missing bearer token")
-    with db.transaction() as s:
-        found = authenticate_device(s, creds.credentials)
-        if found is None:
-            raise _unauthorised("unknown or revoked device token")
-        return Caller(found.id, found.centre_id, found.role)
+    found = cached_device(db, creds.credentials)  # most requests: no database, no thread
+    if found is None:
+        found = await run_in_threadpool(verified_device, db, creds.credentials)
+    if found is None:
+        raise _unauthorised("unknown or revoked device token")
+    return Caller(found.device_id, found.centre_id, found.role)
 
 
 def admin(creds: HTTPAuthorizationCredentials | None = Depends(bearer), db: Database = Depends(get_db)) -> None:

@@ -129,6 +129,11 @@ def store_doc(session: Session, doc: CentreDoc) -> CentreRow:
 _PARSED: dict[str, CentreDoc] = {}  # by ETag, i.e. by content: one entry per config version
 
 
+def parsed_doc(etag: str) -> CentreDoc | None:
+    """The document of this version if this process has parsed it already (no need to read it)."""
+    return _PARSED.get(etag)
+
+
 def doc_of(row: CentreRow) -> CentreDoc:
     """The validated document of a centre row, parsed once per version."""
     doc = _PARSED.get(row.etag)

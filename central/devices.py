@@ -3,17 +3,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
+import threading
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, CursorResult, ForeignKey, String, UniqueConstraint, func, select, update
+from sqlalchemy import BigInteger, CursorResult, ForeignKey, String, UniqueConstraint, event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.centres import CentreRow, doc_of
-from central.db import Base, utc_now
+from central.db import Base, Database, utc_now
 from kiosk.contract.numbering import free_index
 
 ROLES = ("lobby", "counter", "display", "rating")
@@ -180,12 +184,67 @@ def authenticate_device(session: Session, token: str) -> Device | None:
     return None if device is None or device.revoked_at is not None else device
 
 
+@dataclass(frozen=True)
+class Verified:
+    """A device token found valid: who it belongs to."""
+    device_id: str
+    centre_id: int
+    role: str
+
+
+# Every device request checks its token. A token found valid is remembered for a minute so that
+# a heartbeat, a config poll or a counter's call does not pay a transaction for it
+# (docs/capacity.md); a revocation takes effect at once in the process that makes it, within
+# TOKEN_CACHE_S in the other workers (and for `kiosk central revoke`, another process).
+# $KIOSK_CENTRAL_TOKEN_CACHE_S sets it; 0 turns the cache off.
+TOKEN_CACHE_S = float(os.environ.get("KIOSK_CENTRAL_TOKEN_CACHE_S", "60"))
+_CACHE_MAX = 50_000
+_verified: dict[tuple[str, str], tuple[float, Verified]] = {}
+_verified_lock = threading.Lock()
+
+
+def cached_device(db: Database, token: str) -> Verified | None:
+    """The device of a token found valid less than TOKEN_CACHE_S ago, else None (ask verified_device)."""
+    hit = _verified.get((db.url, hash_token(token)))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
+def verified_device(db: Database, token: str) -> Verified | None:
+    """The device of a bearer token, None when unknown or revoked (cached for TOKEN_CACHE_S)."""
+    key = (db.url, hash_token(token))
+    now = time.monotonic()
+    hit = _verified.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    with db.reading() as s:
+        found = authenticate_device(s, token)
+        verified = None if found is None else Verified(found.id, found.centre_id, found.role)
+    with _verified_lock:
+        if verified is None or TOKEN_CACHE_S <= 0:
+            _verified.pop(key, None)
+        else:
+            if len(_verified) >= _CACHE_MAX:
+                _verified.clear()  # bounded; refilled by the next requests
+            _verified[key] = (now + TOKEN_CACHE_S, verified)
+    return verified
+
+
+def forget_device(device_id: str) -> None:
+    """Drops a device's tokens from this process's cache (its next request is checked again)."""
+    with _verified_lock:
+        for key in [k for k, (_, v) in _verified.items() if v.device_id == device_id]:
+            del _verified[key]
+
+
 def revoke(session: Session, device_id: str) -> Device:
     device = session.get(Device, device_id)
     if device is None:
         raise LookupError(f"unknown device {device_id!r}")
     if device.revoked_at is None:
         device.revoked_at = utc_now()
+    forget_device(device_id)
+    # again once committed: a request checked between now and the commit saw it still valid
+    event.listen(session, "after_commit", lambda _s: forget_device(device_id), once=True)
     return device
 
 

@@ -35,7 +35,8 @@ from kiosk.contract.wire import (PAYLOADS, WIRE_EVENT, Audit, BatchAnswer, Batch
 
 class StoredEvent(Base):
     __tablename__ = "events"
-    __table_args__ = (Index(None, "centre_id", "type", "corrected_occurred_at"),)
+    __table_args__ = (Index(None, "centre_id", "type", "corrected_occurred_at"),
+                      Index(None, "received_at", postgresql_using="brin"))  # retention (central/ops.py)
 
     # The idempotency key is (device, event id): another device's id never swallows an event.
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -57,7 +58,7 @@ _EVENT_COLUMNS = [c.name for c in _EVENTS.columns]
 class EventConflict(Base):
     """An event id sent again by its device with another content: kept for audit, never applied."""
     __tablename__ = "event_conflicts"
-    __table_args__ = (Index(None, "device_id", "event_id"),)
+    __table_args__ = (Index(None, "device_id", "event_id"), Index(None, "received_at", postgresql_using="brin"))
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
@@ -74,7 +75,7 @@ class EventConflict(Base):
 class IngestBatch(Base):
     """One row per POST: when, from whom, the measured clock skew and what happened."""
     __tablename__ = "ingest_batches"
-    __table_args__ = (Index(None, "device_id", "received_at"),)
+    __table_args__ = (Index(None, "device_id", "received_at"), Index(None, "received_at", postgresql_using="brin"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[str] = mapped_column(String(36))

@@ -27,7 +27,7 @@ HISTORY = 100  # heartbeats kept per device
 class HeartbeatRow(Base):
     """The last HISTORY heartbeats of each device (the latest is also on the device's row)."""
     __tablename__ = "heartbeats"
-    __table_args__ = (Index(None, "device_id", "at"),)
+    __table_args__ = (Index(None, "device_id", "at"), Index(None, "received_at", postgresql_using="brin"))
 
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -68,10 +68,10 @@ def _heartbeats(session: Session, device: Device, beats: list[Applied]) -> None:
     session.execute(dialect_insert(session, table).on_conflict_do_nothing(), [
         {"device_id": device.id, "event_id": b.id, "at": b.at, "received_at": b.received or b.at, "payload": b.payload}
         for b in beats])
-    cutoff = session.scalar(select(table.c.at).where(table.c.device_id == device.id)
-                            .order_by(table.c.at.desc()).offset(HISTORY - 1).limit(1))
-    if cutoff is not None:
-        session.execute(delete(table).where(table.c.device_id == device.id, table.c.at < cutoff))
+    # one statement (no cutoff read back first): nothing is deleted while there are fewer than HISTORY
+    cutoff = (select(table.c.at).where(table.c.device_id == device.id)
+              .order_by(table.c.at.desc()).offset(HISTORY - 1).limit(1).scalar_subquery())
+    session.execute(delete(table).where(table.c.device_id == device.id, table.c.at < cutoff))
 
 
 def apply_events(session: Session, device: Device, events: list[Applied]) -> None:

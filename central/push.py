@@ -4,7 +4,8 @@ server-sent-event streams (hall displays, browser displays, ticket pages) of tha
 
 One database query per write serves every listener; a stream reads the database itself only
 when it resumes (`since` / Last-Event-ID). A slow poll (POLL_S) also catches calls written by
-another process (a second worker, the admin CLI) for centres somebody listens to.
+another process (a second worker, the admin CLI) for centres somebody listens to: one query
+for all of them (a province's worker listens for ~200 centres; a query each was most of its CPU).
 """
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from central.centres import CentreRow
+from sqlalchemy import select
+
+from central.centres import CentreRow, doc_of
 from central.db import Database, utc_now
-from central.queue import recent_calls
+from central.queue import CALL_COLUMNS, call_json, recent_calls, today
+from central.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,7 @@ class _Seen:
     high: dt.datetime
     ids: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    checked: dt.datetime | None = None  # start of the last poll that read this centre's calls
 
 
 class CallHub:
@@ -84,6 +89,7 @@ class CallHub:
         self._seen: dict[int, _Seen] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._docs: dict[int, tuple[str, Any]] = {}  # centre -> (etag, parsed document): the poller's
 
     # -- listeners (event loop side) ------------------------------------------------------------
     def prime(self, centre_id: int) -> None:
@@ -135,21 +141,25 @@ class CallHub:
 
     def _refresh(self, centre_id: int, seen: _Seen, publish: bool = True) -> None:
         with seen.lock:
-            with self.db.transaction() as s:
+            with self.db.reading() as s:
                 centre = s.get(CentreRow, centre_id)
                 if centre is None:
                     return
                 calls = recent_calls(s, centre, seen.high - OVERLAP, limit=200)["calls"]
-            fresh = [c for c in calls if call_id(c) not in seen.ids]
-            if not fresh and publish:
-                return
-            for c in fresh:
-                seen.ids.add(call_id(c))
-                at = since_of(c["called_at"])
-                if at is not None and at > seen.high:
-                    seen.high = at
-            horizon = (seen.high - 2 * OVERLAP).isoformat()
-            seen.ids = {i for i in seen.ids if i >= horizon}  # bounded (ids start with the time)
+            self._take(centre_id, seen, calls, publish)
+
+    def _take(self, centre_id: int, seen: _Seen, calls: list[dict[str, Any]], publish: bool = True) -> None:
+        """Marks the calls seen and hands the new ones to the centre's listeners (under seen.lock)."""
+        fresh = [c for c in calls if call_id(c) not in seen.ids]
+        if not fresh and publish:
+            return
+        for c in fresh:
+            seen.ids.add(call_id(c))
+            at = since_of(c["called_at"])
+            if at is not None and at > seen.high:
+                seen.high = at
+        horizon = (seen.high - 2 * OVERLAP).isoformat()
+        seen.ids = {i for i in seen.ids if i >= horizon}  # bounded (ids start with the time)
         if not publish or not fresh:
             return
         encoded = [(call_id(c), sse("call", c, call_id(c))) for c in fresh]  # once for every listener
@@ -168,10 +178,49 @@ class CallHub:
 
     def _poll(self) -> None:
         while not self._stop.wait(POLL_S):
-            with self._lock:
-                centres = list(self._listeners)
-            for centre_id in centres:
-                self.poke(centre_id)
+            try:
+                self.poll_once()
+            except Exception:  # the database is away for a moment: the next poll tries again
+                log.exception("push: poll failed")
+
+    def poll_once(self) -> None:
+        """The calls of every centre listened to, made since the last poll (less OVERLAP), by any
+        process: one query for all the centres."""
+        with self._lock:
+            seen = {c: self._seen[c] for c in self._listeners if c in self._seen}
+        if not seen:
+            return
+        started = utc_now()
+        since = {c: max(v.high, v.checked or v.high) - OVERLAP for c, v in seen.items()}
+        found: dict[int, list[Any]] = {c: [] for c in seen}
+        with self.db.reading() as s:
+            days = self._days(s, list(seen))
+            if not days:
+                return
+            rows = s.execute(select(*CALL_COLUMNS).where(
+                Ticket.centre_id.in_(sorted(days)), Ticket.day.in_(sorted(set(days.values()))),
+                Ticket.called_at > min(since.values()), Ticket.counter.is_not(None)).order_by(Ticket.called_at))
+            for t in rows:
+                if t.day == days[t.centre_id] and t.called_at is not None and t.called_at > since[t.centre_id]:
+                    found[t.centre_id].append(t)
+            calls = {c: [call_json(t) for t in ts] for c, ts in found.items() if c in days}
+        for centre_id, made in calls.items():
+            one = seen[centre_id]
+            with one.lock:
+                self._take(centre_id, one, made)
+                one.checked = started
+
+    def _days(self, session: Any, centre_ids: list[int]) -> dict[int, str]:
+        """Today at each centre (its time zone is in its document, parsed once per version)."""
+        out: dict[int, str] = {}
+        for centre_id, etag in session.execute(select(CentreRow.id, CentreRow.etag).where(CentreRow.id.in_(centre_ids))):
+            known = self._docs.get(centre_id)
+            if known is None or known[0] != etag:
+                row = session.get(CentreRow, centre_id)
+                assert row is not None
+                known = self._docs[centre_id] = (row.etag, doc_of(row))
+            out[centre_id] = today(known[1])
+        return out
 
     def stop(self) -> None:
         """Ends every stream (the server can then shut down without waiting for them)."""

@@ -19,7 +19,7 @@ from central import displays, ticket_pages
 from central.auth import bearer, get_db
 from central.centres import CentreRow
 from central.db import Database, utc_now
-from central.devices import authenticate_device
+from central.devices import verified_device
 from central.push import CallHub, call_id, since_of, sse
 from central.queue import recent_calls
 from central.schemas import errors
@@ -36,10 +36,10 @@ def hub_of(request: Request) -> CallHub:
 
 def _centre_of(db: Database, creds: HTTPAuthorizationCredentials | None, cookie: str | None,
                ticket: str | None) -> int | None:
+    if creds is not None:
+        dev = verified_device(db, creds.credentials)
+        return dev.centre_id if dev is not None else None
     with db.transaction() as s:
-        if creds is not None:
-            dev = authenticate_device(s, creds.credentials)
-            return dev.centre_id if dev is not None else None
         if ticket:
             ref = ticket_pages.resolve(s, ticket)
             return ref.centre_id if ref is not None else None

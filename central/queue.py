@@ -16,7 +16,7 @@ from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central import events, officers, tickets
-from central.centres import CentreDoc, CentreRow, doc_of
+from central.centres import CentreDoc, CentreRow, doc_of, parsed_doc
 from central.db import Base, utc_now
 from central.devices import Device
 from central.tickets import CALLED, SERVED, WAITING, Ticket
@@ -79,15 +79,24 @@ def recent_calls(session: Session, centre: CentreRow, since: dt.datetime | None,
     shows and announces. A recall moves called_at forward, so it is listed again."""
     doc = doc_of(centre)
     day = today(doc)
-    query = select(Ticket).where(Ticket.centre_id == centre.id, Ticket.day == day, Ticket.called_at.is_not(None),
-                                 Ticket.counter.is_not(None))
+    query = select(*CALL_COLUMNS).where(Ticket.centre_id == centre.id, Ticket.day == day, Ticket.called_at.is_not(None),
+                                        Ticket.counter.is_not(None))
     if since is not None:
         query = query.where(Ticket.called_at > since)
-    rows = session.scalars(query.order_by(Ticket.called_at.desc()).limit(limit)).all()
-    calls = [{"ticket_id": t.ticket_id, "display_number": t.display_number, "service_code": t.service_code,
-              "counter": t.counter, "called_at": t.called_at.isoformat() if t.called_at else None, "recall": (t.call_count or 0) > 1,
-              "status": t.status} for t in reversed(rows)]
-    return {"day": day, "server_time": utc_now().isoformat(), "calls": calls}
+    rows = session.execute(query.order_by(Ticket.called_at.desc()).limit(limit)).all()
+    return {"day": day, "server_time": utc_now().isoformat(), "calls": [call_json(t) for t in reversed(rows)]}
+
+
+# What a call needs of its ticket: read as plain rows (a whole Ticket is 30 columns and an ORM object)
+CALL_COLUMNS = (Ticket.centre_id, Ticket.ticket_id, Ticket.display_number, Ticket.service_code, Ticket.counter,
+                Ticket.called_at, Ticket.call_count, Ticket.status, Ticket.day)
+
+
+def call_json(t: Any) -> dict[str, Any]:
+    """A call as hall displays get it (GET /calls, the push stream), from a Ticket or a row of CALL_COLUMNS."""
+    return {"ticket_id": t.ticket_id, "display_number": t.display_number, "service_code": t.service_code,
+            "counter": t.counter, "called_at": t.called_at.isoformat() if t.called_at else None,
+            "recall": (t.call_count or 0) > 1, "status": t.status}
 
 
 def queue_view(session: Session, centre: CentreRow, service: str, day: str | None = None) -> dict[str, Any]:
@@ -142,12 +151,22 @@ def summary(session: Session, centre: CentreRow, day: str | None = None,
     return QueueSummary(day=day, server_time=now.isoformat(), services=services)
 
 
-def _lock_centre(session: Session, centre_id: int) -> CentreDoc:
-    # Serialises counter actions of one centre (FOR UPDATE on PostgreSQL; SQLite's
-    # BEGIN IMMEDIATE already serialises every writer).
-    row = session.scalar(select(CentreRow).where(CentreRow.id == centre_id).with_for_update())
-    assert row is not None
-    return doc_of(row)
+def lock_centre(session: Session, centre_id: int) -> CentreDoc:
+    """The centre's document, its row locked: serialises counter actions of one centre (FOR UPDATE
+    on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises every writer). Once per transaction,
+    and the document itself is read only when this process has not parsed its version yet."""
+    key = ("central.queue.locked", centre_id)
+    doc: CentreDoc | None = session.info.get(key)
+    if doc is None:
+        etag = session.scalar(select(CentreRow.etag).where(CentreRow.id == centre_id).with_for_update())
+        assert etag is not None
+        doc = parsed_doc(etag)
+        if doc is None:
+            row = session.get(CentreRow, centre_id)
+            assert row is not None
+            doc = doc_of(row)
+        session.info[key] = doc
+    return doc
 
 
 def _counter(doc: CentreDoc, number: int) -> Any:
@@ -165,7 +184,9 @@ def current(session: Session, centre_id: int, number: int, day: str) -> Ticket |
 
 def _apply(session: Session, device: Device, ev_type: str, payload: dict[str, Any], now: dt.datetime) -> Ticket:
     ev = events.record_own(session, device, ev_type, payload, now)
-    tickets.apply_events(session, device.centre_id, [ev])
+    # the ticket exists (the caller read it): merged into its row, no insert attempt to read back;
+    # it is one of today's (call_next and current() read today's only): no closed day's sums change
+    tickets.apply_events(session, device.centre_id, [ev], known={str(payload["ticket_id"])}, today_only=True)
     t = session.get(Ticket, (device.centre_id, payload["ticket_id"]), populate_existing=True)
     assert t is not None
     return t
@@ -186,7 +207,7 @@ def serving_officer(session: Session, doc: CentreDoc, centre_id: int, counter: A
 def call_next(session: Session, device: Device, number: int, now: dt.datetime | None = None,
               officer: str | None = None) -> Ticket | None:
     now = now or utc_now()
-    doc = _lock_centre(session, device.centre_id)
+    doc = lock_centre(session, device.centre_id)
     counter, day = _counter(doc, number), today(doc, now)
     officer = serving_officer(session, doc, device.centre_id, counter, officer)
     busy = current(session, device.centre_id, number, day)
@@ -241,7 +262,7 @@ def act(session: Session, device: Device, number: int, action: str, to_service: 
         now: dt.datetime | None = None, officer: str | None = None) -> Ticket:
     """recall | no_show | complete | transfer, on the ticket the counter is serving now."""
     now = now or utc_now()
-    doc = _lock_centre(session, device.centre_id)
+    doc = lock_centre(session, device.centre_id)
     counter = _counter(doc, number)
     officer = serving_officer(session, doc, device.centre_id, counter, officer)
     t = current(session, device.centre_id, number, today(doc, now))

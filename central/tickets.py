@@ -165,10 +165,11 @@ def blank(centre_id: int, ticket_id: str) -> dict[str, Any]:
 
 
 def apply_events(session: Session, centre_id: int, events: list[Applied],
-                 known: set[str] | frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+                 known: set[str] | frozenset[str] = frozenset(), today_only: bool = False) -> dict[str, dict[str, Any]]:
     """Projects ticket events in bulk: new tickets are inserted whole (1 insert); the rows that
     already exist (`known` to exist, or made meanwhile by another batch) are locked, merged and
-    updated (1 locking select, 1 executemany update)."""
+    updated (1 locking select, 1 executemany update). today_only: the caller knows every ticket is
+    of the centre's today (counter actions), so no closed day's report sums are forgotten."""
     if not events:
         return {}
     ids = sorted({str(e.payload["ticket_id"]) for e in events})
@@ -209,7 +210,8 @@ def apply_events(session: Session, centre_id: int, events: list[Applied],
             reduce(row, ev)
     write_rows(session, list(existing.values()), before)
     merged = {**rows, **existing}
-    rollups.forget(session, centre_id, (r["day"] for r in merged.values()))  # a closed day changed: sum it again
+    if not today_only:  # a closed day changed: sum it again
+        rollups.forget(session, centre_id, (r["day"] for r in merged.values()))
     return merged
 
 

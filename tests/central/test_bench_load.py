@@ -36,3 +36,21 @@ def test_scaled_down_province_loses_nothing(tmp_path: Path) -> None:
         assert figures["endpoints"][name]["requests"] > 0, name
     assert figures["year_tickets"] > 0
     assert len(figures["reports"]) == 13  # 9 API reports and the 4 report pages
+
+
+def test_the_per_endpoint_profile_runs_and_counts_cpu_and_statements() -> None:
+    try:
+        find_bindir()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    run = subprocess.run([sys.executable, "-m", "benchmarks.load_profile", "--requests", "3", "--poll-centres", "3",
+                          "--profile", "GET /config (304)", "--top", "5"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = {line[:34].strip(): line[34:].split() for line in run.stdout.splitlines() if line.startswith("  ")}
+    for name in ("POST /events (heartbeat)", "POST /events (lobby tickets)", "GET /config (304)",
+                 "POST /counters/N/call-next", "POST /counters/N/complete", "GET /calls/stream (to hello)"):
+        cpu_ms, _p50, statements = (float(x) for x in rows[name])
+        assert cpu_ms > 0 and statements >= 1, name
+    assert float(rows["GET /config (304)"][2]) == 1.0  # the ETag alone
+    assert "3 centres listened" in run.stdout and "cProfile of GET /config (304)" in run.stdout

@@ -90,6 +90,28 @@ def test_calls_are_pushed_and_a_resume_loses_nothing(any_central: Central) -> No
         listener.close()
 
 
+def test_calls_made_by_another_worker_reach_the_listeners_through_the_poll(any_central: Central) -> None:
+    from central.embedded import start_embedded
+
+    central = any_central
+    other = Central(start_embedded(central.db.url, admin_token=central.embedded.admin_token))  # a second worker
+    try:
+        kiosk, counter, display = central.enrol("lobby"), central.enrol("counter"), central.enrol("display")
+        issue(kiosk, "A001 A002 A003")
+        listener = Listener(CentralClient(central.url, display.token))
+        wait_until(lambda: listener.events, message="the hello event")
+        with httpx.Client(base_url=other.url, headers={"Authorization": f"Bearer {counter.token}"}) as there:
+            assert there.post("/api/v1/counters/1/call-next").status_code == 200
+            wait_until(lambda: listener.calls() == ["A001"], message="A001, called on the other worker")
+            assert there.post("/api/v1/counters/2/call-next").status_code == 200
+            assert there.post("/api/v1/counters/1/complete").status_code == 200
+        assert counter.post("/api/v1/counters/1/call-next").status_code == 200  # and one on this worker
+        wait_until(lambda: listener.calls() == ["A001", "A002", "A003"], message="each call once, in order")
+        listener.close()
+    finally:
+        other.embedded.stop()
+
+
 def test_ticket_pages_listen_with_their_token_and_strangers_get_401(central: Central) -> None:
     kiosk, counter = central.enrol("lobby"), central.enrol("counter")
     ids = issue(kiosk, "A001")
