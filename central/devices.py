@@ -194,29 +194,57 @@ class Verified:
 
 # Every device request checks its token. A token found valid is remembered for a minute so that
 # a heartbeat, a config poll or a counter's call does not pay a transaction for it
-# (docs/capacity.md); a revocation takes effect at once in the process that makes it, within
-# TOKEN_CACHE_S in the other workers (and for `kiosk central revoke`, another process).
-# $KIOSK_CENTRAL_TOKEN_CACHE_S sets it; 0 turns the cache off.
+# (docs/capacity.md). A revocation takes effect at once in the process that makes it; the others
+# (workers, `kiosk central revoke`) are seen by the revocation check: once a REVOCATION_CHECK_S a
+# request of each process reads how many devices are revoked and when the last was, and a change
+# empties that process's cache. $KIOSK_CENTRAL_TOKEN_CACHE_S sets the cache time; 0 turns it off.
 TOKEN_CACHE_S = float(os.environ.get("KIOSK_CENTRAL_TOKEN_CACHE_S", "60"))
+REVOCATION_CHECK_S = 1.0
 _CACHE_MAX = 50_000
 _verified: dict[tuple[str, str], tuple[float, Verified]] = {}
 _verified_lock = threading.Lock()
+# per database: (monotonic time of the last revocation check, (revoked devices, last revoked_at))
+_revocations: dict[str, tuple[float, tuple[Any, ...]]] = {}
 
 
 def cached_device(db: Database, token: str) -> Verified | None:
-    """The device of a token found valid less than TOKEN_CACHE_S ago, else None (ask verified_device)."""
+    """The device of a token found valid less than TOKEN_CACHE_S ago, else None (ask
+    verified_device). None too when the revocation check is due: that request makes it."""
+    now = time.monotonic()
+    checked = _revocations.get(db.url)
+    if checked is None or now - checked[0] >= REVOCATION_CHECK_S:
+        return None
     hit = _verified.get((db.url, hash_token(token)))
-    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+    return hit[1] if hit is not None and hit[0] > now else None
+
+
+def _check_revocations(db: Database, session: Session, now: float) -> None:
+    """Empties this process's cache of `db` when a device was revoked since the last check."""
+    marker = tuple(session.execute(select(func.count(), func.max(Device.revoked_at))
+                                   .where(Device.revoked_at.is_not(None))).one())
+    with _verified_lock:
+        previous = _revocations.get(db.url)
+        if previous is not None and previous[1] != marker:
+            for key in [k for k in _verified if k[0] == db.url]:
+                del _verified[key]
+        _revocations[db.url] = (now, marker)
 
 
 def verified_device(db: Database, token: str) -> Verified | None:
     """The device of a bearer token, None when unknown or revoked (cached for TOKEN_CACHE_S)."""
     key = (db.url, hash_token(token))
     now = time.monotonic()
+    checked = _revocations.get(db.url)
+    due = checked is None or now - checked[0] >= REVOCATION_CHECK_S
     hit = _verified.get(key)
-    if hit is not None and hit[0] > now:
+    if not due and hit is not None and hit[0] > now:
         return hit[1]
     with db.reading() as s:
+        if due:
+            _check_revocations(db, s, now)
+            hit = _verified.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
         found = authenticate_device(s, token)
         verified = None if found is None else Verified(found.id, found.centre_id, found.role)
     with _verified_lock:
