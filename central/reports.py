@@ -74,8 +74,11 @@ _BY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str,
-                 now: dt.datetime | None = None) -> dict[str, Any]:
+                 now: dt.datetime | None = None,
+                 days: tuple[dict[Any, dict[str, int]], list[tuple[Any, ...]]] | None = None) -> dict[str, Any]:
     """One row per group; the database sums (central.analytics), Python only labels the groups.
+    days: the period's (analytics.rating_local(…, "day"), analytics.ticket_figures(…, ("day",)))
+    when the caller has them already (the reports page, for its weekly trend too).
 
     Ratings are grouped by the rating's own counter/officer/time; tickets (served count,
     waiting and service times) by the ticket's last counter/officer, its current service and
@@ -109,10 +112,12 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
     total = _Acc()
     by_rating, by_ticket = _BY[group]
     if group in ("day", "hour"):  # local days and hours, read from the daily sums where they exist
-        rated = [(key, level, n) for key, levels in analytics.rating_local(session, period, group).items()
-                 for level, n in levels.items()]
-        tickets = ([(row[0], row[1:]) for row in analytics.ticket_figures(session, period, ("day",))]
-                   if group == "day" else list(analytics.ticket_local_hours(session, period).items()))
+        if group == "day" and days is None:
+            days = analytics.rating_local(session, period, "day"), analytics.ticket_figures(session, period, ("day",))
+        by_local = days[0] if group == "day" and days else analytics.rating_local(session, period, group)
+        rated = [(key, level, n) for key, levels in by_local.items() for level, n in levels.items()]
+        tickets = ([(row[0], row[1:]) for row in days[1]] if group == "day" and days
+                   else list(analytics.ticket_local_hours(session, period).items()))
     else:
         rated = [(keys[0] if keys else None, level, n)
                  for *keys, level, n in analytics.rating_levels(session, period, by_rating)]
