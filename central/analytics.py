@@ -86,10 +86,13 @@ def read_report(db: Database, work: Callable[[Session], T], attempts: int = 4) -
         return work(s)
 
 
-def build_missing(db: Database, missing: RollupsMissing, chunk_days: int = 7) -> None:
-    """Sums what a read-only report lacked, a week of days or one month of histograms per write
-    transaction (a year after an import: ~50 short writes, not one of seconds)."""
+def build_missing(db: Database, missing: RollupsMissing, chunk_days: int | None = None) -> None:
+    """Sums what a read-only report lacked, in writes of their own: on SQLite (one writer) a week
+    of days or one month of histograms per write (a year after an import: ~50 short writes, not
+    one of seconds); PostgreSQL's writers do not wait for it, so its days go in one write."""
     p = missing.period
+    if chunk_days is None:
+        chunk_days = 7 if db.engine.dialect.name == "sqlite" else 366
     if p is not None:
         day = p.start
         while day <= p.end:

@@ -28,15 +28,6 @@ class RollupDay(Base):
     built_at: Mapped[dt.datetime]
 
 
-class RollupsMissing(RuntimeError):
-    """A report read in a read-only transaction met closed days (or months) without their sums:
-    central.analytics.read_report builds them in short writes of their own and reads again."""
-
-    def __init__(self, centre_id: int, days: list[dt.date], months: list[str]) -> None:
-        super().__init__(f"centre {centre_id}: {len(days)} days and {len(months)} months without their sums")
-        self.centre_id, self.days, self.months = centre_id, days, months
-
-
 class RatingRollup(Base):
     """Ratings of one local day per grouping value and level. key "" stands for none (NULL).
     dim: officer | counter | service | hour (UTC-hour bucket) | lhour (local hour) | wdh (weekday-hour)

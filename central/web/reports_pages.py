@@ -15,6 +15,7 @@ from central.auth import get_db
 from central.centres import CentreRow, doc_of
 from central.db import Database
 from central.web import charts
+from central.web.report_table import day_note, rows_html
 from central.web.common import centre_today, centre_tz, chosen_centre, layout, signed_in
 from central.web.render import N_, Formats, language, page
 from central.web.security import Viewer
@@ -117,6 +118,7 @@ def _context(request: Request, db: Database, viewer: Viewer, active: str,
                    "rejected": charts.bars([(f"{f._('Counter')} {c}" if c is not None else "?", sum(v.values()))
                                             for c, v in data["rejected"]], f, "#ef6c00")}
     ctx.update({"start": start, "end": end, "group": group, "data": data, "charts": charts_, "error": error,
+                "table_rows": rows_html(data["table"], COLUMNS, f) if data and drawn else "",
                 "columns": COLUMNS, "group_names": GROUP_NAMES, "reject_reasons": REJECT_REASONS,
                 "reason_states": REASON_STATES,
                 "quick": _quick_ranges(centre_today(ctx["centre"])),
@@ -158,6 +160,12 @@ def _value(v: Any) -> Any:
     return "" if v is None else v
 
 
+def _label(row: dict[str, Any], f: Formats) -> str:
+    """The group's label; a day the calendar marks says so ("2026-01-01 (Nghỉ lễ: Tết Dương lịch)")."""
+    note = day_note(row, f)
+    return f"{row['label']} ({note})" if note else row["label"]
+
+
 @router.get("/reports/export.csv")
 def export_csv(request: Request, viewer: Viewer = Depends(signed_in), db: Database = Depends(get_db)) -> Response:
     try:
@@ -171,9 +179,9 @@ def export_csv(request: Request, viewer: Viewer = Depends(signed_in), db: Databa
                 f"{f.date(ctx['start'])} – {f.date(ctx['end'])}", f._(GROUP_NAMES[ctx['group']])])
     w.writerow([f._(name) for _, name in COLUMNS])
     table = ctx["data"]["table"]
-    for row in [*table["rows"], table["totals"]]:
-        w.writerow([_value(row[k]) if k != "label" or row is not table["totals"] else f._("Whole centre")
-                    for k, _ in COLUMNS])
+    for row in table["rows"]:
+        w.writerow([_label(row, f), *[_value(row[k]) for k, _ in COLUMNS[1:]]])
+    w.writerow([f._("Whole centre"), *[_value(table["totals"][k]) for k, _ in COLUMNS[1:]]])
     return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(ctx, "csv")}"'})
 
@@ -215,7 +223,7 @@ def export_xlsx(request: Request, viewer: Viewer = Depends(signed_in), db: Datab
             ws.append(r)
 
     table = data["table"]
-    rows = [[r[k] for k, _ in COLUMNS] for r in table["rows"]]
+    rows = [[_label(r, f), *[r[k] for k, _ in COLUMNS[1:]]] for r in table["rows"]]
     rows.append([f._("Whole centre"), *[table["totals"][k] for k, _ in COLUMNS[1:]]])
     sheet(f._("Satisfaction"), [f._(n) for _, n in COLUMNS], rows)
     sheet(f._("Reasons"), [f._("Reason for “Not satisfied”"), f._("Ratings")],
