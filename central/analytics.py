@@ -139,7 +139,7 @@ def rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tupl
     closed_to = min(p.end, p.first_open_day - dt.timedelta(days=1))
     if p.start <= closed_to:
         ensure_rollups(session, p.part(p.start, closed_to))
-        dim = by[0] if by else "hour"
+        dim = by[0] if by else "day"  # the whole day: 3 rows a day
         stmt = (select(RatingRollup.key, RatingRollup.level, func.sum(RatingRollup.n))
                 .where(RatingRollup.centre_id == p.centre_id, RatingRollup.day >= p.start.isoformat(),
                        RatingRollup.day <= closed_to.isoformat(), RatingRollup.dim == dim)

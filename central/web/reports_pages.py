@@ -73,8 +73,10 @@ def _group(request: Request) -> str:
     return g if g in reports.GROUPS else "officer"
 
 
-def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
-    """Everything the reports page shows, each figure one grouped query (central.analytics)."""
+def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str,
+            drawn: bool = True) -> dict[str, Any]:
+    """Everything the reports page shows, each figure one grouped query (central.analytics);
+    drawn=False: without the heat map, which only a chart shows (the exports)."""
     doc = doc_of(centre)
     period = analytics.Period(centre.id, centre_tz(centre), start, end)
     # the days' sums serve the table (by day) and the weekly trend: read once
@@ -85,7 +87,7 @@ def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: 
     rejected: dict[int | None, dict[str, int]] = {}
     for r in table["rejected_presses"]:
         rejected.setdefault(r["counter"], {})[r["reason"] or "-"] = r["count"]
-    return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period),
+    return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period) if drawn else {},
             "weeks": analytics.weekly(s, period, *days), "reasons": centre_reasons(table["reasons"]),
             "rejected": sorted(rejected.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)),
             "times": [(code, names.get(code, code), times[code]) for code in sorted(times, key=lambda c: names.get(c, c))],
@@ -106,7 +108,7 @@ def _context(request: Request, db: Database, viewer: Viewer, active: str,
         except BadRange as exc:
             end = centre_today(centre)
             start, error = end - dt.timedelta(days=29), str(exc)
-        return ctx, start, end, error, figures(s, centre, start, end, group) if centre else None
+        return ctx, start, end, error, figures(s, centre, start, end, group, drawn) if centre else None
 
     # a read-only transaction: a year's report never holds SQLite's write lock (call-next goes on)
     ctx, start, end, error, data = analytics.read_report(db, read)
