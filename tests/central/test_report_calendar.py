@@ -6,11 +6,14 @@ import datetime as dt
 import io
 import re
 import tomllib
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 import httpx
 from central_helpers import Central
-from web_support import PASSWORD, TZ, add_people, load_week
+from web_support import PASSWORD, TZ, add_people, chromium, load_week, screens_dir, wait_for
 
 from central import reports
 from central.centres import find_centre
@@ -61,7 +64,7 @@ def test_reports_mark_days_off_and_average_per_working_day(central: Central) -> 
     sunday = next(d for d in days[:-1] if d.isoweekday() == 7)
     assert rows[sunday.isoformat()]["day_kind"] == "weekend"
     weekday = next(d for d in days[:-1] if d.isoweekday() <= 5 and d != holiday)
-    assert rows[weekday.isoformat()]["day_kind"] == "working" and rows[weekday.isoformat()]["day_name"] == ""
+    assert rows[weekday.isoformat()]["day_kind"] == "usual" and rows[weekday.isoformat()]["day_name"] == ""
 
     with httpx.Client(base_url=central.url, timeout=60) as web:
         token = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/login").text)
@@ -78,3 +81,35 @@ def test_reports_mark_days_off_and_average_per_working_day(central: Central) -> 
         exported = web.get(f"/reports/export.csv?from={start}&to={today}&group=day")
         labels = [r[0] for r in csv.reader(io.StringIO(exported.content.decode("utf-8-sig")))]
         assert f"{holiday} (Nghỉ lễ: Lễ <b>thử</b>)" in labels
+
+
+@pytest.mark.slow
+def test_the_table_by_day_marks_days_off_in_a_browser(central: Central, tmp_path: Path) -> None:
+    load_week(central, days=9, per_day=6)
+    add_people(central)
+    today = dt.datetime.now(TZ).date()
+    start = today - dt.timedelta(days=9)
+    days = [start + dt.timedelta(days=i) for i in range(10)]
+    holiday = max(d for d in days[:-1] if d.isoweekday() <= 5)
+    central.import_doc(_calendar_doc([
+        {"date": holiday, "kind": "holiday", "name": "Giỗ Tổ Hùng Vương (thử)"},
+        {"date": next(d for d in days[:-1] if d.isoweekday() == 6), "kind": "working", "name": "Làm bù"},
+        {"date": today, "kind": "closed", "name": "Nghỉ đột xuất"}]))
+    browsers = chromium(tmp_path)
+    browser = next(browsers)
+    try:
+        browser.get(f"{central.url}/login?next=/reports")
+        browser.find_element("id", "username").send_keys("quanly")
+        browser.find_element("id", "password").send_keys(PASSWORD)
+        browser.find_element("id", "sign-in").click()
+        wait_for(lambda: "/login" not in browser.current_url, what="signed in")
+        browser.get(f"{central.url}/reports?from={start}&to={today}&group=day")
+        marked = browser.find_elements("css selector", "#satisfaction tr.day-holiday")
+        assert len(marked) == 1 and "Nghỉ lễ: Giỗ Tổ Hùng Vương (thử)" in marked[0].text
+        assert browser.find_elements("css selector", "#satisfaction tr.day-closed")
+        assert "ngày làm việc" in browser.find_element("id", "kpi-per-day").text
+        height = int(browser.execute_script("return document.documentElement.scrollHeight"))
+        browser.set_window_size(1400, max(800, min(height + 120, 2600)))
+        browser.save_screenshot(str(screens_dir(tmp_path) / "web-reports-by-day.png"))
+    finally:
+        browsers.close()
