@@ -554,8 +554,9 @@ def served_tickets_rated(session: Session, p: Period) -> tuple[int, int]:
     """(tickets served on the period's days, ratings of tickets given in the period).
 
     A ticket is rated at its counter (or on its page) the day it is served, so the ratings of the
-    period are the served tickets' ratings: two range scans on the report indexes, where a
-    per-ticket EXISTS cost a look-up for each of a year's tickets. Closed days from their daily sums."""
+    period are the served tickets' ratings (a per-ticket EXISTS cost a look-up for each of a
+    year's tickets): closed days from their daily sums (`day` tickets, `tkt` ratings), today by
+    two range scans on the report indexes."""
     n = r = 0
     closed, opened = _closed_open(p)
     if closed:
