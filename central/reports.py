@@ -79,7 +79,7 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
                  days: tuple[dict[Any, dict[str, int]], list[tuple[Any, ...]]] | None = None) -> dict[str, Any]:
     """One row per group; the database sums (central.analytics), Python only labels the groups.
     By day, each row says how the calendar sees it: day_kind usual, holiday, closed, weekend or
-    working (a make-up working day), and day_name (the calendar's name of that day).
+    working (a make-up working day), and day_name / day_name_en (the calendar's name of that day).
     days: the period's (analytics.rating_local(…, "day"), analytics.ticket_figures(…, ("day",)))
     when the caller has them already (the reports page, for its weekly trend too).
 
@@ -143,7 +143,8 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
     if group == "day":
         for r in rows:
             found = marks.get(r["key"])
-            r["day_kind"], r["day_name"] = (found.kind, found.name) if found else ("usual", "")
+            r["day_kind"], r["day_name"], r["day_name_en"] = ((found.kind, found.name, found.name_en) if found
+                                                              else ("usual", "", ""))
     totals = total.row("total", "Toàn trung tâm")
     # averages per working day: holidays, closed days and weekends are not days the centre worked
     totals.update({"working_days": working_days, "calendar_days": (end - start).days + 1,

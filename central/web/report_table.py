@@ -18,7 +18,7 @@ def day_note(row: dict[str, Any], f: Formats) -> str:
     kind = row.get("day_kind")
     if kind not in DAY_KINDS:
         return ""
-    name = row.get("day_name") or ""
+    name = (f.lang == "en" and row.get("day_name_en")) or row.get("day_name") or ""
     return f"{f._(DAY_KINDS[kind])}: {name}" if name else f._(DAY_KINDS[kind])
 
 

@@ -48,7 +48,7 @@ def test_reports_mark_days_off_and_average_per_working_day(central: Central) -> 
     holiday = max(d for d in days[:-1] if d.isoweekday() <= 5)
     saturday = next(d for d in days[:-1] if d.isoweekday() == 6)
     central.import_doc(_calendar_doc([
-        {"date": holiday, "kind": "holiday", "name": "Lễ <b>thử</b>"},
+        {"date": holiday, "kind": "holiday", "name": "Lễ <b>thử</b>", "name_en": "Test holiday"},
         {"date": saturday, "kind": "working", "name": "Làm bù"},
         {"date": today, "kind": "closed", "name": "Nghỉ đột xuất"}]))
     expected = sum(1 for d in days if d.isoweekday() <= 5 and d not in (holiday, today)) + 1
@@ -81,6 +81,8 @@ def test_reports_mark_days_off_and_average_per_working_day(central: Central) -> 
         exported = web.get(f"/reports/export.csv?from={start}&to={today}&group=day")
         labels = [r[0] for r in csv.reader(io.StringIO(exported.content.decode("utf-8-sig")))]
         assert f"{holiday} (Nghỉ lễ: Lễ <b>thử</b>)" in labels
+        english = web.get(f"/reports?from={start}&to={today}&group=day&lang=en").text
+        assert "Public holiday: Test holiday" in english and "Closed day: Nghỉ đột xuất" in english
 
 
 @pytest.mark.slow
