@@ -95,6 +95,12 @@ def build_missing(db: Database, missing: RollupsMissing, chunk_days: int | None 
         chunk_days = 7 if db.engine.dialect.name == "sqlite" else 366
     if p is not None:
         day = p.start
+        first = _first_day_with_rows(db, p.centre_id)
+        if first is None or first > p.start:  # days before any ticket or rating: one write, nothing to sum
+            last = p.end if first is None else min(p.end, first - dt.timedelta(days=1))
+            with db.transaction() as s:
+                ensure_rollups(s, p.part(day, last))
+            day = last + dt.timedelta(days=1)
         while day <= p.end:
             last = min(p.end, day + dt.timedelta(days=chunk_days - 1))
             with db.transaction() as s:
@@ -103,6 +109,18 @@ def build_missing(db: Database, missing: RollupsMissing, chunk_days: int | None 
     for month in missing.months:
         with db.transaction() as s:
             ensure_histograms(s, missing.centre_id, [month])
+
+
+def _first_day_with_rows(db: Database, centre_id: int) -> dt.date | None:
+    """The earliest local day that may hold a ticket or a rating of the centre (a day early for the
+    ratings' UTC moments), None when it has none."""
+    with db.reading() as s:
+        ticket_day = s.scalar(select(func.min(Ticket.day)).where(Ticket.centre_id == centre_id))
+        rated_at = s.scalar(select(func.min(Rating.rated_at)).where(Rating.centre_id == centre_id))
+    days = [dt.date.fromisoformat(ticket_day)] if ticket_day else []
+    if rated_at is not None:
+        days.append(rated_at.date() - dt.timedelta(days=1))
+    return min(days) if days else None
 
 
 def _sqlite(session: Session) -> bool:
