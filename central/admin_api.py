@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from central import fleet, reports
+from central import analytics, fleet, reports
 from central.auth import admin, get_db, optional_admin
 from central.centres import CentreRow, doc_of, find_centre, parse_doc, store_doc
 from central.db import Database
@@ -163,7 +164,7 @@ def get_satisfaction(
         group: Literal["officer", "counter", "service", "centre", "day", "hour"] = "officer",
         format: Literal["json", "csv", "html"] = "json",
         is_admin: bool = Depends(optional_admin), db: Database = Depends(get_db)) -> Response:
-    with db.transaction() as s:
+    def read(s: Session) -> tuple[CentreRow, dt.date, dt.date, dict[str, Any]]:
         try:
             row = find_centre(s, centre)
         except LookupError as exc:
@@ -174,9 +175,11 @@ def get_satisfaction(
         end = dt.date.fromisoformat(to or today(doc_of(row)))  # the centre's local day
         try:
             start = dt.date.fromisoformat(from_) if from_ else end - dt.timedelta(days=29)
-            report = reports.satisfaction(s, row, start, end, group)
+            return row, start, end, reports.satisfaction(s, row, start, end, group)
         except (ValueError, OverflowError) as exc:
             raise HTTPException(422, str(exc)) from None
+
+    row, start, end, report = analytics.read_report(db, read)  # read-only: call-next goes on meanwhile
     if format == "csv":
         name = f"satisfaction-{row.code}-{start}-{end}-{group}.csv"
         return PlainTextResponse(reports.to_csv(report), media_type="text/csv; charset=utf-8",

@@ -12,18 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from central.db import Database
 from central.dossier_links import DossierLink, RatedDossier
 from central.events import StoredEvent
 from central.ratings import Rating
 from central.rollups import DurationHistogram, HistogramMonth, RatingRollup, RollupDay, TicketRollup
 from central.tickets import SERVED, Ticket
+from kiosk.contract.sqlstore import READ_ONLY
 
 HIST_STEP_S = 15
 SATISFIED_TARGET_PCT = 95.0  # (Rất hài lòng + Hài lòng) / ratings
@@ -52,6 +54,73 @@ class Period:
     @property
     def hi(self) -> dt.datetime:
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), self.tz)
+
+
+class RollupsMissing(RuntimeError):
+    """A report read in a read-only transaction met closed days (or months) without their sums:
+    read_report builds them in short writes of their own, then reads again."""
+
+    def __init__(self, centre_id: int, period: "Period | None" = None, months: tuple[str, ...] = ()) -> None:
+        super().__init__(f"centre {centre_id}: closed days or months without their sums")
+        self.centre_id, self.period, self.months = centre_id, period, months
+
+
+def _read_only(session: Session) -> bool:
+    return bool(session.connection().get_execution_options().get(READ_ONLY))
+
+
+T = TypeVar("T")
+
+
+def read_report(db: Database, work: Callable[[Session], T], attempts: int = 4) -> T:
+    """work(session) in a read-only transaction: on SQLite it takes no write lock, so a long report
+    never holds up call-next. Sums it finds missing (days closed since the last report, days a
+    late event reopened) are built first, each chunk in a short write of its own."""
+    for _ in range(attempts):
+        try:
+            with db.reading() as s:
+                return work(s)
+        except RollupsMissing as missing:
+            build_missing(db, missing)
+    with db.transaction() as s:  # late events keep reopening days: sum them in this one write
+        return work(s)
+
+
+def build_missing(db: Database, missing: RollupsMissing, chunk_days: int | None = None) -> None:
+    """Sums what a read-only report lacked, in writes of their own: on SQLite (one writer) a week
+    of days or one month of histograms per write (a year after an import: ~50 short writes, not
+    one of seconds); PostgreSQL's writers do not wait for it, so its days go in one write."""
+    p = missing.period
+    if chunk_days is None:
+        chunk_days = 7 if db.engine.dialect.name == "sqlite" else 366
+    if p is not None:
+        day = p.start
+        first = _first_day_with_rows(db, p.centre_id)
+        if first is None or first > p.start:  # days before any ticket or rating: one write, nothing to sum
+            last = p.end if first is None else min(p.end, first - dt.timedelta(days=1))
+            with db.transaction() as s:
+                ensure_rollups(s, p.part(day, last))
+            day = last + dt.timedelta(days=1)
+        while day <= p.end:
+            last = min(p.end, day + dt.timedelta(days=chunk_days - 1))
+            with db.transaction() as s:
+                ensure_rollups(s, p.part(day, last))
+            day = last + dt.timedelta(days=1)
+    for month in missing.months:
+        with db.transaction() as s:
+            ensure_histograms(s, missing.centre_id, [month])
+
+
+def _first_day_with_rows(db: Database, centre_id: int) -> dt.date | None:
+    """The earliest local day that may hold a ticket or a rating of the centre (a day early for the
+    ratings' UTC moments), None when it has none."""
+    with db.reading() as s:
+        ticket_day = s.scalar(select(func.min(Ticket.day)).where(Ticket.centre_id == centre_id))
+        rated_at = s.scalar(select(func.min(Rating.rated_at)).where(Rating.centre_id == centre_id))
+    days = [dt.date.fromisoformat(ticket_day)] if ticket_day else []
+    if rated_at is not None:
+        days.append(rated_at.date() - dt.timedelta(days=1))
+    return min(days) if days else None
 
 
 def _sqlite(session: Session) -> bool:
@@ -88,7 +157,7 @@ def rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tupl
     closed_to = min(p.end, p.first_open_day - dt.timedelta(days=1))
     if p.start <= closed_to:
         ensure_rollups(session, p.part(p.start, closed_to))
-        dim = by[0] if by else "hour"
+        dim = by[0] if by else "day"  # the whole day: 3 rows a day
         stmt = (select(RatingRollup.key, RatingRollup.level, func.sum(RatingRollup.n))
                 .where(RatingRollup.centre_id == p.centre_id, RatingRollup.day >= p.start.isoformat(),
                        RatingRollup.day <= closed_to.isoformat(), RatingRollup.dim == dim)
@@ -102,8 +171,10 @@ def rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tupl
     return [(*k, n) for k, n in out.items()]
 
 
-def _rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """rating_levels summed from the ratings themselves (any number of keys)."""
+def _rating_levels(session: Session, p: Period, by: tuple[str, ...],
+                   named_ticket: bool = False) -> list[tuple[Any, ...]]:
+    """rating_levels summed from the ratings themselves (any number of keys); named_ticket: only
+    the ratings that name their ticket."""
     cols: list[Any] = []
     stmt_from: Any = Rating
     for key in by:
@@ -122,6 +193,8 @@ def _rating_levels(session: Session, p: Period, by: tuple[str, ...]) -> list[tup
     stmt = (select(*cols, Rating.level, func.count()).select_from(stmt_from)
             .where(Rating.centre_id == p.centre_id, Rating.rated_at >= p.lo, Rating.rated_at < p.hi)
             .group_by(*cols, Rating.level))
+    if named_ticket:
+        stmt = stmt.where(Rating.ticket_id.is_not(None))
     return [tuple(r) for r in session.execute(stmt)]
 
 
@@ -256,6 +329,8 @@ def ensure_histograms(session: Session, centre_id: int, months: list[str]) -> No
     missing = [m for m in months if m not in done]
     if not missing:
         return
+    if _read_only(session):
+        raise RollupsMissing(centre_id, months=tuple(missing))
     h = DurationHistogram
     session.execute(delete(h).where(h.centre_id == centre_id, h.month.in_(missing)))
     first = dt.date.fromisoformat(f"{missing[0]}-01")
@@ -320,8 +395,8 @@ def rating_local(session: Session, p: Period, how: str) -> dict[Any, dict[str, i
         ensure_rollups(session, closed)
         r = RatingRollup
         where = (r.centre_id == p.centre_id, r.day >= closed.start.isoformat(), r.day <= closed.end.isoformat())
-        if how == "day":
-            stmt = select(r.day, r.level, func.sum(r.n)).where(*where, r.dim == "lhour").group_by(r.day, r.level)
+        if how == "day":  # one row per day and level
+            stmt = select(r.day, r.level, r.n).where(*where, r.dim == "day")
         else:
             dim = "lhour" if how == "hour" else "wdh"
             stmt = select(r.key, r.level, func.sum(r.n)).where(*where, r.dim == dim).group_by(r.key, r.level)
@@ -370,9 +445,11 @@ def heatmap(session: Session, p: Period) -> dict[tuple[int, int], dict[str, int]
     return rating_local(session, p, "weekday_hour")
 
 
-def weekly(session: Session, p: Period, by_day: dict[Any, dict[str, int]] | None = None) -> list[dict[str, Any]]:
+def weekly(session: Session, p: Period, by_day: dict[Any, dict[str, int]] | None = None,
+           tickets_by_day: list[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
     """Per local ISO week (by its Monday): ratings, satisfied, served tickets.
-    by_day: rating_local(session, p, "day") when the caller already has it."""
+    by_day, tickets_by_day: rating_local(session, p, "day") and ticket_figures(session, p, ("day",))
+    when the caller already has them."""
     weeks: dict[dt.date, dict[str, Any]] = {}
 
     def week(day: dt.date) -> dict[str, Any]:
@@ -384,7 +461,7 @@ def weekly(session: Session, p: Period, by_day: dict[Any, dict[str, int]] | None
         good, total = good_total(levels)
         w["total"] += total
         w["good"] += good
-    for day, served, *_ in ticket_figures(session, p, ("day",)):
+    for day, served, *_ in (tickets_by_day if tickets_by_day is not None else ticket_figures(session, p, ("day",))):
         if day:
             week(dt.date.fromisoformat(day))["served"] += int(served or 0)
     out = [weeks[k] for k in sorted(weeks)]
@@ -408,16 +485,25 @@ def _decode(dim: str, key: str) -> Any:
 
 
 def ensure_rollups(session: Session, p: Period) -> None:
-    """Sums the closed days of p that have no (valid) daily sums yet, in one pass over their rows."""
+    """Sums the closed days of p that have no (valid) daily sums yet, in one pass over their rows.
+    In a read-only transaction it writes nothing: it raises RollupsMissing (read_report builds
+    them), and remembers what it found complete, for the report's other figures."""
     tzname = p.tz.key
+    read_only = _read_only(session)
+    seen = session.info.setdefault("complete_rollups", set()) if read_only else set()
+    if (p.centre_id, p.start, p.end, tzname) in seen:
+        return
     done = set(session.scalars(select(RollupDay.day).where(
         RollupDay.centre_id == p.centre_id, RollupDay.day >= p.start.isoformat(), RollupDay.day <= p.end.isoformat(),
         RollupDay.timezone == tzname)))
     days = [p.start + dt.timedelta(days=i) for i in range((p.end - p.start).days + 1)]
     missing = [d for d in days if d.isoformat() not in done]
     if not missing:
+        seen.add((p.centre_id, p.start, p.end, tzname))
         return
     part = p.part(missing[0], missing[-1])
+    if read_only:
+        raise RollupsMissing(p.centre_id, part)
     lo, hi = part.start.isoformat(), part.end.isoformat()
     for table in (RatingRollup, TicketRollup, RollupDay):
         session.execute(delete(table).where(table.centre_id == p.centre_id, table.day >= lo, table.day <= hi))
@@ -430,8 +516,11 @@ def ensure_rollups(session: Session, p: Period) -> None:
         local = local_hour(int(bucket), p.tz)
         day = local.date().isoformat()
         for k in ((day, "hour", _encode(bucket), level), (day, "lhour", str(local.hour), level),
-                  (day, "wdh", f"{local.isoweekday()}-{local.hour}", level)):
+                  (day, "wdh", f"{local.isoweekday()}-{local.hour}", level), (day, "day", "", level)):
             ratings[k] = ratings.get(k, 0) + int(n)
+    for bucket, level, n in _rating_levels(session, part, ("hour",), named_ticket=True):
+        k = (local_hour(int(bucket), p.tz).date().isoformat(), "tkt", "", level)
+        ratings[k] = ratings.get(k, 0) + int(n)
     tickets: list[dict[str, Any]] = []
     for dim in ("officer", "counter", "service", "hour"):
         for day, key, served, ws, wn, ss, sn in _ticket_figures(session, part, ("day", dim)):
@@ -483,15 +572,26 @@ def served_tickets_rated(session: Session, p: Period) -> tuple[int, int]:
     """(tickets served on the period's days, ratings of tickets given in the period).
 
     A ticket is rated at its counter (or on its page) the day it is served, so the ratings of the
-    period are the served tickets' ratings: two range scans on the report indexes, where a
-    per-ticket EXISTS cost a look-up for each of a year's tickets."""
-    served = session.scalar(select(func.count()).where(
-        Ticket.centre_id == p.centre_id, Ticket.day >= p.start.isoformat(), Ticket.day <= p.end.isoformat(),
-        Ticket.status == SERVED))
-    rated = session.scalar(select(func.count()).where(
-        Rating.centre_id == p.centre_id, Rating.rated_at >= p.lo, Rating.rated_at < p.hi,
-        Rating.ticket_id.is_not(None)))
-    n, r = int(served or 0), int(rated or 0)
+    period are the served tickets' ratings (a per-ticket EXISTS cost a look-up for each of a
+    year's tickets): closed days from their daily sums (`day` tickets, `tkt` ratings), today by
+    two range scans on the report indexes."""
+    n = r = 0
+    closed, opened = _closed_open(p)
+    if closed:
+        ensure_rollups(session, closed)
+        days = (closed.start.isoformat(), closed.end.isoformat())
+        n += int(session.scalar(select(func.sum(TicketRollup.served)).where(
+            TicketRollup.centre_id == p.centre_id, TicketRollup.dim == "day",
+            TicketRollup.day.between(*days))) or 0)
+        r += int(session.scalar(select(func.sum(RatingRollup.n)).where(
+            RatingRollup.centre_id == p.centre_id, RatingRollup.dim == "tkt", RatingRollup.day.between(*days))) or 0)
+    if opened:
+        n += int(session.scalar(select(func.count()).where(
+            Ticket.centre_id == p.centre_id, Ticket.day >= opened.start.isoformat(),
+            Ticket.day <= opened.end.isoformat(), Ticket.status == SERVED)) or 0)
+        r += int(session.scalar(select(func.count()).where(
+            Rating.centre_id == p.centre_id, Rating.rated_at >= opened.lo, Rating.rated_at < opened.hi,
+            Rating.ticket_id.is_not(None))) or 0)
     return n, min(r, n)
 
 

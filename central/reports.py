@@ -22,6 +22,7 @@ from central.centres import CentreRow, doc_of
 from central.db import utc_now
 from central.ratings import LEVELS, Rating
 from kiosk.contract.config import Config
+from kiosk.contract.windows import day_off, hours_weekday
 
 GROUPS = ("officer", "counter", "service", "centre", "day", "hour")
 ALERT_WINDOW = dt.timedelta(minutes=15)
@@ -74,8 +75,13 @@ _BY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str,
-                 now: dt.datetime | None = None) -> dict[str, Any]:
+                 now: dt.datetime | None = None,
+                 days: tuple[dict[Any, dict[str, int]], list[tuple[Any, ...]]] | None = None) -> dict[str, Any]:
     """One row per group; the database sums (central.analytics), Python only labels the groups.
+    By day, each row says how the calendar sees it: day_kind usual, holiday, closed, weekend or
+    working (a make-up working day), and day_name / day_name_en (the calendar's name of that day).
+    days: the period's (analytics.rating_local(…, "day"), analytics.ticket_figures(…, ("day",)))
+    when the caller has them already (the reports page, for its weekly trend too).
 
     Ratings are grouped by the rating's own counter/officer/time; tickets (served count,
     waiting and service times) by the ticket's last counter/officer, its current service and
@@ -109,10 +115,12 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
     total = _Acc()
     by_rating, by_ticket = _BY[group]
     if group in ("day", "hour"):  # local days and hours, read from the daily sums where they exist
-        rated = [(key, level, n) for key, levels in analytics.rating_local(session, period, group).items()
-                 for level, n in levels.items()]
-        tickets = ([(row[0], row[1:]) for row in analytics.ticket_figures(session, period, ("day",))]
-                   if group == "day" else list(analytics.ticket_local_hours(session, period).items()))
+        if group == "day" and days is None:
+            days = analytics.rating_local(session, period, "day"), analytics.ticket_figures(session, period, ("day",))
+        by_local = days[0] if group == "day" and days else analytics.rating_local(session, period, group)
+        rated = [(key, level, n) for key, levels in by_local.items() for level, n in levels.items()]
+        tickets = ([(row[0], row[1:]) for row in days[1]] if group == "day" and days
+                   else list(analytics.ticket_local_hours(session, period).items()))
     else:
         rated = [(keys[0] if keys else None, level, n)
                  for *keys, level, n in analytics.rating_levels(session, period, by_rating)]
@@ -126,10 +134,60 @@ def satisfaction(session: Session, centre: CentreRow, start: dt.date, end: dt.da
         k = key_label(key, by_ticket[0] if by_ticket else "")
         for acc in (groups.setdefault(k, _Acc()), total):
             acc.add_tickets(*figures)
+    working_days, marks = calendar_of(doc.config, start, end)
+    if group == "day":  # the calendar's days off show in the table even with nothing on them
+        for day, mark in marks.items():
+            if mark.kind in ("holiday", "closed"):
+                groups.setdefault((day, day), _Acc())
     rows = [groups[k].row(*k) for k in sorted(groups)]
+    if group == "day":
+        for r in rows:
+            found = marks.get(r["key"])
+            r["day_kind"], r["day_name"], r["day_name_en"] = ((found.kind, found.name, found.name_en) if found
+                                                              else ("usual", "", ""))
+    totals = total.row("total", "Toàn trung tâm")
+    # averages per working day: holidays, closed days and weekends are not days the centre worked
+    totals.update({"working_days": working_days, "calendar_days": (end - start).days + 1,
+                   "served_per_working_day": _per_day(totals["served"], working_days),
+                   "ratings_per_working_day": _per_day(totals["total"], working_days)})
     return {"centre_code": centre.code, "centre_name": centre.name, "from": start.isoformat(), "to": end.isoformat(),
-            "group": group, "rows": rows, "totals": total.row("total", "Toàn trung tâm"),
+            "group": group, "rows": rows, "totals": totals, "day_marks": {d: m.kind for d, m in marks.items()},
             "alerts": alerts(session, centre.id, now), **rating_chain(session, period, doc.config)}
+
+
+@dataclass(frozen=True)
+class DayMark:
+    """How the centre's calendar sees a day that is not a usual working day: holiday, closed (a
+    one-off closed day), weekend (no service opens on that weekday) or working (a one-off
+    working day, e.g. a compensating Saturday); name: the calendar's own."""
+    kind: str
+    name: str = ""
+    name_en: str = ""
+
+
+def calendar_of(config: Config, start: dt.date, end: dt.date) -> tuple[int, dict[str, DayMark]]:
+    """(working days from start to end, the days among them that are not usual working days).
+    A working day: no holiday or closed day, and some service opens on the weekday whose hours
+    apply (a one-off working day counts with the weekday it works as)."""
+    weekdays = {w for sv in config.services for w in sv.weekdays} or {1, 2, 3, 4, 5}
+    listed = {d.date: d for d in config.calendar if start <= d.date <= end}
+    working, marks = 0, {}
+    for i in range((end - start).days + 1):
+        day = start + dt.timedelta(days=i)
+        off = day_off(config.calendar, day) if day in listed else None
+        if off is not None:
+            marks[day.isoformat()] = DayMark(off.kind, off.name, off.name_en)
+        elif (hours_weekday(config.calendar, day) if day in listed else day.isoweekday()) in weekdays:
+            working += 1
+            if day in listed:
+                marks[day.isoformat()] = DayMark("working", listed[day].name, listed[day].name_en)
+        else:
+            marks[day.isoformat()] = DayMark("weekend")
+    return working, marks
+
+
+def _per_day(total: int, days: int) -> float | None:
+    return round(total / days, 1) if days else None
 
 
 def _pct(a: int, b: int) -> float | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from sqlalchemy import ForeignKey, String, delete
+from sqlalchemy import ForeignKey, Index, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from central.db import Base
@@ -29,12 +29,16 @@ class RollupDay(Base):
 
 
 class RatingRollup(Base):
-    """Ratings of one local day per grouping value and level. key "" stands for none (NULL)."""
+    """Ratings of one local day per grouping value and level. key "" stands for none (NULL).
+    dim: officer | counter | service | hour (UTC-hour bucket) | lhour (local hour) | wdh (weekday-hour)
+    | day (the whole day) | tkt (ratings that name their ticket, for "% of served tickets rated")."""
     __tablename__ = "report_rollup_ratings"
+    # a report reads one dim over a period: a covering index, not the primary key's day-first order
+    __table_args__ = (Index("ix_report_rollup_ratings_dim", "centre_id", "dim", "day", "key", "level", "n"),)
 
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    dim: Mapped[str] = mapped_column(String(8), primary_key=True)  # officer | counter | service | hour
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)  # see the class docstring
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int]
@@ -43,10 +47,12 @@ class RatingRollup(Base):
 class TicketRollup(Base):
     """Tickets of one day (their issue day) per grouping value: served, waiting and service seconds."""
     __tablename__ = "report_rollup_tickets"
+    __table_args__ = (Index("ix_report_rollup_tickets_dim", "centre_id", "dim", "day", "key", "served", "wait_sum",
+                            "wait_n", "service_sum", "service_n"),)
 
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    dim: Mapped[str] = mapped_column(String(8), primary_key=True)  # officer | counter | service | hour | day
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)  # officer | counter | service | hour | lhour | day
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     served: Mapped[int]
     wait_sum: Mapped[float]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tomllib
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +13,14 @@ from kiosk.contract.config import ConfigError
 from kiosk.counter import CounterError, CounterOffline, CounterService
 from kiosk.counter.keypad import KEY_CALL, KEY_CANCEL, KEY_COMPLETE, KEY_FUNCTION, KEY_RECALL, KEY_TRANSFER
 from kiosk.counter.panels import PanelConfigError, PanelMap
+from kiosk.counter.rating import ReasonAsked
 from kiosk.contract.wire import RatingReason, RatingRecorded, RatingRejectedPress
 from kiosk.ports import PanelPress
 from kiosk.storage import open_database
 from kiosk.storage.counter import QueueEntry
 from kiosk.storage.outbox import OutboxEvent
 from kiosk.storage.ratings import Rating, RejectedPress
+from kiosk.contract.config import SAMPLE_CONFIG
 from tests.conftest import ROOT, FakeClock
 from tests.counter_support import Mono, counter_config
 
@@ -259,3 +262,37 @@ def test_caller_keypad_keys_drive_the_counter(db, clock):
     svc.caller_key(3, KEY_COMPLETE)
     assert svc.machines[3].open_ticket is not None
     assert [e["action"] for e in events(db, "audit")] == ["counter.paused", "counter.resumed"]
+
+
+def _with_reasons(reasons: list[tuple[str, str]]):
+    data = tomllib.loads(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    data["rating_reasons"] = [{"code": c, "name": n, "order": i} for i, (c, n) in enumerate(reasons, 1)]
+    return counter_config(base=data)
+
+
+def test_a_new_reason_list_reaches_the_running_counter_without_a_restart(db, clock):
+    mono = Mono()
+    svc = CounterService(db, _with_reasons([("long_wait", "Chờ quá lâu"), ("attitude", "Thái độ")]),
+                         clock=clock, monotonic=mono)
+    assert svc.rules.reasons == ("long_wait", "attitude", "other")
+
+    def unsatisfied(number: str) -> tuple[str, ...]:
+        svc.call_typed(3, number)
+        svc.complete(3)
+        mono.advance(2)
+        asked = [d for d in svc.rate_press(3, 3, "d") if isinstance(d, ReasonAsked)]
+        assert len(asked) == 1
+        return asked[0].choices
+
+    assert unsatisfied("B001") == ("long_wait", "attitude", "other")
+    # The manager removes "attitude" and adds "no_parking" while the citizen looks at the reasons.
+    svc.apply_config(_with_reasons([("long_wait", "Chờ quá lâu"), ("no_parking", "Không có chỗ để xe")]))
+    assert svc.rules.reasons == ("long_wait", "no_parking", "other")
+    svc.choose_reason(3, "attitude")  # offered before the change: still taken for that rating
+    assert unsatisfied("B002") == ("long_wait", "no_parking", "other")
+    with pytest.raises(ValueError):
+        svc.choose_reason(3, "attitude")  # gone from the list now
+    svc.choose_reason(3, "no_parking")
+    reasons = [(r["answered"], r["reason_code"]) for r in events(db, "rating.reason")]
+    assert reasons == [(True, "attitude"), (True, "no_parking")]
+    assert all(m.rules is svc.rules for m in svc.machines.values())

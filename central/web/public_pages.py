@@ -20,7 +20,7 @@ PERIODS = {"month": N_("This month"), "year": N_("This year")}
 
 @router.get("/cong-khai/{code}")
 def public_satisfaction(code: str, request: Request, db: Database = Depends(get_db)) -> Response:
-    with db.transaction() as s:
+    with db.reading() as s:  # reads only: the year's ratings never hold SQLite's write lock
         centre = s.scalar(select(CentreRow).where(CentreRow.code == code)) if len(code) <= 64 else None
         if centre is not None and not doc_of(centre).reports.public_page:
             centre = None  # switched off by the centre (reports.public_page): as if there were no page

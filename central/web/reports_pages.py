@@ -15,6 +15,7 @@ from central.auth import get_db
 from central.centres import CentreRow, doc_of
 from central.db import Database
 from central.web import charts
+from central.web.report_table import day_note, rows_html
 from central.web.common import centre_today, centre_tz, chosen_centre, layout, signed_in
 from central.web.render import N_, Formats, language, page
 from central.web.security import Viewer
@@ -72,43 +73,54 @@ def _group(request: Request) -> str:
     return g if g in reports.GROUPS else "officer"
 
 
-def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
-    """Everything the reports page shows, each figure one grouped query (central.analytics)."""
+def figures(s: Session, centre: CentreRow, start: dt.date, end: dt.date, group: str,
+            drawn: bool = True) -> dict[str, Any]:
+    """Everything the reports page shows, each figure one grouped query (central.analytics);
+    drawn=False: without the heat map, which only a chart shows (the exports)."""
     doc = doc_of(centre)
     period = analytics.Period(centre.id, centre_tz(centre), start, end)
-    table = reports.satisfaction(s, centre, start, end, group)
+    # the days' sums serve the table (by day) and the weekly trend: read once
+    days = analytics.rating_local(s, period, "day"), analytics.ticket_figures(s, period, ("day",))
+    table = reports.satisfaction(s, centre, start, end, group, days=days)
     names = {sv.code: sv.name for sv in doc.config.services}
     times = analytics.time_percentiles(s, period)
     rejected: dict[int | None, dict[str, int]] = {}
-    for counter, reason, n in analytics.rejected_presses(s, period):
-        rejected.setdefault(counter, {})[reason or "-"] = n
-    return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period),
-            "weeks": analytics.weekly(s, period), "reasons": centre_reasons(table["reasons"]),
+    for r in table["rejected_presses"]:
+        rejected.setdefault(r["counter"], {})[r["reason"] or "-"] = r["count"]
+    return {"table": table, "totals": table["totals"], "heat": analytics.heatmap(s, period) if drawn else {},
+            "weeks": analytics.weekly(s, period, *days), "reasons": centre_reasons(table["reasons"]),
             "rejected": sorted(rejected.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)),
             "times": [(code, names.get(code, code), times[code]) for code in sorted(times, key=lambda c: names.get(c, c))],
             "targets": {"satisfied": analytics.SATISFIED_TARGET_PCT, "rated": analytics.RATED_TARGET_PCT}}
 
 
-def _context(request: Request, db: Database, viewer: Viewer, active: str) -> tuple[dict[str, Any], int]:
-    with db.transaction() as s:
+def _context(request: Request, db: Database, viewer: Viewer, active: str,
+             drawn: bool = True) -> tuple[dict[str, Any], int]:
+    """The page's figures; drawn: with its charts (the exports have none)."""
+    group = _group(request)
+
+    def read(s: Session) -> tuple[dict[str, Any], dt.date, dt.date, str | None, dict[str, Any] | None]:
         centre = chosen_centre(s, viewer, request.query_params.get("centre"))
         ctx = layout(s, viewer, centre, active)
-        group = _group(request)
         try:
             start, end = _dates(request, centre)
             error = None
         except BadRange as exc:
             end = centre_today(centre)
             start, error = end - dt.timedelta(days=29), str(exc)
-        data = figures(s, centre, start, end, group) if centre else None
+        return ctx, start, end, error, figures(s, centre, start, end, group, drawn) if centre else None
+
+    # a read-only transaction: a year's report never holds SQLite's write lock (call-next goes on)
+    ctx, start, end, error, data = analytics.read_report(db, read)
     f = Formats(language(request), ctx["tz"])
     charts_ = {}
-    if data:
+    if data and drawn:
         charts_ = {"heat": charts.heatmap(data["heat"], f), "trend": charts.trend(data["weeks"], f),
                    "reasons": charts.bars([(reason_label(r, f), n) for r, n in data["reasons"]], f),
                    "rejected": charts.bars([(f"{f._('Counter')} {c}" if c is not None else "?", sum(v.values()))
                                             for c, v in data["rejected"]], f, "#ef6c00")}
     ctx.update({"start": start, "end": end, "group": group, "data": data, "charts": charts_, "error": error,
+                "table_rows": rows_html(data["table"], COLUMNS, f) if data and drawn else "",
                 "columns": COLUMNS, "group_names": GROUP_NAMES, "reject_reasons": REJECT_REASONS,
                 "reason_states": REASON_STATES,
                 "quick": _quick_ranges(centre_today(ctx["centre"])),
@@ -136,7 +148,7 @@ def reports_print(request: Request, viewer: Viewer = Depends(signed_in), db: Dat
 
 
 def _table(request: Request, db: Database, viewer: Viewer) -> tuple[dict[str, Any], Formats]:
-    ctx, status = _context(request, db, viewer, "reports")
+    ctx, status = _context(request, db, viewer, "reports", drawn=False)
     if status != 200 or not ctx["data"]:
         raise BadRange(ctx["error"] or N_("No centre"))
     return ctx, Formats(language(request), ctx["tz"])
@@ -148,6 +160,12 @@ def _filename(ctx: dict[str, Any], ext: str) -> str:
 
 def _value(v: Any) -> Any:
     return "" if v is None else v
+
+
+def _label(row: dict[str, Any], f: Formats) -> str:
+    """The group's label; a day the calendar marks says so ("2026-01-01 (Nghỉ lễ: Tết Dương lịch)")."""
+    note = day_note(row, f)
+    return f"{row['label']} ({note})" if note else row["label"]
 
 
 @router.get("/reports/export.csv")
@@ -163,9 +181,9 @@ def export_csv(request: Request, viewer: Viewer = Depends(signed_in), db: Databa
                 f"{f.date(ctx['start'])} – {f.date(ctx['end'])}", f._(GROUP_NAMES[ctx['group']])])
     w.writerow([f._(name) for _, name in COLUMNS])
     table = ctx["data"]["table"]
-    for row in [*table["rows"], table["totals"]]:
-        w.writerow([_value(row[k]) if k != "label" or row is not table["totals"] else f._("Whole centre")
-                    for k, _ in COLUMNS])
+    for row in table["rows"]:
+        w.writerow([_label(row, f), *[_value(row[k]) for k, _ in COLUMNS[1:]]])
+    w.writerow([f._("Whole centre"), *[_value(table["totals"][k]) for k, _ in COLUMNS[1:]]])
     return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(ctx, "csv")}"'})
 
@@ -173,44 +191,52 @@ def export_csv(request: Request, viewer: Viewer = Depends(signed_in), db: Databa
 @router.get("/reports/export.xlsx")
 def export_xlsx(request: Request, viewer: Viewer = Depends(signed_in), db: Database = Depends(get_db)) -> Response:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     try:
         ctx, f = _table(request, db, viewer)
     except BadRange as exc:
         return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
     data = ctx["data"]
-    wb = Workbook()
-    bold, head = Font(bold=True), PatternFill("solid", fgColor="EEF1F4")
+    # write-only: rows stream into the file as they come, with two shared styles (title, headings)
+    wb = Workbook(write_only=True)
+    bold, head, title_font = Font(bold=True), PatternFill("solid", fgColor="EEF1F4"), Font(bold=True, size=13)
 
-    def sheet(ws: Any, title: str, headings: list[str], rows: list[list[Any]]) -> None:
-        ws.title = title[:31]
-        ws.append([f"{ctx['centre_name']} — {f.date(ctx['start'])} – {f.date(ctx['end'])}"])
-        ws["A1"].font = Font(bold=True, size=13)
-        ws.append(headings)
-        for cell in ws[2]:
-            cell.font, cell.fill = bold, head
-        for r in rows:
-            ws.append([_value(v) for v in r])
-        for col in ws.columns:
-            width = max((len(str(c.value)) for c in col if c.value is not None and c.row > 1), default=8)
-            ws.column_dimensions[col[0].column_letter].width = min(48, max(10, width + 2))
+    def sheet(title: str, headings: list[str], rows: list[list[Any]]) -> None:
+        ws = wb.create_sheet(title[:31])
+        values = [[_value(v) for v in r] for r in rows]
+        for i, heading in enumerate(headings):  # widths come first in a write-only sheet
+            width = max((len(str(r[i])) for r in values if i < len(r) and r[i] != ""), default=8)
+            width = max(width, len(heading))
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(48, max(10, width + 2))
         ws.freeze_panes = "A3"
+        caption = WriteOnlyCell(ws, f"{ctx['centre_name']} — {f.date(ctx['start'])} – {f.date(ctx['end'])}")
+        caption.font = title_font
+        ws.append([caption])
+        cells = []
+        for heading in headings:
+            cell = WriteOnlyCell(ws, heading)
+            cell.font, cell.fill = bold, head
+            cells.append(cell)
+        ws.append(cells)
+        for r in values:
+            ws.append(r)
 
     table = data["table"]
-    rows = [[r[k] for k, _ in COLUMNS] for r in table["rows"]]
+    rows = [[_label(r, f), *[r[k] for k, _ in COLUMNS[1:]]] for r in table["rows"]]
     rows.append([f._("Whole centre"), *[table["totals"][k] for k, _ in COLUMNS[1:]]])
-    sheet(wb.active, f._("Satisfaction"), [f._(n) for _, n in COLUMNS], rows)
-    sheet(wb.create_sheet(), f._("Reasons"), [f._("Reason for “Not satisfied”"), f._("Ratings")],
+    sheet(f._("Satisfaction"), [f._(n) for _, n in COLUMNS], rows)
+    sheet(f._("Reasons"), [f._("Reason for “Not satisfied”"), f._("Ratings")],
           [[reason_label(r, f), n] for r, n in data["reasons"]])
-    sheet(wb.create_sheet(), f._("Times"), [f._("Service"), f._("Wait p50 (min)"), f._("Wait p90 (min)"),
-                                            f._("Service p50 (min)"), f._("Service p90 (min)")],
+    sheet(f._("Times"), [f._("Service"), f._("Wait p50 (min)"), f._("Wait p90 (min)"), f._("Service p50 (min)"),
+                         f._("Service p90 (min)")],
           [[name, t.get("wait_p50"), t.get("wait_p90"), t.get("service_p50"), t.get("service_p90")]
            for _, name, t in data["times"]])
-    sheet(wb.create_sheet(), f._("Weeks"), [f._("Week of"), f._("Ratings"), f._("% satisfied"), f._("Served"),
-                                            f._("% of served rated")],
+    sheet(f._("Weeks"), [f._("Week of"), f._("Ratings"), f._("% satisfied"), f._("Served"), f._("% of served rated")],
           [[w["week"], w["total"], w["satisfaction_pct"], w["served"], w["response_rate_pct"]] for w in data["weeks"]])
-    sheet(wb.create_sheet(), f._("Rejected presses"), [f._("Counter"), f._("Reason"), f._("Presses")],
+    sheet(f._("Rejected presses"), [f._("Counter"), f._("Reason"), f._("Presses")],
           [[c, reason, n] for c, by in data["rejected"] for reason, n in sorted(by.items())])
     buf = io.BytesIO()
     wb.save(buf)

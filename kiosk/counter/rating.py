@@ -156,6 +156,7 @@ class _Pending:
     raw_key: int
     device: str
     deadline: float
+    choices: tuple[str, ...] = ()  # the reasons shown: still valid if the config changes meanwhile
 
 
 @dataclass
@@ -223,7 +224,7 @@ class RatingMachine:
         self._remember(req.ticket.ticket_id)
         if level is Level.UNSATISFIED:
             deadline = now + self.rules.reason_timeout_s
-            self._pending = _Pending(req.ticket, key, device, deadline)
+            self._pending = _Pending(req.ticket, key, device, deadline, self.rules.reasons)
             out.append(Rated(req.ticket, level, key, device, None, "press", reason_pending=True))
             out.append(ReasonAsked(req.ticket, key, device, deadline, self.rules.reasons))
         else:
@@ -233,7 +234,8 @@ class RatingMachine:
     def choose_reason(self, reason: str, now: float) -> list[Decision]:
         """The citizen's reason for Không hài lòng. Ignored (empty list) when nothing waits
         for one, e.g. the timeout already recorded it as not answered."""
-        if reason not in self.rules.reasons:
+        offered = self._pending.choices if self._pending is not None else ()
+        if reason not in self.rules.reasons and reason not in offered:
             raise ValueError(f"unknown reason {reason!r}; expected one of {', '.join(self.rules.reasons)}")
         out = self.advance(now)
         if self._pending is not None:

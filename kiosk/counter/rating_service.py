@@ -67,6 +67,15 @@ class RatingService:
         self._rejections: dict[int, deque[float]] = {n: deque() for n in self.machines}
         self._recover_pending_reasons()
 
+    def apply_settings(self, settings: RatingSettings) -> None:
+        """A new configuration (reasons, keys, timeouts) for every counter, without a restart: a
+        rating under way keeps its ticket, and a reason already asked may still be one it offered."""
+        with self._lock:
+            self.rules = RatingRules.from_settings(settings)
+            self.max_rejected_per_minute = settings.max_rejected_per_minute
+            for machine in self.machines.values():
+                machine.rules = self.rules
+
     def request(self, ticket: ServedTicket) -> bool:
         """Open the rating request for a served ticket. False if the ticket already has a stored
         rating."""

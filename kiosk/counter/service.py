@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kiosk.contract.config import Config
+from kiosk.contract.config import Config, RatingSettings
 from kiosk.contract.events import Event
 from kiosk.contract.dossier import DossierCode
 from kiosk.contract.staff import is_staff_card
@@ -85,6 +85,12 @@ class CurrentTicket:
     called_at: dt.datetime
 
 
+def _rating_settings(config: Config) -> RatingSettings:
+    """The counter's rating settings with the reasons for Không hài lòng: the centre's list when it
+    has one (Config.reason_codes)."""
+    return config.counter.rating.model_copy(update={"reason_codes": list(config.reason_codes())})
+
+
 class CounterService:
     def __init__(self, db: Database, config: Config, *, client: CounterClient | None = None,
                  translator: Translator | None = None, clock: Clock = system_clock,
@@ -108,14 +114,22 @@ class CounterService:
         self.panels = PanelMap(config.counter, self.counters)
         self.listeners: list[Listener] = []
         self.stats: Counter[str] = Counter()  # shared with the ratings and the keypad
-        # The reasons offered for Không hài lòng: the centre's list when it has one (Config.reason_codes).
-        rating = config.counter.rating.model_copy(update={"reason_codes": list(config.reason_codes())})
-        self.ratings = RatingService(db, rating, self.counters, emit=self._emit, stats=self.stats,
+        self.ratings = RatingService(db, _rating_settings(config), self.counters, emit=self._emit, stats=self.stats,
                                      clock=clock, monotonic=monotonic, prompt=prompt, health=health)
         self.keypad = CallerKeypad(self, self.counters, config.services, emit=self._emit, stats=self.stats)
         self.officers = OfficerDesk(db, config, self.counters, emit=self._emit, clock=clock, monotonic=monotonic)
         self._tz = ZoneInfo(config.centre.timezone)
         self._action_lock = threading.RLock()
+
+    def apply_config(self, config: Config) -> None:
+        """A new centre configuration, without a restart: the counters' services and officers, the
+        officers' PINs and sign-in rule, the rating reasons and keys. The counters this device runs
+        stay (a restart changes them)."""
+        configured = {c.number: c for c in config.counters}
+        self.config = config
+        self.counters = {n: configured.get(n, current) for n, current in self.counters.items()}
+        self.officers.config, self.officers.counters = config, self.counters
+        self.ratings.apply_settings(_rating_settings(config))
 
     # -- queries ----------------------------------------------------------------------------
     def current(self, counter: int) -> CurrentTicket | None:

@@ -207,10 +207,7 @@ class CounterApp(DeviceApp):
         """A new centre configuration: the officer, the services' names and the transfer list,
         the keypad's letters. The counters this device runs stay (a restart changes them)."""
         super().apply_config(config)
-        configured = {c.number: c for c in config.counters}
-        self.svc.config = config
-        self.svc.counters = {n: configured.get(n, current) for n, current in self.svc.counters.items()}
-        self.svc.officers.config, self.svc.officers.counters = config, self.svc.counters  # PINs, sign-in rule
+        self.svc.apply_config(config)  # counters' services, officers, rating reasons (kiosk/counter)
         self.refresh()  # the officer serving (a configured one may have changed)
         self._load_officer()
         self._fill_screens()

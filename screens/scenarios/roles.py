@@ -328,14 +328,17 @@ def _display_calls(d) -> Iterator:
 # -- a new centre configuration, applied without a restart ---------------------------------------
 NEW_OFFICER = "Trần Thị Mới"
 NEW_SERVICE = "Tư pháp (mới)"
+NEW_REASON = "Không có chỗ để xe"  # counter-config: a reason the centre adds to its list
 
 
 def _counter_config(d: ScenarioDriver) -> Iterator:
-    """The central gets a new centre document (counter 1's officer renamed, a service renamed):
-    the counter shows it at its next config poll, without a restart."""
+    """The central gets a new centre document (counter 1's officer renamed, a service renamed, its
+    own list of reasons for Không hài lòng): the counter shows it at its next config poll, without
+    a restart."""
     app = d.app
     yield from d.first_frame()
-    d.facts["before"] = {"officer": app.officer_name, "services": _transfer_names(app)}
+    d.facts["before"] = {"officer": app.officer_name, "services": _transfer_names(app),
+                         "reasons": _reason_names(app)}
     assert isinstance(d.scenario, RoleScenario)
     central = d.scenario.central
     document = centre_document(app.kiosk_config)
@@ -346,17 +349,25 @@ def _counter_config(d: ScenarioDriver) -> Iterator:
     for s in document["services"]:
         if s["code"] == "TPHT":
             s["name"] = NEW_SERVICE
+    document["rating_reasons"] = [{"code": "long_wait", "name": "Chờ quá lâu", "order": 1},
+                                  {"code": "no_parking", "name": NEW_REASON, "order": 2}]
     requests.put(f"{central.url}/api/v1/admin/centres", json=document, timeout=10,
                  headers={"Authorization": f"Bearer {central.admin_token}"}).raise_for_status()
     d.mark("config_changed_s")
     yield d.until(lambda: app.officer_name == NEW_OFFICER, 15, "the new officer on the screen")
     d.mark("config_shown_s")
-    d.facts["after"] = {"officer": app.officer_name, "services": _transfer_names(app)}
+    d.facts["after"] = {"officer": app.officer_name, "services": _transfer_names(app),
+                        "reasons": _reason_names(app)}
     yield from d.screenshot("counter-new-config")
 
 
 def _transfer_names(app: Any) -> list[str]:
     return sorted(b.text for b in app.screen("transfer").ids.services.children)
+
+
+def _reason_names(app: Any) -> list[str]:
+    """The reason screen's buttons, top to bottom (Kivy lists children last first)."""
+    return [b.text for b in reversed(app.screen("reason").ids.reasons.children)]
 
 
 SCENARIOS = {s.name: s for s in (
@@ -378,8 +389,8 @@ SCENARIOS = {s.name: s for s in (
         "faces; Không hài lòng, Không muốn trả lời; the central accepts the rating", _rating_terminal,
         role="rating", counter={"counters": [1]}, poll_s=0.3),
     RoleScenario(
-        "counter-config", "a new centre configuration at the central (an officer and a service renamed) shows on "
-        "the counter without a restart", _counter_config, role="counter", counter={"counters": [1]},
+        "counter-config", "a new centre configuration at the central (an officer and a service renamed, a new "
+        "list of reasons) shows on the counter without a restart", _counter_config, role="counter", counter={"counters": [1]},
         central_settings={"config_poll_s": 1}),
     RoleScenario(
         "display-calls", "three calls at the central appear newest first and are announced (WAV); then offline",

@@ -16,6 +16,7 @@ from web_support import (
     PASSWORD,
     add_people,
     chromium,
+    counters_at_rest,
     hostile_officer_doc,
     load_today,
     load_week,
@@ -83,6 +84,7 @@ def csp_violations(driver: Any) -> list[str]:
 def test_sign_in_and_every_page(site: Central, browser: Any, tmp_path: Path) -> None:
     load_week(site)
     load_today(site)
+    counters_at_rest(site)
     out = screens_dir(tmp_path)
     browser.get(f"{site.url}/reports")
     assert "/login" in browser.current_url  # not signed in: sent to the sign-in page
@@ -105,12 +107,14 @@ def test_sign_in_and_every_page(site: Central, browser: Any, tmp_path: Path) -> 
 
     browser.get(f"{site.url}/monitor")
     assert "Hàng đợi trực tiếp" in browser.page_source
-    assert "A051" in by_css(browser, "#counters").text  # counter 1 is serving the ticket called today
+    counters = by_css(browser, "#counters").text
+    assert "A051" in counters  # counter 1 is serving the ticket called today
+    assert "đang nghỉ giải lao" in counters and "chưa có cán bộ đăng nhập" in counters  # counters 2 and 3
     shot(browser, out, "monitor")
 
     browser.get(f"{site.url}/fleet")
     rows = all_css(browser, "#fleet tbody tr")
-    assert len(rows) == 5 and "hết giấy" in by_css(browser, "#fleet").text  # load_week's 3, load_today's 2
+    assert len(rows) == 6 and "hết giấy" in by_css(browser, "#fleet").text  # load_week 3, load_today 2, at rest 1
     assert all_css(browser, "#fleet tr.state-warning") and all_css(browser, "#fleet tr.state-offline")
     by_css(browser, "#enrol button").click()
     wait_for(lambda: all_css(browser, "#enrolment-code svg"), what="the enrolment QR")

@@ -14,7 +14,7 @@ from central_helpers import Central, Device, event, heartbeat, issued
 
 from central.web.security import create_user
 from kiosk.contract.config import SAMPLE_CONFIG
-from kiosk.contract.wire import DeviceHealth, RatingRecorded, RatingRejectedPress, TicketCalled, TicketServed
+from kiosk.contract.wire import DeviceHealth, OfficerSession, RatingRecorded, RatingRejectedPress, TicketCalled, TicketServed
 
 PASSWORD = "mật-khẩu-đủ-dài-1"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -102,6 +102,16 @@ def load_today(central: Central) -> None:
     for device, batch in ((lobby, tickets), (counter, evs)):
         r = device.send(*batch)
         assert all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:300]
+
+
+def counters_at_rest(central: Central) -> None:
+    """Counter 2's officer on a break, counter 3's officer signed out (the monitor says both)."""
+    desk = central.enrol("counter", "Quầy 2-3", counters=[2, 3])
+    now = dt.datetime.now(dt.timezone.utc)
+    steps = [(2, "nv02", "sign_in"), (2, "nv02", "break"), (3, "nv03", "sign_in"), (3, "nv03", "sign_out")]
+    r = desk.send(*[event(OfficerSession(counter=c, officer=o, action=a), now - dt.timedelta(minutes=8 - i))
+                    for i, (c, o, a) in enumerate(steps)])
+    assert all(x["status"] == "accepted" for x in r.json()["results"]), r.text[:300]
 
 
 def waiting_ticket(central: Central, number: int, service: str = "TPHT") -> None:
