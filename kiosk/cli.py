@@ -8,33 +8,22 @@ import shutil
 from pathlib import Path
 
 from kiosk import outbox_cli
-from kiosk.contract.config import Config, ConfigError, load_config
+from kiosk.contract.config import APPLIANCE_CONFIG, APPLIANCE_DATA, ConfigError, load_config
 from kiosk.storage.engine import StorageError
 
 
-# an installed kiosk (provisioning/deploy/install.sh)
-DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
-DEFAULT_DATA = "/var/lib/kiosk"
 DEVICE_DB = "kiosk.db"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("status", help="outbox backlog, last contact with the central, leases and health")
-    p.add_argument("--config", default=os.environ.get("KIOSK_CONFIG", DEFAULT_CONFIG),
-                   help=f"device config file (TOML; default $KIOSK_CONFIG or {DEFAULT_CONFIG})")
+    p.add_argument("--config", default=os.environ.get("KIOSK_CONFIG", APPLIANCE_CONFIG),
+                   help=f"device config file (TOML; default $KIOSK_CONFIG or {APPLIANCE_CONFIG})")
     p.add_argument("--data", default=os.environ.get("KIOSK_DATA"),
-                   help=f"data folder (default $KIOSK_DATA, the config's device.data_dir when absolute, or {DEFAULT_DATA})")
+                   help=f"data folder (default $KIOSK_DATA, the config's device.data_dir when absolute, or {APPLIANCE_DATA})")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=status)
     outbox_cli.register(sub)
-
-
-def data_dir_for(config_path: str, data: str | None, config: Config) -> Path:
-    """Never the current folder: --data, an absolute device.data_dir, or the appliance's folder."""
-    if data:
-        return Path(data)
-    configured = Path(config.device.data_dir)
-    return configured if configured.is_absolute() else Path(DEFAULT_DATA)
 
 
 def status(args: argparse.Namespace) -> int:
@@ -45,10 +34,10 @@ def status(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc)
         return 2
-    data_dir = data_dir_for(args.config, args.data, config)
+    data_dir = config.command_data_dir(args.data)
     if not (data_dir / DEVICE_DB).exists():  # never creates a database where none is
         print(f"no device database in {data_dir}: give the kiosk's data folder with --data "
-              f"(an installed kiosk: {DEFAULT_DATA})")
+              f"(an installed kiosk: {APPLIANCE_DATA})")
         return 2
     try:
         report = collect_status(config, data_dir)

@@ -3,12 +3,13 @@ central refused for good) listed, and put back in the outbox after the cause is 
 from __future__ import annotations
 
 import argparse
+import os
 import json
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from kiosk.contract.config import SAMPLE_CONFIG, ConfigError, load_config
+from kiosk.contract.config import APPLIANCE_CONFIG, APPLIANCE_DATA, ConfigError, load_config
 from kiosk.storage import open_database
 from kiosk.storage.engine import StorageError
 from kiosk.storage.outbox import DeadLetter, OutboxEvent
@@ -20,8 +21,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, help_ in (("dead", "list the events the central refused for good (id, type, reason, when)"),
                         ("requeue", "put dead letters back in the outbox, in their original order")):
         v = verbs.add_parser(name, help=help_)
-        v.add_argument("--config", default=str(SAMPLE_CONFIG), help="device config file (TOML)")
-        v.add_argument("--data", help="data folder (default: the config's device.data_dir)")
+        v.add_argument("--config", default=os.environ.get("KIOSK_CONFIG", APPLIANCE_CONFIG),
+                       help=f"device config file (TOML; default $KIOSK_CONFIG or {APPLIANCE_CONFIG})")
+        v.add_argument("--data", default=os.environ.get("KIOSK_DATA"),
+                       help=f"data folder (default $KIOSK_DATA, the config's device.data_dir when absolute, or {APPLIANCE_DATA})")
         if name == "dead":
             v.add_argument("--json", action="store_true", help="print JSON")
             v.set_defaults(func=dead)
@@ -33,13 +36,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _data_dir(args: argparse.Namespace) -> Path | None:
+    """The device's data folder, None (said why) when its database is not there: these commands
+    read a device's outbox, they never create one."""
     if args.data:
-        return Path(args.data)
-    try:
-        return load_config(args.config).data_path(Path.cwd())
-    except ConfigError as exc:
-        print(exc)
+        data_dir = Path(args.data)
+    else:
+        try:
+            data_dir = load_config(args.config).command_data_dir(None)
+        except ConfigError as exc:
+            print(exc)
+            return None
+    if not (data_dir / "kiosk.db").exists():
+        print(f"no device database in {data_dir}: give the device's data folder with --data "
+              f"(an installed kiosk: {APPLIANCE_DATA})")
         return None
+    return data_dir
 
 
 def dead(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-DEFAULT_CONFIG = os.environ.get("KIOSK_CONFIG", "/etc/kiosk/kiosk.toml")
+from kiosk.contract.config import APPLIANCE_CONFIG, APPLIANCE_DATA
+
+DEFAULT_CONFIG = os.environ.get("KIOSK_CONFIG", APPLIANCE_CONFIG)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=DEFAULT_CONFIG, help=f"device config (default {DEFAULT_CONFIG}, "
                                                                    "or $KIOSK_CONFIG)")
-    common.add_argument("--data", help="data folder (default: the config's device.data_dir)")
+    common.add_argument("--data", default=os.environ.get("KIOSK_DATA"),
+                        help=f"data folder (default $KIOSK_DATA, the config's device.data_dir when absolute, "
+                             f"or {APPLIANCE_DATA})")
     steps = p.add_subparsers(dest="step", metavar="STEP", required=True)
 
     e = steps.add_parser("enrol", parents=[common], help="exchange a one-time code for this device's identity")
@@ -52,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pin.set_defaults(func=cmd_set_pin)
 
     d = steps.add_parser("diagnostics", parents=[common], help="a support bundle (no secrets), saved or sent")
-    d.add_argument("--out", default=".", help="folder to write the .zip in (e.g. a USB stick)")
+    d.add_argument("--out", help="folder to write the .zip in, e.g. a USB stick (default: DATA/diagnostics)")
     d.add_argument("--send", action="store_true", help="also send it to the central (its fleet page lists it)")
     d.set_defaults(func=cmd_diagnostics)
 
@@ -69,7 +73,7 @@ def _load(args) -> tuple:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
-    data_dir = Path(args.data) if args.data else config.data_path(Path.cwd())
+    data_dir = config.command_data_dir(args.data)
     return apply_saved(config, data_dir), data_dir
 
 
@@ -204,7 +208,7 @@ def cmd_set_pin(args) -> int:
 def cmd_diagnostics(args) -> int:
     from provisioning.bundle import write_bundle
     config, data_dir = _load(args)
-    path, summary = write_bundle(config, data_dir, Path(args.out))
+    path, summary = write_bundle(config, data_dir, Path(args.out) if args.out else data_dir / "diagnostics")
     print(f"written {path}")
     if args.send:
         from kiosk.storage import open_database

@@ -1,6 +1,8 @@
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from kiosk.contract.config import SAMPLE_CONFIG
 from tests.conftest import ROOT
@@ -40,3 +42,23 @@ def test_status_creates_nothing_in_the_current_folder(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "status", "--config", str(SAMPLE_CONFIG),
                           "--data", str(empty)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and not empty.exists()
+
+
+def test_device_commands_default_to_the_appliance_folders_never_the_current_one(tmp_path):
+    from kiosk.contract.config import APPLIANCE_DATA, load_config
+
+    config = load_config(SAMPLE_CONFIG)  # device.data_dir = "data", relative
+    assert config.command_data_dir(None) == Path(APPLIANCE_DATA)
+    assert config.command_data_dir(str(tmp_path)) == tmp_path
+    empty = tmp_path / "nothing-here"
+    env = {**os.environ, "KIOSK_DATA": str(empty)}
+    for words in (["outbox", "dead"], ["outbox", "requeue", "--all"]):
+        out = subprocess.run([sys.executable, str(ROOT / "main.py"), *words, "--config", str(SAMPLE_CONFIG)],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and f"no device database in {empty}" in out.stdout, out.stdout + out.stderr
+    # a provisioning step writes where $KIOSK_DATA says: the bundle lands in DATA/diagnostics
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "provision", "diagnostics", "--config",
+                          str(SAMPLE_CONFIG)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert [p.parent for p in empty.rglob("*.zip")] == [empty / "diagnostics"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nothing-here"]  # no ./data, nothing in the cwd

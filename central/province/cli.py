@@ -84,7 +84,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="write a day's ratings per dossier as the file the province can import")
     p.add_argument("--day", default=None, help="local day YYYY-MM-DD (default: yesterday)")
     p.add_argument("--centre", default=None, help="centre code (needed when several centres exist)")
-    p.add_argument("--out", default="data/province-export", help="folder of the files")
+    p.add_argument("--out", default="/var/lib/kiosk/province-export", help="folder of the files "
+                   "(default /var/lib/kiosk/province-export)")
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("province-sim", help="run a province one-stop system simulator (demo, tests)")

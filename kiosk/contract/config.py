@@ -27,6 +27,9 @@ from kiosk.contract.numbering import MAX_DEVICE_INDEX, lease_limit
 from kiosk.contract.staff import PIN_HASH_PATTERN
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_centre.toml"
+# an installed device (provisioning/deploy/install.sh): its config and its data folder
+APPLIANCE_CONFIG = "/etc/kiosk/kiosk.toml"
+APPLIANCE_DATA = "/var/lib/kiosk"
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -493,6 +496,15 @@ class Config(_Strict):
     def data_path(self, base: Path | None = None) -> Path:
         p = Path(self.device.data_dir)
         return p if p.is_absolute() or base is None else base / p
+
+    def command_data_dir(self, data: str | None) -> Path:
+        """The data folder of a command run on an installed device (`kiosk status`, `outbox`,
+        `provision`): --data (or $KIOSK_DATA), an absolute device.data_dir, else the appliance's
+        folder; never the folder the command happens to run in."""
+        if data:
+            return Path(data)
+        configured = Path(self.device.data_dir)
+        return configured if configured.is_absolute() else Path(APPLIANCE_DATA)
 
 
 # Sections the central distributes; the rest (device, printer, speech, central) stay local.
