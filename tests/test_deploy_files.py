@@ -142,6 +142,7 @@ def _upgrade(root: Path, wheelhouse: Path, health: str, *extra: str) -> subproce
                           timeout=60)
 
 
+@pytest.mark.long
 def test_upgrade_rolls_back_when_the_health_check_fails(tmp_path: Path) -> None:
     root, wheelhouse = tmp_path / "root", tmp_path / "wheelhouse"
     _fake_release(root, wheelhouse, "0.1.0")

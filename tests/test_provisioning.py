@@ -125,6 +125,7 @@ def test_tls_is_verified_with_a_custom_ca_and_a_wrong_ca_is_refused(tmp_path, ce
         thread.join(5)
 
 
+@pytest.mark.long
 def test_self_tests_against_simulated_devices(tmp_path, central):
     from devices.printer.simulator import PrinterSimulator
     with PrinterSimulator(state="ok") as printer:
@@ -166,6 +167,7 @@ def test_panel_self_test_through_a_pty(tmp_path):
     assert "PASS  panel: 2 press(es): addr 129 key 1, addr 129 key 3" in out
 
 
+@pytest.mark.long
 def test_pin_export_import_diagnostics_and_factory_reset(tmp_path, central):
     cfg = device_config(tmp_path)
     assert kiosk("provision", "enrol", "--config", str(cfg), "--central", central.url,

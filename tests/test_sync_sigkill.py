@@ -59,6 +59,7 @@ def unlimited(document: dict) -> dict:
     return document
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_sigkill_loop_every_committed_ticket_reaches_central_exactly_once(tmp_path):
     central = start_central(tmp_path)

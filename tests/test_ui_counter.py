@@ -84,6 +84,7 @@ def test_touch_not_satisfied_with_a_reason_is_stored_with_its_outbox_event(count
 
 
 @ui
+@pytest.mark.long  # its own scenario: in CI and with KIOSK_LONG_TESTS=1
 def test_sign_in_by_pin_and_card_and_the_officer_on_every_action(signin_run: Run):
     run = signin_run
     assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
@@ -100,6 +101,7 @@ def test_sign_in_by_pin_and_card_and_the_officer_on_every_action(signin_run: Run
 
 
 @ui
+@pytest.mark.long  # its own scenario: in CI and with KIOSK_LONG_TESTS=1
 def test_dossiers_scanned_and_typed_while_serving_are_linked_and_rated(dossier_run: Run):
     run = dossier_run
     assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
@@ -128,6 +130,7 @@ def test_a_panel_press_of_not_satisfied_is_stored_then_asks_its_reason_on_the_sc
 
 
 @ui
+@pytest.mark.long  # its own scenario: in CI and with KIOSK_LONG_TESTS=1
 def test_the_private_rating_terminal_shows_only_the_faces_and_the_central_accepts_its_rating(terminal_run: Run):
     run = terminal_run
     assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()

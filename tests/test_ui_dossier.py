@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageStat
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.ui
+pytestmark = [pytest.mark.ui, pytest.mark.long]
 
 HEADLESS_ENV = {
     "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_VIDEODRIVER": "offscreen", "SDL_AUDIODRIVER": "dummy",

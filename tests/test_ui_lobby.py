@@ -135,6 +135,7 @@ def test_lobby_returns_to_attract_by_itself_and_reports_startup_time(ticket_run:
     assert run.summary["clock_start_local"].endswith("+07:00")
 
 
+@pytest.mark.long
 def test_closed_service_explains_itself_and_a_refusal_shows_the_message_screen(closed_run: Run):
     run = closed_run
     assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
@@ -152,6 +153,7 @@ def test_closed_service_explains_itself_and_a_refusal_shows_the_message_screen(c
     assert run.summary["steps"][-1]["step"] == "back to attract by the idle timeout"
 
 
+@pytest.mark.long
 def test_print_failure_keeps_the_number_and_qr_on_screen_longer(printfail_run: Run):
     run = printfail_run
     assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
@@ -165,6 +167,7 @@ def test_print_failure_keeps_the_number_and_qr_on_screen_longer(printfail_run: R
         assert db.execute("select print_state from ticket").fetchall() == [("failed",)]
 
 
+@pytest.mark.long
 def test_offline_kiosk_shows_it_and_still_issues_from_its_fallback_block(tmp_path):
     run = run_scenario("lobby-offline", tmp_path / "offline")
     assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
@@ -193,7 +196,13 @@ def soxi_seconds(wav: Path) -> float:
                                 timeout=10).stdout)
 
 
-@pytest.mark.parametrize("which", ["ticket_run", "closed_run", "access_run", "printfail_run_a11y"])
+# The scenarios other than the ticket one run in CI and with KIOSK_LONG_TESTS=1 (marker `long`).
+LONG = pytest.mark.long
+
+
+@pytest.mark.parametrize("which", ["ticket_run", pytest.param("closed_run", marks=LONG),
+                                   pytest.param("access_run", marks=LONG),
+                                   pytest.param("printfail_run_a11y", marks=LONG)])
 def test_every_lobby_screen_passes_the_accessibility_audit(which: str, request: pytest.FixtureRequest):
     """Citizen text >= 42 px at 1080x1920, targets >= 15 mm on the configured 32-inch screen,
     contrast >= 4.5:1 from the widget colours, a spoken prompt on every screen (screens/lobby/audit.py)."""
@@ -208,7 +217,7 @@ def test_every_lobby_screen_passes_the_accessibility_audit(which: str, request: 
 
 
 @pytest.mark.skipif(subprocess.run(["which", "soxi"], capture_output=True).returncode != 0, reason="needs sox")
-@pytest.mark.parametrize("which", ["ticket_run", "access_run"])
+@pytest.mark.parametrize("which", ["ticket_run", pytest.param("access_run", marks=LONG)])
 def test_every_utterance_is_saved_as_a_wav_of_a_sensible_length(which: str, request: pytest.FixtureRequest):
     run: Run = request.getfixturevalue(which)
     wavs = sorted((run.out / "speech").glob("*.wav"))
@@ -217,6 +226,7 @@ def test_every_utterance_is_saved_as_a_wav_of_a_sensible_length(which: str, requ
         assert 0.8 < soxi_seconds(wav) < 30, wav.name
 
 
+@pytest.mark.long
 def test_voice_mode_reads_first_and_chooses_on_the_second_touch(access_run: Run):
     s = access_run.summary
     assert s.get("ok"), access_run.explain()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_ui_lobby import Run, assert_not_blank, run_scenario
 
-pytestmark = pytest.mark.ui
+pytestmark = [pytest.mark.ui, pytest.mark.long]
 PHONE = "0389123456"  # not in the sample dossiers (whose applicants have numbers)
 
 

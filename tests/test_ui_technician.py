@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_ui_lobby import Run, assert_not_blank, run_scenario
 
-pytestmark = pytest.mark.ui
+pytestmark = [pytest.mark.ui, pytest.mark.long]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from central_helpers import Central
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -20,6 +22,7 @@ EXAMPLES = os.environ.get("KIOSK_SCHEMATHESIS_EXAMPLES", "5")
 SEED = os.environ.get("KIOSK_SCHEMATHESIS_SEED", "20261129")
 
 
+@pytest.mark.long
 def test_schemathesis_finds_nothing(any_central: Central) -> None:
     tokens = {"KIOSK_ST_LOBBY": any_central.enrol("lobby").token, "KIOSK_ST_COUNTER": any_central.enrol("counter").token,
               "KIOSK_ST_ADMIN": any_central.embedded.admin_token}

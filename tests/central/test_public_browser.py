@@ -68,6 +68,7 @@ def rms_of(wav: Path) -> float:
     return float(re.search(r"RMS\s+amplitude:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
+@pytest.mark.long
 def test_browser_display_pairs_pushes_announces_and_catches_up(central: Central, browser: Any, proxy: PipeProxy,
                                                                  tmp_path: Path) -> None:
     add_people(central)

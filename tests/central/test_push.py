@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from central_helpers import Central, event, issued, now
 from sqlalchemy import inspect
 
@@ -149,6 +150,7 @@ def test_the_calls_query_is_indexed(central: Central) -> None:
     assert indexes["ix_tickets_calls"] == ["centre_id", "day", "called_at"]
 
 
+@pytest.mark.long
 def test_the_kivy_display_follows_the_push_and_polls_when_it_breaks(central: Central) -> None:
     from kiosk.contract.config import SAMPLE_CONFIG, load_config
     from kiosk.counter.client import CounterClient
