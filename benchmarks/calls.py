@@ -132,8 +132,9 @@ def _enrol(url: str, admin: str, role: str, name: str) -> dict[str, Any]:
     body: dict[str, Any] = {"role": role}
     if role == "counter":
         body["counters"] = [1]
-    code = httpx.post(f"{url}/api/v1/admin/enrolment-codes", json=body,
-                      headers={"Authorization": f"Bearer {admin}"}).json()["code"]
+    answer = httpx.post(f"{url}/api/v1/admin/enrolment-codes", json=body, headers={"Authorization": f"Bearer {admin}"})
+    assert answer.status_code == 200, answer.text
+    code = answer.json()["code"]
     r = httpx.post(f"{url}/api/v1/enrol", json={"code": code, "device_name": name})
     r.raise_for_status()
     return dict(r.json())
@@ -202,9 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         db_url = f"sqlite:///{Path(tmp) / 'central.db'}"
         prep = prepare(db_url, args.displays, args.pages, calls)
         port, admin = _free_port(), secrets.token_urlsafe(24)
-        env = {**os.environ, "KIOSK_CENTRAL_AUDIO_CACHE": str(Path(tmp) / "audio")}
-        server = subprocess.Popen([sys.executable, "-m", "central", "serve", "--db", db_url, "--port", str(port),
-                                   "--admin-token", admin], env=env, stdout=subprocess.DEVNULL)
+        # the admin token from the environment: serve takes none on its command line
+        env = {**os.environ, "KIOSK_CENTRAL_AUDIO_CACHE": str(Path(tmp) / "audio"), "KIOSK_CENTRAL_ADMIN_TOKEN": admin}
+        server = subprocess.Popen([sys.executable, "-m", "central", "serve", "--db", db_url, "--port", str(port)],
+                                  env=env, stdout=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30

@@ -363,7 +363,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     central = subparsers.add_parser("central", help="the central system (server and administration)")
     sub = central.add_subparsers(dest="central_command", required=True)
 
-    p = sub.add_parser("serve", parents=[common], help="run the central HTTP server")
+    # no abbreviations: the old `--admin-token SECRET` would be read as --admin-token-file
+    # (the secret taken for a file name, and shown by `ps`)
+    p = sub.add_parser("serve", parents=[common], help="run the central HTTP server", allow_abbrev=False)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8800)
     p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL; SQLite: keep 1)")

@@ -174,6 +174,8 @@ def test_the_admin_token_comes_from_a_file_or_credential_and_a_first_one_goes_to
     assert "generated-secret" not in capsys.readouterr().out  # the journal never sees it
     assert "--admin-token" not in " ".join(a for act in _serve_parser()._actions for a in act.option_strings
                                            if a != "--admin-token-file")
+    with pytest.raises(SystemExit):  # not taken as an abbreviation of --admin-token-file
+        _serve_parser().parse_args(["--admin-token", "a-secret"])
 
 
 def _serve_parser() -> argparse.ArgumentParser:
