@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from benchmarks.procstat import cpu_s, tree_cpu_s
 from benchmarks.sync_support import bench_document
 from benchmarks.throwaway_pg import ThrowawayPostgres
 from central.centres import parse_doc, store_doc
@@ -84,30 +85,6 @@ def make_batches(lobby: dict[str, Any], counter: dict[str, Any], client: int, ti
         if served[i:i + per]:
             out.append((counter, _body(counter["device_id"], served[i:i + per])))
     return out
-
-
-def _cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) a process has used so far (Linux /proc; None elsewhere)."""
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _tree_cpu_s(root: int) -> float:
-    """CPU seconds of a process and its children (a PostgreSQL server: postmaster and backends)."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # a backend that just ended
-        if int(entry) == root or int(fields[1]) == root:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def _free_port() -> int:
@@ -170,15 +147,15 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int,
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         for t in threads:
             t.start()
-        cpu_before = _cpu_s(server.pid)
-        db_before = _tree_cpu_s(db_pid) if db_pid else None
+        cpu_before = cpu_s(server.pid)
+        db_before = tree_cpu_s(db_pid) if db_pid else None
         go.wait()
         start = time.perf_counter()
         for t in threads:
             t.join()
         wall = time.perf_counter() - start
-        cpu_after = _cpu_s(server.pid)
-        db_after = _tree_cpu_s(db_pid) if db_pid else None
+        cpu_after = cpu_s(server.pid)
+        db_after = tree_cpu_s(db_pid) if db_pid else None
     finally:
         server.terminate()
         server.wait(30)

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 
+from benchmarks.procstat import tree_cpu_s
 from benchmarks.sync_support import bench_document
 from kiosk.contract.config import Numbering
 from kiosk.contract.events import Event, iso
@@ -307,24 +308,6 @@ def stored_ticket_events(dsn: str) -> int:
         return int(row[0]) if row else 0
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its children (the uvicorn workers), from /proc."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    try:
-        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError):
-            pass
-    return total
-
-
 YEAR_SQL = """
 WITH d AS (
   SELECT day::date AS day FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS day
@@ -487,9 +470,9 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             devices = asyncio.run(enrol_all(url, admin, args.centres, args.devices))
             enrol_s = time.perf_counter() - t
-            cpu0, own0, wall0 = cpu_seconds(server.pid), time.process_time(), time.perf_counter()
+            cpu0, own0, wall0 = tree_cpu_s(server.pid), time.process_time(), time.perf_counter()
             stats = asyncio.run(run_load(url, admin, devices, args.minutes, args.connections))
-            cpu, own = cpu_seconds(server.pid) - cpu0, time.process_time() - own0
+            cpu, own = tree_cpu_s(server.pid) - cpu0, time.process_time() - own0
             wall = time.perf_counter() - wall0
             load_after = os.getloadavg()
             stored = stored_ticket_events(pg.dsn("province"))

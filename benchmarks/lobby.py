@@ -17,6 +17,8 @@ import uuid
 from pathlib import Path
 from typing import cast
 
+from benchmarks.procstat import cpu_s
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "kiosk" / "sample_centre.toml"
 
@@ -82,13 +84,9 @@ def startup_and_idle(idle_seconds: float = 10.0) -> dict:
                 time.sleep(0.02)
             info = json.loads(ready.read_text())
             time.sleep(2)  # let start-up work settle before measuring idle
-            tick = os.sysconf("SC_CLK_TCK")
-            def cpu() -> float:
-                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                return (int(fields[11]) + int(fields[12])) / tick
-            c0, w0 = cpu(), time.monotonic()
+            c0, w0 = cpu_s(proc.pid) or 0.0, time.monotonic()
             time.sleep(idle_seconds)
-            c1, w1 = cpu(), time.monotonic()
+            c1, w1 = cpu_s(proc.pid) or 0.0, time.monotonic()
             rss_kb = int(next(line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
                               if line.startswith("VmRSS")).split()[1])
         finally:

@@ -26,13 +26,13 @@ import tempfile
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import insert
 
+from benchmarks.procstat import tree_cpu_s
 from central.centres import CentreRow, load_toml, store_doc
 from central.db import Database, migrate
 from central.devices import Device
@@ -127,20 +127,9 @@ def no_server_cpu() -> float:
 
 
 def server_cpu_of(pg: Any) -> Callable[[], float]:
-    """CPU seconds used so far by a PostgreSQL server's processes (the postmaster's children)."""
+    """CPU seconds used so far by a PostgreSQL server's processes (the postmaster and its children)."""
     def cpu() -> float:
-        postmaster = (pg.root / "data" / "postmaster.pid").read_text().split()[0]
-        ticks = 0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[1] == postmaster:  # ppid; utime and stime follow
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return tree_cpu_s(int((pg.root / "data" / "postmaster.pid").read_text().split()[0]))
     return cpu
 
 
