@@ -26,8 +26,7 @@ def start_notify_simulator(channel: str, central_dir: Path):
         return None
     sim = GatewaySimulator(channel, log_path=central_dir / SENT_FILE).__enter__()
     # SIMULATED_ENV: a restarted demo (exec'd with this environment) starts its own simulator again
-    os.environ.update(KIOSK_NOTIFY_CHANNEL=channel, KIOSK_NOTIFY_URL=sim.url, KIOSK_NOTIFY_TOKEN=sim.token,
-                      **{SIMULATED_ENV: "1"})
+    os.environ.update(sim.environ(), **{SIMULATED_ENV: "1"})
     return sim
 
 

@@ -104,10 +104,8 @@ def test_the_kiosk_forgets_the_number_once_synced_and_at_day_end(tmp_path, confi
 def _notify_env(monkeypatch: pytest.MonkeyPatch, sim: GatewaySimulator | None) -> None:
     for k in ("CHANNEL", "URL", "TOKEN"):
         monkeypatch.delenv(f"KIOSK_NOTIFY_{k}", raising=False)
-    if sim is not None:
-        monkeypatch.setenv("KIOSK_NOTIFY_CHANNEL", sim.kind)
-        monkeypatch.setenv("KIOSK_NOTIFY_URL", sim.url)
-        monkeypatch.setenv("KIOSK_NOTIFY_TOKEN", sim.token)
+    for name, value in (sim.environ() if sim is not None else {}).items():
+        monkeypatch.setenv(name, value)
 
 
 def test_the_central_tells_the_kiosk_its_channel_in_the_served_config(central, monkeypatch) -> None:

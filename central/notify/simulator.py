@@ -58,6 +58,10 @@ class GatewaySimulator:
         with self.log_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(shown, ensure_ascii=False) + "\n")
 
+    def environ(self) -> dict[str, str]:
+        """The central's settings that send through this simulator (docs/notify.md)."""
+        return {"KIOSK_NOTIFY_CHANNEL": self.kind, "KIOSK_NOTIFY_URL": self.url, "KIOSK_NOTIFY_TOKEN": self.token}
+
     def __enter__(self) -> "GatewaySimulator":
         self._thread.start()
         return self

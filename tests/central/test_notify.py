@@ -51,10 +51,8 @@ def issue(kiosk: Device, labels: list[str], phones: dict[str, str]) -> dict[str,
 def configure(monkeypatch: pytest.MonkeyPatch, sim: GatewaySimulator | None, **over: Any) -> NotifySettings:
     for k in ("CHANNEL", "URL", "TOKEN"):
         monkeypatch.delenv(f"KIOSK_NOTIFY_{k}", raising=False)
-    if sim is not None:
-        monkeypatch.setenv("KIOSK_NOTIFY_CHANNEL", sim.kind)
-        monkeypatch.setenv("KIOSK_NOTIFY_URL", sim.url)
-        monkeypatch.setenv("KIOSK_NOTIFY_TOKEN", sim.token)
+    for name, value in (sim.environ() if sim is not None else {}).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("KIOSK_CENTRAL_PUBLIC_URL", PUBLIC)
     return dataclasses.replace(NotifySettings.from_env(), **over)
 
