@@ -146,6 +146,7 @@ def test_the_private_rating_terminal_shows_only_the_faces_and_the_central_accept
 
 # -- hall display ----------------------------------------------------------------------------
 @ui
+@pytest.mark.long  # its own scenario: in CI and with KIOSK_LONG_TESTS=1
 def test_display_shows_the_calls_newest_first_and_keeps_them_offline(display_run: Run):
     run = display_run
     assert run.proc.returncode == 0 and run.summary.get("ok"), run.explain()
@@ -166,6 +167,7 @@ def test_display_shows_the_calls_newest_first_and_keeps_them_offline(display_run
 
 
 @ui
+@pytest.mark.long  # its own scenario: in CI and with KIOSK_LONG_TESTS=1
 def test_display_announces_each_call_as_a_wav(display_run: Run):
     run = display_run
     assert run.summary.get("ok"), run.explain()

@@ -192,6 +192,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_serve_with_workers_after_migrate(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/w.db"
     token_file = tmp_path / "admin-token"
