@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from benchmarks.procstat import stop
 from central import displays, ticket_pages
 from central.centres import load_toml, store_doc
 from central.db import Database, migrate
@@ -221,8 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.1)
             result = asyncio.run(measure(url, port, admin, prep, args.displays))
         finally:
-            server.terminate()
-            server.wait(15)
+            stop(server, 15)
     every = result["all"]
     print(f"bench calls: {result['clients']} listeners ({args.displays} displays: half Kivy, half browser; "
           f"{args.pages} ticket pages), {result['calls']} calls, all connected in {result['connect_s']:.1f} s")

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from benchmarks.procstat import cpu_s, tree_cpu_s
+from benchmarks.procstat import cpu_s, stop, tree_cpu_s
 from benchmarks.sync_support import bench_document
 from benchmarks.throwaway_pg import ThrowawayPostgres
 from central.centres import parse_doc, store_doc
@@ -157,8 +157,7 @@ def run(db_url: str, label: str, clients: int, batches: int, size: int,
         cpu_after = cpu_s(server.pid)
         db_after = tree_cpu_s(db_pid) if db_pid else None
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server, 30)
     total = sum(len(json.loads(body)["events"]) for client_bodies in bodies for _, body in client_bodies)
     lat = sorted(latencies)
     return {"backend": label, "events": total, "seconds": round(wall, 2), "events_per_s": round(total / wall),

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 
-from benchmarks.procstat import tree_cpu_s
+from benchmarks.procstat import stop, tree_cpu_s
 from benchmarks.sync_support import bench_document
 from kiosk.contract.config import Numbering
 from kiosk.contract.events import Event, iso
@@ -484,11 +484,7 @@ def main(argv: list[str] | None = None) -> int:
                 reports = time_reports(url, admin, code, year["first"], year["last"], args.runs)
                 reports += time_pages(url, db_url, code, year["first"], year["last"], args.runs)
         finally:
-            server.terminate()
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server, 30)
     roles = {r: sum(d.role == r for d in devices) for r in ("lobby", "counter", "display")}
     print(f"bench load: {args.centres} centres, {len(devices)} devices ({roles['lobby']} lobby kiosks, "
           f"{roles['counter']} counters, {roles['display']} hall displays on the push stream), one central with "

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import cast
 
-from benchmarks.procstat import cpu_s
+from benchmarks.procstat import cpu_s, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "kiosk" / "sample_centre.toml"
@@ -90,11 +90,7 @@ def startup_and_idle(idle_seconds: float = 10.0) -> dict:
             rss_kb = int(next(line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
                               if line.startswith("VmRSS")).split()[1])
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc, 10)
     return {"start_to_attract_s": info.get("process_start_to_first_frame_s"), "idle_cpu_percent": round(100 * (c1 - c0) / (w1 - w0), 2),
             "rss_mb": round(rss_kb / 1024, 1)}
 

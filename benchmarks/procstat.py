@@ -1,8 +1,9 @@
-"""CPU time of processes from Linux /proc, for the benchmarks that print the server's own CPU
-(a loaded shared machine distorts wall-clock figures; CPU time much less)."""
+"""The benchmarks' child processes: their CPU time from Linux /proc (a loaded shared machine
+distorts wall-clock figures; CPU time much less), and stopping them."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 
@@ -30,3 +31,13 @@ def tree_cpu_s(root: int) -> float:
         if fields is not None and (int(entry) == root or int(fields[1]) == root):
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def stop(proc: subprocess.Popen, timeout_s: float) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within timeout_s: a bench never hangs on a child."""
+    proc.terminate()
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -18,6 +18,8 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
+from benchmarks.procstat import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CENTRAL = r"""
@@ -127,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             }, indent=2))
             core.close()
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop(proc, 10)
     return 0
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import psycopg
 
+from benchmarks.procstat import stop as stop_process
+
 
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server binaries on this machine."""
@@ -97,12 +99,7 @@ class ThrowawayPostgres:
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()  # SIGTERM: "smart" shutdown of our own server process
-            try:
-                self._proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+            stop_process(self._proc, 20)  # SIGTERM: "smart" shutdown of our own server process
         if hasattr(self, "_log"):
             self._log.close()
         shutil.rmtree(self.root, ignore_errors=True)
